@@ -1,0 +1,111 @@
+/**
+ * The typed action interface: what every action — built-in or a user's custom module — implements.
+ * An action type declares its configuration as a JSON Schema (so a UI can render its form and the
+ * backend can validate it) and builds a handler from a validated config once, when the routing table
+ * is compiled; the handler then runs per request.
+ */
+
+export type JsonSchema = { [keyword: string]: unknown };
+
+export interface ActionRequest {
+  readonly method: string;
+  /** the request path without the query string */
+  readonly path: string;
+  /** path parameters (Fusio's "uri fragments") */
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string | string[] | undefined>>;
+  /** request headers, lower-case names */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** parsed JSON or form body; a Buffer for other content types; undefined without a body */
+  readonly body: unknown;
+  readonly ip: string;
+  readonly requestId: string;
+}
+
+export interface ActionUser {
+  readonly anonymous: boolean;
+  readonly id: number;
+  readonly name: string;
+  readonly email?: string | undefined;
+}
+
+export interface ActionApp {
+  readonly anonymous: boolean;
+  readonly id: number;
+  readonly key: string;
+}
+
+export interface ActionLogger {
+  debug(msg: string, data?: Record<string, unknown>): void;
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+}
+
+/** Named connections to the outside world (databases, HTTP upstreams, brokers), pooled by the platform. */
+export interface ConnectionAccess {
+  /** the live client of a connection by name or id; throws a 503 error when it cannot be reached */
+  get<T = unknown>(nameOrId: string | number): Promise<T>;
+}
+
+export interface ActionContext {
+  readonly operation: { readonly id: number; readonly name: string };
+  readonly user: ActionUser;
+  readonly app: ActionApp;
+  readonly scopes: readonly string[];
+  /** the public base URL of this Portico, without a trailing slash */
+  readonly baseUrl: string;
+  readonly requestId: string;
+  readonly logger: ActionLogger;
+  readonly connections: ConnectionAccess;
+}
+
+const responseBrand: unique symbol = Symbol.for('portico.response');
+
+/** A response with its own status and headers; anything else an action returns is sent as the body. */
+export interface ActionResponse {
+  readonly [responseBrand]: true;
+  /** undefined: the operation's configured HTTP code */
+  readonly status: number | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+export function response(
+  status: number | undefined,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): ActionResponse {
+  return { [responseBrand]: true, status, headers, body };
+}
+
+export function isActionResponse(value: unknown): value is ActionResponse {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[responseBrand] === true;
+}
+
+export type ActionHandler = (request: ActionRequest, context: ActionContext) => unknown;
+
+/** What an action type may use while it builds a handler from its config. */
+export interface ActionEnv {
+  readonly logger: ActionLogger;
+  readonly connections: ConnectionAccess;
+  /** the public base URL of this Portico */
+  readonly baseUrl: string;
+}
+
+export interface ActionType<C = Record<string, unknown>> {
+  /** stable identifier stored with each action, e.g. `Fusio.Adapter.Util.Action.UtilStaticResponse` */
+  readonly class: string;
+  /** display name, e.g. `Util-Static-Response` */
+  readonly name: string;
+  readonly description?: string;
+  /** JSON Schema (an object schema) of the config; defaults in it are applied before `create` */
+  readonly config: JsonSchema;
+  /** builds the per-request handler; throws an Error whose message explains a bad config */
+  create(config: C, env: ActionEnv): ActionHandler | Promise<ActionHandler>;
+}
+
+/** Identity helper that keeps the config type of an action type. */
+export function defineActionType<C>(type: ActionType<C>): ActionType<C> {
+  return type;
+}

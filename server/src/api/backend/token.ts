@@ -1,0 +1,63 @@
+import type { BackendToken } from 'fusio-sdk';
+import type { TokenRow } from '../../db/schema.js';
+import { notFound } from '../../errors.js';
+import { containsIgnoreCase, isoDate, pageOf, paging, queryDate, queryInt, queryString } from '../http.js';
+import { type SystemOperation, systemOperation } from '../system-operation.js';
+
+function view(row: TokenRow): BackendToken & { userId: number; appId?: number } {
+  const token: BackendToken & { userId: number; appId?: number } = {
+    id: row.id,
+    status: row.status,
+    name: row.name ?? '',
+    scopes: row.scope ? row.scope.split(',') : [],
+    ip: row.ip,
+    expire: isoDate(row.expire),
+    date: isoDate(row.created_at),
+    userId: row.user_id,
+  };
+  if (row.app_id !== null) token.appId = row.app_id;
+  return token;
+}
+
+export const tokenOperations: SystemOperation[] = [
+  systemOperation({
+    name: 'backend.token.getAll',
+    method: 'GET',
+    path: '/backend/token',
+    async handler({ platform, request }) {
+      const q = request.query;
+      const page = paging(q);
+      let query = platform.db.selectFrom('tokens');
+      if (page.search) query = query.where(containsIgnoreCase('name', page.search));
+      const from = queryDate(q, 'from');
+      const to = queryDate(q, 'to');
+      const appId = queryInt(q, 'appId');
+      const userId = queryInt(q, 'userId');
+      const status = queryInt(q, 'status');
+      const scope = queryString(q, 'scope');
+      const ip = queryString(q, 'ip');
+      if (from !== undefined) query = query.where('created_at', '>=', from);
+      if (to !== undefined) query = query.where('created_at', '<=', to);
+      if (appId !== undefined) query = query.where('app_id', '=', appId);
+      if (userId !== undefined) query = query.where('user_id', '=', userId);
+      if (status !== undefined) query = query.where('status', '=', status);
+      if (scope) query = query.where(containsIgnoreCase('scope', scope));
+      if (ip) query = query.where('ip', '=', ip);
+      return pageOf(query, page, view);
+    },
+  }),
+  systemOperation({
+    name: 'backend.token.get',
+    method: 'GET',
+    path: '/backend/token/$token_id<[0-9]+>',
+    async handler({ platform, request }) {
+      const row = await platform.db
+        .selectFrom('tokens')
+        .selectAll()
+        .where('id', '=', Number(request.params.token_id))
+        .executeTakeFirst();
+      if (!row) throw notFound('Could not find token');
+      return view(row);
+    },
+  }),
+];

@@ -1,0 +1,108 @@
+import type { BackendUser, BackendUserCreate } from 'fusio-sdk';
+import { UserStatus } from '../../db/schema.js';
+import { badRequest } from '../../errors.js';
+import { createUser, deleteUser, findUser, updateUser, userView } from '../../services/users.js';
+import { containsIgnoreCase, created, entityRef, isoDate, message, pageOf, paging, parseJsonColumn } from '../http.js';
+import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+
+const userBody = {
+  type: 'object',
+  properties: {
+    roleId: { type: 'integer' },
+    planId: { type: ['integer', 'null'] },
+    status: { type: 'integer' },
+    name: { type: 'string' },
+    email: { type: 'string' },
+    password: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string' } },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+};
+
+export const userOperations: SystemOperation[] = [
+  systemOperation({
+    name: 'backend.user.getAll',
+    method: 'GET',
+    path: '/backend/user',
+    async handler({ platform, request }) {
+      const page = paging(request.query);
+      let query = platform.db.selectFrom('users').where('status', '!=', UserStatus.deleted);
+      const search = page.search;
+      if (search)
+        query = query.where((eb) => eb.or([containsIgnoreCase('name', search), containsIgnoreCase('email', search)]));
+      return pageOf(query, page, (row): BackendUser => {
+        const user: BackendUser = {
+          id: row.id,
+          roleId: row.role_id,
+          status: row.status,
+          name: row.name,
+          date: isoDate(row.created_at),
+        };
+        if (row.plan_id !== null) user.planId = row.plan_id;
+        if (row.email !== null) user.email = row.email;
+        const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
+        if (metadata) user.metadata = metadata;
+        return user;
+      });
+    },
+  }),
+  systemOperation({
+    name: 'backend.user.create',
+    method: 'POST',
+    path: '/backend/user',
+    httpCode: 201,
+    incoming: { ...userBody, required: ['roleId', 'name', 'email', 'password'] },
+    async handler({ platform, request }) {
+      const body = request.body as BackendUserCreate;
+      const id = await createUser(platform, {
+        roleId: body.roleId,
+        planId: body.planId ?? null,
+        status: body.status ?? UserStatus.active,
+        name: body.name,
+        email: body.email,
+        password: body.password,
+        scopes: body.scopes,
+        metadata: body.metadata,
+      });
+      return created('User successfully created', id);
+    },
+  }),
+  systemOperation({
+    name: 'backend.user.get',
+    method: 'GET',
+    path: `/backend/user/$user_id<${idOrName}>`,
+    async handler({ platform, request }) {
+      return userView(platform, await findUser(platform, entityRef(request.params.user_id)), true);
+    },
+  }),
+  systemOperation({
+    name: 'backend.user.update',
+    method: 'PUT',
+    path: `/backend/user/$user_id<${idOrName}>`,
+    incoming: userBody,
+    async handler({ platform, request }) {
+      const body = request.body as BackendUser;
+      const id = await updateUser(platform, entityRef(request.params.user_id), {
+        roleId: body.roleId,
+        planId: body.planId,
+        status: body.status,
+        name: body.name,
+        email: body.email,
+        scopes: body.scopes,
+        metadata: body.metadata,
+      });
+      return message('User successfully updated', id);
+    },
+  }),
+  systemOperation({
+    name: 'backend.user.delete',
+    method: 'DELETE',
+    path: `/backend/user/$user_id<${idOrName}>`,
+    async handler({ platform, request, caller }) {
+      const target = await findUser(platform, entityRef(request.params.user_id));
+      if (target.id === caller.user?.id) throw badRequest('You cannot delete your own account');
+      const id = await deleteUser(platform, { id: target.id });
+      return message('User successfully deleted', id);
+    },
+  }),
+];

@@ -1,0 +1,35 @@
+import { authorizationOperations } from './authorization/index.js';
+import { accountOperations } from './backend/account.js';
+import { actionOperations } from './backend/action.js';
+import { appOperations } from './backend/app.js';
+import { configOperations } from './backend/config.js';
+import { connectionOperations } from './backend/connection.js';
+import { dashboardOperations } from './backend/dashboard.js';
+import { logOperations } from './backend/log.js';
+import { operationOperations } from './backend/operation.js';
+import { roleOperations } from './backend/role.js';
+import { schemaOperations } from './backend/schema.js';
+import { scopeOperations } from './backend/scope.js';
+import { tokenOperations } from './backend/token.js';
+import { userOperations } from './backend/user.js';
+import { systemOperations } from './system/index.js';
+import type { SystemOperation } from './system-operation.js';
+
+/** Every operation of the platform's own APIs. */
+export const platformOperations: readonly SystemOperation[] = [
+  ...accountOperations,
+  ...actionOperations,
+  ...appOperations,
+  ...configOperations,
+  ...connectionOperations,
+  ...dashboardOperations,
+  ...logOperations,
+  ...operationOperations,
+  ...roleOperations,
+  ...schemaOperations,
+  ...scopeOperations,
+  ...tokenOperations,
+  ...userOperations,
+  ...authorizationOperations,
+  ...systemOperations,
+];

@@ -1,0 +1,48 @@
+import type { JsonSchema } from '../actions/action.js';
+import type { Exchange, HttpMethod } from '../gateway/types.js';
+import type { Platform } from '../runtime/platform.js';
+
+/** A call to one of the platform's own operations. */
+export interface SystemCall extends Exchange {
+  readonly platform: Platform;
+}
+
+/**
+ * One of the platform's own operations (the backend, consumer, authorization and system APIs). They are
+ * code, but they are also rows in the operations table (synced at start), so they get ids, scopes and
+ * request logs and go through the same pipeline as every user operation.
+ */
+export interface SystemOperation {
+  /** `<category>.<entity>.<verb>`, e.g. `backend.operation.getAll` */
+  readonly name: string;
+  readonly method: HttpMethod;
+  /** Fusio path syntax; `$id<[0-9]+|~.+>` takes a number or `~name` */
+  readonly path: string;
+  readonly httpCode?: number;
+  readonly public?: boolean;
+  /** defaults to `<category>.<entity>` for backend and consumer, `authorization` for authorization */
+  readonly scope?: string;
+  readonly description?: string;
+  /** JSON Schema of the request body, validated before the handler runs */
+  readonly incoming?: JsonSchema;
+  readonly handler: (call: SystemCall) => unknown;
+}
+
+export const idOrName = '[0-9]+|~.+';
+
+export function systemOperation(definition: SystemOperation): SystemOperation {
+  return definition;
+}
+
+export function categoryOf(name: string): string {
+  return name.slice(0, name.indexOf('.'));
+}
+
+/** The scope that guards a system operation, or null for public ones. */
+export function scopeOf(operation: SystemOperation): string | null {
+  if (operation.public) return null;
+  if (operation.scope) return operation.scope;
+  const [category, entity] = operation.name.split('.');
+  if (category === 'backend' || category === 'consumer') return `${category}.${entity}`;
+  return category ?? null;
+}

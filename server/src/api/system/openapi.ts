@@ -1,0 +1,159 @@
+import { Category, Status } from '../../db/schema.js';
+import { isPassthrough, schemaNameOf } from '../../gateway/compile.js';
+import { stabilityNames } from '../../gateway/types.js';
+import type { Platform } from '../../runtime/platform.js';
+import { portico } from '../../version.js';
+import { parseJsonColumn } from '../http.js';
+
+type Json = Record<string, unknown>;
+
+/** `/todo/:id/$part<[a-z]+>/*rest` → `/todo/{id}/{part}/{rest}`, with the constraints as parameters. */
+function openApiPath(path: string): { path: string; parameters: Json[] } {
+  const parameters: Json[] = [];
+  const segments = path.split('/').map((segment) => {
+    if (segment.startsWith(':')) {
+      const name = segment.slice(1);
+      parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
+      return `{${name}}`;
+    }
+    const regex = /^\$([^<]+)<(.+)>$/.exec(segment);
+    if (regex) {
+      const [, name, pattern] = regex as unknown as [string, string, string];
+      parameters.push({ name, in: 'path', required: true, schema: { type: 'string', pattern: `^(?:${pattern})$` } });
+      return `{${name}}`;
+    }
+    if (segment.startsWith('*')) {
+      const name = segment.slice(1) || 'path';
+      parameters.push({
+        name,
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: 'rest of the path',
+      });
+      return `{${name}}`;
+    }
+    return segment;
+  });
+  return { path: segments.join('/') || '/', parameters };
+}
+
+/** Points `{"$ref": "Name"}` at `#/components/schemas/Name`. */
+function rewriteRefs(value: unknown, names: Set<string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => rewriteRefs(v, names));
+  if (!value || typeof value !== 'object') return value;
+  const out: Json = {};
+  for (const [key, v] of Object.entries(value as Json)) {
+    out[key] =
+      key === '$ref' && typeof v === 'string' && names.has(v) ? `#/components/schemas/${v}` : rewriteRefs(v, names);
+  }
+  return out;
+}
+
+/** An OpenAPI 3.1 document of the API's own operations (not the platform's backend). */
+export async function buildOpenApi(platform: Platform): Promise<Json> {
+  const { db, settings, config } = platform;
+  const [operations, links, schemas, scopes] = await Promise.all([
+    db
+      .selectFrom('operations')
+      .selectAll()
+      .where('category_id', '=', Category.default)
+      .where('status', '=', Status.active)
+      .where('active', '=', 1)
+      .orderBy('http_path')
+      .execute(),
+    db
+      .selectFrom('scope_operations')
+      .innerJoin('scopes', 'scopes.id', 'scope_operations.scope_id')
+      .select(['scope_operations.operation_id', 'scopes.name'])
+      .execute(),
+    db.selectFrom('schemas').select(['name', 'source']).where('status', '=', Status.active).execute(),
+    db.selectFrom('scopes').select(['name', 'description']).where('category_id', '=', Category.default).execute(),
+  ]);
+  const schemaNames = new Set(schemas.map((s) => s.name));
+  const componentSchemas: Json = {};
+  for (const s of schemas) componentSchemas[s.name] = rewriteRefs(parseJsonColumn(s.source) ?? {}, schemaNames);
+  const ref = (name: string | null): Json => {
+    if (!name || isPassthrough(name)) return {};
+    const schemaName = schemaNameOf(name);
+    return schemaNames.has(schemaName) ? { $ref: `#/components/schemas/${schemaName}` } : {};
+  };
+  const scopesOf = new Map<number, string[]>();
+  for (const l of links) scopesOf.set(l.operation_id, [...(scopesOf.get(l.operation_id) ?? []), l.name]);
+
+  const paths: Record<string, Json> = {};
+  for (const op of operations) {
+    const { path, parameters } = openApiPath(op.http_path);
+    const query = parseJsonColumn<Record<string, { type?: string; description?: string; format?: string }>>(
+      op.parameters,
+    );
+    for (const [name, schema] of Object.entries(query ?? {})) {
+      const param: Json = { name, in: 'query', required: false, schema: { type: schema.type ?? 'string' } };
+      if (schema.format) (param.schema as Json).format = schema.format;
+      if (schema.description) param.description = schema.description;
+      parameters.push(param);
+    }
+    const responses: Json = {
+      [String(op.http_code)]: { description: 'Success', content: { 'application/json': { schema: ref(op.outgoing) } } },
+    };
+    for (const [code, schema] of Object.entries(parseJsonColumn<Record<string, string>>(op.throws) ?? {})) {
+      responses[code === '999' ? 'default' : code] = {
+        description: 'Error',
+        content: { 'application/json': { schema: ref(schema) } },
+      };
+    }
+    const operation: Json = {
+      operationId: op.name,
+      ...(op.description ? { description: op.description } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      responses,
+      'x-stability': stabilityNames[op.stability] ?? 'experimental',
+    };
+    if (op.stability === 0) operation.deprecated = true;
+    if (['POST', 'PUT', 'PATCH'].includes(op.http_method) && op.incoming) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: ref(op.incoming) } } };
+    }
+    if (op.public !== 1) operation.security = [{ oauth2: scopesOf.get(op.id) ?? [] }, { bearer: [] }];
+    const methods = paths[path] ?? {};
+    methods[op.http_method.toLowerCase()] = operation;
+    paths[path] = methods;
+  }
+  const contact: Json = {};
+  if (settings.string('info_contact_name')) contact.name = settings.string('info_contact_name');
+  if (settings.string('info_contact_url')) contact.url = settings.string('info_contact_url');
+  if (settings.string('info_contact_email')) contact.email = settings.string('info_contact_email');
+  const info: Json = {
+    title: settings.string('info_title'),
+    description: settings.string('info_description'),
+    version: portico.version,
+  };
+  if (settings.string('info_tos')) info.termsOfService = settings.string('info_tos');
+  if (Object.keys(contact).length) info.contact = contact;
+  if (settings.string('info_license_name')) {
+    info.license = {
+      name: settings.string('info_license_name'),
+      url: settings.string('info_license_url') || undefined,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info,
+    servers: [{ url: config.publicUrl }],
+    paths,
+    components: {
+      schemas: componentSchemas,
+      securitySchemes: {
+        oauth2: {
+          type: 'oauth2',
+          flows: {
+            clientCredentials: {
+              tokenUrl: `${config.publicUrl}/authorization/token`,
+              scopes: Object.fromEntries(scopes.map((s) => [s.name, s.description])),
+            },
+          },
+        },
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      },
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { createPortico } from './app.js';
+import { ConfigError, loadConfig, type PorticoConfig } from './config.js';
+import { createPlatform } from './runtime/create-platform.js';
+import { createUser } from './services/users.js';
+import { portico } from './version.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('must be a port between 1 and 65535');
+  return n;
+}
+
+function config(overrides: Partial<Record<string, string>> = {}): PorticoConfig {
+  return loadConfig({
+    ...process.env,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  });
+}
+
+async function serve(options: { port?: number; host?: string }): Promise<void> {
+  const cfg = config({ PORT: options.port?.toString(), HOST: options.host });
+  const logger = pino({ level: cfg.logLevel });
+  const app = await createPortico(cfg, { logger });
+  await app.fastify.listen({ port: cfg.port, host: cfg.host });
+  logger.info({ url: cfg.publicUrl, database: cfg.databaseUrl.split(':')[0] }, `Portico ${portico.version} listening`);
+  if (app.generatedAdminPassword) {
+    // printed once, to the terminal only: the hash is all that is stored
+    process.stdout.write(
+      `\n  Created the administrator account.\n  Log in with: ${cfg.adminEmail ?? 'admin@localhost.localdomain'}\n  Password:    ${app.generatedAdminPassword}\n  (shown once; set PORTICO_ADMIN_EMAIL and PORTICO_ADMIN_PASSWORD to choose them)\n\n`,
+    );
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    app
+      .close()
+      .then(() => process.exit(0))
+      .catch((error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function migrate(): Promise<void> {
+  const cfg = config();
+  const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }) });
+  await running.close();
+  process.stdout.write('System database is up to date.\n');
+}
+
+async function addUser(options: { name: string; email: string; password?: string; role: string }): Promise<void> {
+  const cfg = config();
+  const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }) });
+  try {
+    const { platform } = running;
+    const role = await platform.db.selectFrom('roles').select('id').where('name', '=', options.role).executeTakeFirst();
+    if (!role) throw new Error(`Role "${options.role}" does not exist`);
+    const password = options.password ?? randomBytes(12).toString('base64url');
+    const id = await createUser(platform, { roleId: role.id, name: options.name, email: options.email, password });
+    process.stdout.write(`Created user ${options.name} (id ${id}, role ${options.role}).\n`);
+    if (!options.password) process.stdout.write(`Password: ${password}\n`);
+  } finally {
+    await running.close();
+  }
+}
+
+export function buildCli(): Command {
+  const program = new Command('portico')
+    .description('Portico: API management for your existing web app, wire-compatible with Fusio')
+    .version(portico.version)
+    .showHelpAfterError();
+  program
+    .command('serve')
+    .description('start the server (configured by environment variables, see the README)')
+    .option('-p, --port <port>', 'port to listen on (overrides PORT)', port)
+    .option('-H, --host <host>', 'interface to listen on (overrides HOST)')
+    .action(serve);
+  program.command('migrate').description('apply pending migrations and default data, then exit').action(migrate);
+  const user = program.command('user').description('manage users');
+  user
+    .command('add')
+    .description('create a user, e.g. an extra administrator')
+    .requiredOption('-n, --name <name>', 'user name (3-64 letters, digits, - _ .)')
+    .requiredOption('-e, --email <email>', 'email address')
+    .option('-p, --password <password>', 'password (a random one is printed when omitted)')
+    .option('-r, --role <role>', 'role name', 'Administrator')
+    .action(addUser);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,143 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Everything Portico reads from the environment, parsed once at start into a typed object. */
+export interface PorticoConfig {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  publicUrl: string;
+  dataDir: string;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  mailerUrl: string | undefined;
+  redisUrl: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  debug: boolean;
+  corsOrigins: string[] | '*';
+  bodyLimit: number;
+  trustProxy: boolean;
+  /** encrypts connection credentials at rest; generated into the data folder when unset */
+  secretKey: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''].includes(v), 'must be true or false')
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const url = (protocols: string[], example: string) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (e.g. ${example})`,
+    );
+
+const envSchema = z.object({
+  PORT: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(8080),
+  HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .refine(
+      (v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v) || /^(mysql|mariadb):\/\/.+/.test(v),
+      'must be sqlite:PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB',
+    )
+    .optional(),
+  PUBLIC_URL: url(['http:', 'https:'], 'https://api.example.com').optional(),
+  PORTICO_ADMIN_EMAIL: z.string().trim().email('must be an email address').optional(),
+  PORTICO_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  MAILER_URL: url(['smtp:', 'smtps:'], 'smtp://user:pass@mail.example.com:587').optional(),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORTICO_DEBUG: bool.default(false),
+  CORS_ORIGIN: z.string().trim().default('*'),
+  BODY_LIMIT: z.coerce
+    .number({ message: 'must be a number of bytes' })
+    .int('must be an integer number of bytes')
+    .min(1024, 'must be at least 1024 bytes')
+    .default(1048576),
+  TRUST_PROXY: bool.default(false),
+  PORTICO_DATA_DIR: z.string().trim().min(1).optional(),
+  PORTICO_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+
+/** Parses the environment; throws a ConfigError listing every bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig {
+  // empty strings mean "unset", as a shell `FOO= portico serve` intends
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const got = cleaned[key];
+      // values that may carry credentials are never echoed
+      const shown = /PASSWORD|SECRET|URL/.test(key) || got === undefined ? '' : ` (got "${got}")`;
+      return `${key}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  // npm runs workspace scripts inside the workspace folder; INIT_CWD is where the user typed the command
+  const baseDir = env.INIT_CWD ?? process.cwd();
+  const dataDir = path.resolve(baseDir, e.PORTICO_DATA_DIR ?? 'data');
+  const databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'portico.db')}`;
+  const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
+  const publicUrl = (e.PUBLIC_URL ?? `http://${publicHost}:${e.PORT}`).replace(/\/+$/, '');
+  const corsOrigins =
+    e.CORS_ORIGIN === '*'
+      ? '*'
+      : e.CORS_ORIGIN.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: resolveSqlitePath(databaseUrl, baseDir),
+    publicUrl,
+    dataDir,
+    adminEmail: e.PORTICO_ADMIN_EMAIL,
+    adminPassword: e.PORTICO_ADMIN_PASSWORD,
+    mailerUrl: e.MAILER_URL,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    debug: e.PORTICO_DEBUG,
+    corsOrigins,
+    bodyLimit: e.BODY_LIMIT,
+    trustProxy: e.TRUST_PROXY,
+    secretKey: e.PORTICO_SECRET_KEY,
+  };
+}
+
+function resolveSqlitePath(databaseUrl: string, baseDir: string): string {
+  if (!databaseUrl.startsWith('sqlite:')) return databaseUrl;
+  const file = databaseUrl.slice('sqlite:'.length);
+  if (file === ':memory:') return databaseUrl;
+  return `sqlite:${path.resolve(baseDir, file)}`;
+}

@@ -1,0 +1,10 @@
+import { PluginRegistry } from '../plugin-registry.js';
+import type { ConnectionType } from './connection.js';
+
+/** The connection types this Portico knows (SQL, HTTP, brokers, …). */
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds connection types of every config shape
+export class ConnectionRegistry extends PluginRegistry<ConnectionType<any, any>> {
+  constructor() {
+    super('Connection');
+  }
+}

@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import { createPool as createMysqlPool } from 'mysql2';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres' | 'mysql';
+
+export interface SystemDatabase {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** a short description without credentials, safe for logs */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export function dialectOf(url: string): DialectName {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:/.test(url)) return 'postgres';
+  if (/^(mysql|mariadb):/.test(url)) return 'mysql';
+  throw new Error(`Unsupported DATABASE_URL scheme: ${url.split(':')[0]}`);
+}
+
+/** bigint columns hold epoch milliseconds and counters: well inside Number's exact range */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 /* int8 */ || oid === 1700 /* numeric */) return (v: string) => (v === null ? null : Number(v));
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export interface OpenOptions {
+  /** maximum pool size for PostgreSQL and MySQL */
+  poolSize?: number;
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): SystemDatabase {
+  const dialect = dialectOf(url);
+  const poolSize = options.poolSize ?? 10;
+  if (dialect === 'sqlite') {
+    const file = url.slice('sqlite:'.length);
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    const sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect, describe: `sqlite:${file}`, close: () => db.destroy() };
+  }
+  const parsed = new URL(url);
+  const describe = `${parsed.protocol}//${parsed.hostname}:${parsed.port || 'default'}${parsed.pathname}`;
+  if (dialect === 'postgres') {
+    const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+    // an idle client that loses its server must not crash the process
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect, describe, close: () => db.destroy() };
+  }
+  const pool = createMysqlPool({
+    uri: url.replace(/^mariadb:/, 'mysql:'),
+    connectionLimit: poolSize,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    timezone: 'Z',
+    charset: 'utf8mb4',
+  });
+  pool.on('connection', (conn) => conn.on('error', () => {}));
+  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  return { db, dialect, describe, close: () => db.destroy() };
+}

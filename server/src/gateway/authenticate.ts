@@ -1,0 +1,43 @@
+import type { TokenService } from '../auth/tokens.js';
+import { unauthorized } from '../errors.js';
+import { anonymousCaller, type Caller, type CompiledOperation } from './types.js';
+
+const challenge = { 'WWW-Authenticate': 'Bearer realm="Portico"' };
+
+/**
+ * Stage 2: who is calling. A public operation lets anyone in (a valid token still identifies the
+ * caller); every other operation needs a valid bearer token issued by this Portico.
+ */
+export async function authenticate(
+  authorization: string | undefined,
+  operation: CompiledOperation,
+  tokens: TokenService,
+): Promise<Caller> {
+  if (!authorization) {
+    if (operation.public) return anonymousCaller;
+    throw unauthorized('Missing authorization header', challenge);
+  }
+  const space = authorization.indexOf(' ');
+  const scheme = space === -1 ? authorization : authorization.slice(0, space);
+  const token = space === -1 ? '' : authorization.slice(space + 1).trim();
+  if (scheme.toLowerCase() !== 'bearer') {
+    if (operation.public) return anonymousCaller;
+    throw unauthorized('Invalid authorization type', challenge);
+  }
+  if (token === '') {
+    if (operation.public) return anonymousCaller;
+    throw unauthorized('No authorization token was provided', challenge);
+  }
+  try {
+    const verified = await tokens.verify(token);
+    return {
+      user: { id: verified.userId, name: verified.userName, email: verified.email },
+      app: verified.appId !== null && verified.appKey !== null ? { id: verified.appId, key: verified.appKey } : null,
+      token: verified,
+      scopes: verified.scopes,
+    };
+  } catch (error) {
+    if (operation.public) return anonymousCaller;
+    throw error;
+  }
+}

@@ -1,0 +1,227 @@
+import type { Kysely } from 'kysely';
+import type { ActionEnv, ActionHandler, JsonSchema } from '../actions/action.js';
+import type { ActionRegistry } from '../actions/registry.js';
+import type { ActionRow, Database, OperationRow } from '../db/schema.js';
+import { Category, Status } from '../db/schema.js';
+import { serviceUnavailable } from '../errors.js';
+import { invokeAction } from './invoke.js';
+import { newAjv, SchemaCompiler } from './schemas.js';
+import type { BodyRule, CompiledOperation, Exchange, HttpMethod, QueryParameterRule } from './types.js';
+
+/** The platform's own operations (backend, consumer, authorization, system) are code, found by name. */
+export interface SystemHandlerLookup {
+  handler(name: string): ((exchange: Exchange) => unknown) | undefined;
+  incoming(name: string): JsonSchema | undefined;
+}
+
+export interface ConfigSnapshot {
+  operations: OperationRow[];
+  scopesByOperation: Map<number, string[]>;
+  actions: Map<string, ActionRow>;
+  schemas: { name: string; source: string; updated_at: number }[];
+}
+
+export async function loadSnapshot(db: Kysely<Database>): Promise<ConfigSnapshot> {
+  const [operations, links, actions, schemas] = await Promise.all([
+    db.selectFrom('operations').selectAll().where('status', '=', Status.active).execute(),
+    db
+      .selectFrom('scope_operations')
+      .innerJoin('scopes', 'scopes.id', 'scope_operations.scope_id')
+      .select(['scope_operations.operation_id', 'scopes.name'])
+      .where('scope_operations.allow', '=', 1)
+      .execute(),
+    db.selectFrom('actions').selectAll().where('status', '=', Status.active).execute(),
+    db.selectFrom('schemas').select(['name', 'source', 'updated_at']).where('status', '=', Status.active).execute(),
+  ]);
+  const scopesByOperation = new Map<number, string[]>();
+  for (const link of links) {
+    const list = scopesByOperation.get(link.operation_id);
+    if (list) list.push(link.name);
+    else scopesByOperation.set(link.operation_id, [link.name]);
+  }
+  return {
+    operations,
+    scopesByOperation,
+    actions: new Map(actions.map((a) => [a.name, a])),
+    schemas,
+  };
+}
+
+/** `backend.action` is granted by `backend.action` and by its parent `backend`. */
+export function expandAllowedScopes(scopes: readonly string[]): Set<string> {
+  const allowed = new Set<string>();
+  for (const scope of scopes) {
+    allowed.add(scope);
+    const dot = scope.indexOf('.');
+    if (dot > 0) allowed.add(scope.slice(0, dot));
+  }
+  return allowed;
+}
+
+export function actionNameOf(reference: string): string {
+  return reference.startsWith('action://') ? reference.slice('action://'.length) : reference;
+}
+
+export function isPassthrough(incoming: string | null | undefined): boolean {
+  return !incoming || incoming === 'Passthru' || incoming === 'schema://Passthru' || incoming.startsWith('mime://');
+}
+
+export function schemaNameOf(incoming: string): string {
+  return incoming.startsWith('schema://') ? incoming.slice('schema://'.length) : incoming;
+}
+
+interface CachedAction {
+  updatedAt: number;
+  handler: Promise<ActionHandler>;
+}
+
+export interface CompilerDeps {
+  actions: ActionRegistry;
+  system: SystemHandlerLookup;
+  actionEnv: ActionEnv;
+  /** how a user action's handler is called; the gateway supplies context (user, app, connections) */
+  contextFor: Parameters<typeof invokeAction>[2];
+}
+
+/**
+ * Turns the stored configuration into compiled operations. Keeps built action handlers and schema
+ * validators between generations, so a change rebuilds only what it touched.
+ */
+export class OperationCompiler {
+  private readonly schemas = new SchemaCompiler();
+  private readonly systemAjv = newAjv();
+  private readonly systemBodies = new Map<string, BodyRule>();
+  private readonly actionCache = new Map<number, CachedAction>();
+
+  constructor(private readonly deps: CompilerDeps) {}
+
+  async compile(snapshot: ConfigSnapshot): Promise<CompiledOperation[]> {
+    const schemaGeneration = snapshot.schemas.map((s) => `${s.name}@${s.updated_at}`).join('|');
+    this.schemas.load(
+      schemaGeneration,
+      snapshot.schemas.map((s) => ({ name: s.name, source: safeJson(s.source) })),
+    );
+    const seenActions = new Set<number>();
+    const compiled: CompiledOperation[] = [];
+    for (const row of snapshot.operations) {
+      compiled.push(await this.compileOne(row, snapshot, seenActions));
+    }
+    for (const id of this.actionCache.keys()) if (!seenActions.has(id)) this.actionCache.delete(id);
+    return compiled;
+  }
+
+  private async compileOne(
+    row: OperationRow,
+    snapshot: ConfigSnapshot,
+    seenActions: Set<number>,
+  ): Promise<CompiledOperation> {
+    const common = {
+      id: row.id,
+      name: row.name,
+      categoryId: row.category_id,
+      method: row.http_method as HttpMethod,
+      path: row.http_path,
+      public: row.public === 1,
+      active: row.active === 1,
+      stability: row.stability,
+      httpCode: row.http_code,
+      costs: row.costs ?? 0,
+      allowedScopes: expandAllowedScopes(snapshot.scopesByOperation.get(row.id) ?? []),
+      queryParameters: queryRules(row.parameters),
+    };
+    if (row.action.startsWith('system://')) {
+      const key = row.action.slice('system://'.length);
+      const handler = this.deps.system.handler(key);
+      return {
+        ...common,
+        body: this.systemBody(key),
+        logBody: false,
+        audited: row.category_id === Category.backend && row.http_method !== 'GET',
+        run: handler ?? unavailable(`Operation ${row.name} has no handler in this version of Portico`),
+      };
+    }
+    let body: BodyRule = { kind: 'passthru' };
+    let run: (exchange: Exchange) => unknown;
+    try {
+      if (!isPassthrough(row.incoming)) {
+        const schemaName = schemaNameOf(row.incoming as string);
+        body = { kind: 'schema', schemaName, validate: this.schemas.validator(schemaName) };
+      }
+      const handler = await this.handlerFor(row.action, snapshot, seenActions);
+      const contextFor = this.deps.contextFor;
+      run = (exchange) => invokeAction(handler, exchange, contextFor);
+    } catch (error) {
+      run = unavailable(`Operation ${row.name} is not available: ${(error as Error).message}`);
+    }
+    return { ...common, body, logBody: true, audited: false, run };
+  }
+
+  private systemBody(key: string): BodyRule {
+    let rule = this.systemBodies.get(key);
+    if (!rule) {
+      const schema = this.deps.system.incoming(key);
+      rule = schema
+        ? { kind: 'schema', schemaName: key, validate: this.systemAjv.compile(schema) }
+        : { kind: 'passthru' };
+      this.systemBodies.set(key, rule);
+    }
+    return rule;
+  }
+
+  private async handlerFor(reference: string, snapshot: ConfigSnapshot, seen: Set<number>): Promise<ActionHandler> {
+    const name = actionNameOf(reference);
+    const row = snapshot.actions.get(name);
+    if (!row) throw new Error(`action "${name}" does not exist`);
+    seen.add(row.id);
+    const cached = this.actionCache.get(row.id);
+    if (cached && cached.updatedAt === row.updated_at) return cached.handler;
+    const handler = buildActionHandler(this.deps.actions, row, this.deps.actionEnv);
+    this.actionCache.set(row.id, { updatedAt: row.updated_at, handler });
+    handler.catch(() => this.actionCache.delete(row.id));
+    return handler;
+  }
+}
+
+/** Builds one action's handler from its stored class and config. */
+export async function buildActionHandler(
+  registry: ActionRegistry,
+  row: Pick<ActionRow, 'name' | 'class' | 'config'>,
+  env: ActionEnv,
+): Promise<ActionHandler> {
+  const type = registry.get(row.class);
+  if (!type) throw new Error(`action class "${row.class}" is not installed`);
+  const config = registry.validateConfig(row.class, safeJson(row.config ?? '{}'));
+  return type.create(config, env);
+}
+
+function unavailable(message: string): () => never {
+  return () => {
+    throw serviceUnavailable(message);
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+function queryRules(parameters: string | null): QueryParameterRule[] {
+  if (!parameters) return [];
+  const parsed = safeJson(parameters);
+  if (!parsed || typeof parsed !== 'object') return [];
+  const rules: QueryParameterRule[] = [];
+  for (const [name, schema] of Object.entries(parsed as Record<string, { type?: string; enum?: unknown }>)) {
+    const type = schema?.type;
+    if (type !== 'string' && type !== 'integer' && type !== 'number' && type !== 'boolean') continue;
+    const values = Array.isArray(schema.enum)
+      ? schema.enum.map(String)
+      : typeof schema.enum === 'string' && schema.enum !== ''
+        ? schema.enum.split(',').map((v) => v.trim())
+        : null;
+    rules.push({ name, type, enum: values });
+  }
+  return rules;
+}

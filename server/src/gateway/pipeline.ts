@@ -1,0 +1,156 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { ActionRequest } from '../actions/action.js';
+import type { TokenService } from '../auth/tokens.js';
+import { notFound, PorticoError, renderError } from '../errors.js';
+import type { AuditEntry } from '../telemetry/audit.js';
+import type { RequestLogSink } from '../telemetry/request-log.js';
+import { authenticate } from './authenticate.js';
+import { authorize } from './authorize.js';
+import { parseBody } from './body.js';
+import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
+import type { Gateway } from './gateway.js';
+import { respond } from './respond.js';
+import { anonymousCaller, type Caller, stabilityNames } from './types.js';
+import { validateRequest } from './validate.js';
+
+export interface PipelineDeps {
+  gateway: Gateway;
+  tokens: TokenService;
+  requestLog: RequestLogSink;
+  cors: CorsPolicy;
+  debug: boolean;
+  logger: Logger;
+  audit(entry: AuditEntry): Promise<void>;
+}
+
+/**
+ * One request, top to bottom: route → authenticate → authorize → parse and validate → invoke →
+ * respond → record. Nothing here reads the system database; the request log is written later, in batches.
+ */
+export function createPipeline(deps: PipelineDeps) {
+  return async function handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const started = performance.now();
+    const method = req.method;
+    const url = req.url;
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const table = deps.gateway.table;
+    const origin = req.headers.origin;
+
+    if (method === 'OPTIONS') {
+      const allow = table.allowedMethods(path);
+      if (allow.length === 0) {
+        sendError(reply, notFound('Unknown location'), { 'x-request-id': req.id }, deps);
+        return;
+      }
+      const requested = req.headers['access-control-request-headers'];
+      reply
+        .code(204)
+        .headers({ 'x-request-id': req.id, ...preflightHeaders(origin, requested, allow, deps.cors) })
+        .send();
+      return;
+    }
+
+    const cors = corsHeaders(origin, deps.cors);
+    const match = table.find(method, path);
+    if (match.kind !== 'operation') {
+      const headers: Record<string, string> = { 'x-request-id': req.id, ...cors };
+      if (match.kind === 'method-not-allowed') {
+        headers.allow = match.allow.join(', ');
+        sendError(reply, new PorticoError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed here`), headers, deps);
+        return;
+      }
+      sendError(reply, notFound('Unknown location'), headers, deps);
+      return;
+    }
+
+    const operation = match.operation;
+    const headers: Record<string, string> = {
+      'x-request-id': req.id,
+      'x-operation-id': operation.name,
+      'x-stability': stabilityNames[operation.stability] ?? 'experimental',
+      ...cors,
+    };
+    let caller: Caller = anonymousCaller;
+    let status: number;
+    let failure: { message: string; trace: string } | undefined;
+    const raw = req.body as Buffer | undefined;
+    try {
+      if (!operation.active) throw new PorticoError('GONE', 'This action is no longer available');
+      caller = await authenticate(req.headers.authorization, operation, deps.tokens);
+      authorize(operation, caller);
+      const body = parseBody(raw, req.headers['content-type'], operation.body);
+      validateRequest(operation, body, req.query as ActionRequest['query']);
+      const request: ActionRequest = {
+        method,
+        path,
+        params: match.params,
+        query: req.query as ActionRequest['query'],
+        headers: req.headers,
+        body,
+        ip: req.ip,
+        requestId: req.id,
+      };
+      const result = await operation.run({ request, caller, operation });
+      if (operation.audited) {
+        await deps.audit({
+          userId: caller.user?.id ?? null,
+          appId: caller.app?.id ?? null,
+          refId: refIdOf(result),
+          event: operation.name,
+          ip: req.ip,
+          message: `${operation.name} by ${caller.user?.name ?? 'anonymous'}`,
+          content: body,
+        });
+      }
+      status = respond(reply, operation, result, headers);
+    } catch (error) {
+      status = sendError(reply, error, headers, deps);
+      if (status >= 500) {
+        const err = error instanceof Error ? error : new Error(String(error));
+        failure = { message: err.message, trace: err.stack ?? '' };
+      }
+    }
+    deps.requestLog.record({
+      categoryId: operation.categoryId,
+      operationId: operation.id,
+      appId: caller.app?.id ?? null,
+      userId: caller.user?.id ?? null,
+      ip: req.ip,
+      method,
+      path,
+      headers: req.headers,
+      body: operation.logBody ? raw : undefined,
+      responseCode: status,
+      executionTime: performance.now() - started,
+      date: Date.now(),
+      error: failure,
+    });
+  };
+}
+
+function sendError(reply: FastifyReply, error: unknown, headers: Record<string, string>, deps: PipelineDeps): number {
+  const rendered = renderError(error, deps.debug);
+  if (rendered.status >= 500) {
+    deps.logger.error({ err: error, requestId: headers['x-request-id'] }, 'request failed');
+  }
+  reply
+    .code(rendered.status)
+    .headers({ ...headers, ...lowerKeys(rendered.headers) })
+    .send(rendered.body);
+  return rendered.status;
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key in headers) out[key.toLowerCase()] = headers[key] as string;
+  return out;
+}
+
+function refIdOf(result: unknown): number | null {
+  const body = result && typeof result === 'object' && 'body' in result ? (result as { body: unknown }).body : result;
+  const id = body && typeof body === 'object' ? (body as { id?: unknown }).id : undefined;
+  const n = Number(id);
+  return id !== undefined && Number.isInteger(n) ? n : null;
+}

@@ -1,0 +1,64 @@
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import type { ActionRequest } from '../actions/action.js';
+import type { VerifiedToken } from '../auth/tokens.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export const httpMethods: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** Who is calling, once the bearer token (if any) has been checked. */
+export interface Caller {
+  readonly user: { readonly id: number; readonly name: string; readonly email: string | undefined } | null;
+  readonly app: { readonly id: number; readonly key: string } | null;
+  readonly token: VerifiedToken | null;
+  readonly scopes: readonly string[];
+}
+
+export const anonymousCaller: Caller = Object.freeze({ user: null, app: null, token: null, scopes: [] });
+
+/** One request on its way through an operation. */
+export interface Exchange {
+  readonly request: ActionRequest;
+  readonly caller: Caller;
+  readonly operation: CompiledOperation;
+}
+
+export type BodyRule =
+  | { readonly kind: 'passthru' }
+  | { readonly kind: 'schema'; readonly schemaName: string; readonly validate: ValidateFunction };
+
+export interface QueryParameterRule {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'number' | 'boolean';
+  readonly enum: readonly string[] | null;
+}
+
+/** An operation compiled for the hot path: everything a request needs, resolved ahead of time. */
+export interface CompiledOperation {
+  readonly id: number;
+  readonly name: string;
+  readonly categoryId: number;
+  readonly method: HttpMethod;
+  /** the path in Fusio syntax, as configured */
+  readonly path: string;
+  readonly public: boolean;
+  readonly active: boolean;
+  readonly stability: number;
+  readonly httpCode: number;
+  readonly costs: number;
+  /** scope names that grant access, with each scope's parent (`backend` for `backend.action`) */
+  readonly allowedScopes: ReadonlySet<string>;
+  readonly body: BodyRule;
+  readonly queryParameters: readonly QueryParameterRule[];
+  /** request bodies of the platform's own operations carry credentials: never logged */
+  readonly logBody: boolean;
+  /** changes made through the backend API are recorded in the audit log */
+  readonly audited: boolean;
+  readonly run: (exchange: Exchange) => unknown;
+}
+
+export const stabilityNames: Record<number, string> = {
+  0: 'deprecated',
+  1: 'experimental',
+  2: 'stable',
+  3: 'legacy',
+};

@@ -1,0 +1,55 @@
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import type { JsonSchema } from './actions/action.js';
+import { badRequest } from './errors.js';
+import { describeValidationError, newAjv } from './gateway/schemas.js';
+
+/** What action types and connection types share: a class id, a display name and a config schema. */
+export interface Plugin {
+  readonly class: string;
+  readonly name: string;
+  readonly config: JsonSchema;
+}
+
+/**
+ * The installed types of one kind (actions or connections), found by class. Configs are validated
+ * against the type's JSON Schema, with its defaults applied, before anything is stored or built.
+ */
+export class PluginRegistry<T extends Plugin> {
+  private readonly types = new Map<string, T>();
+  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly ajv = newAjv({ useDefaults: true });
+
+  constructor(private readonly kind: string) {}
+
+  register(type: T): void {
+    this.types.set(type.class, type);
+    this.validators.delete(type.class);
+  }
+
+  unregister(className: string): void {
+    this.types.delete(className);
+    this.validators.delete(className);
+  }
+
+  get(className: string): T | undefined {
+    return this.types.get(className);
+  }
+
+  list(): T[] {
+    return [...this.types.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Returns the config with defaults applied; throws a 400 PorticoError that names the bad field. */
+  validateConfig(className: string, config: unknown): Record<string, unknown> {
+    const type = this.types.get(className);
+    if (!type) throw badRequest(`${this.kind} class "${className}" does not exist`);
+    let validate = this.validators.get(className);
+    if (!validate) {
+      validate = this.ajv.compile(type.config);
+      this.validators.set(className, validate);
+    }
+    const copy = structuredClone(config ?? {}) as Record<string, unknown>;
+    if (!validate(copy)) throw badRequest(describeValidationError(validate.errors, `${this.kind} config`));
+    return copy;
+  }
+}

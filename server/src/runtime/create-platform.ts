@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+import type { ActionLogger, ActionType } from '../actions/action.js';
+import { ActionRegistry } from '../actions/registry.js';
+import { staticResponseAction } from '../actions/util/static-response.js';
+import { platformOperations } from '../api/index.js';
+import type { SystemOperation } from '../api/system-operation.js';
+import { Encryption } from '../auth/encryption.js';
+import { KeyStore } from '../auth/keys.js';
+import { RevocationList, TokenService } from '../auth/tokens.js';
+import type { PorticoConfig } from '../config.js';
+import type { ConnectionType } from '../connections/connection.js';
+import { ConnectionManager } from '../connections/manager.js';
+import { ConnectionRegistry } from '../connections/registry.js';
+import { openDatabase, type SystemDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { UserStatus } from '../db/schema.js';
+import { installDefaults } from '../db/seed.js';
+import { PorticoError } from '../errors.js';
+import { OperationCompiler, type SystemHandlerLookup } from '../gateway/compile.js';
+import { Gateway } from '../gateway/gateway.js';
+import type { Exchange } from '../gateway/types.js';
+import { Settings } from '../services/settings.js';
+import { createUser } from '../services/users.js';
+import { DatabaseRequestLog } from '../telemetry/request-log.js';
+import type { Platform } from './platform.js';
+
+export interface PlatformOptions {
+  logger?: Logger;
+  /** extra action types (custom actions, tests) */
+  actionTypes?: ActionType[];
+  // biome-ignore lint/suspicious/noExplicitAny: connection types of every config shape
+  connectionTypes?: ConnectionType<any, any>[];
+  /** how often buffered request logs are written */
+  requestLogIntervalMs?: number;
+}
+
+export interface RunningPlatform {
+  platform: Platform;
+  /** set when this start created the admin user with a generated password */
+  generatedAdminPassword: string | undefined;
+  close(): Promise<void>;
+}
+
+export const builtInActionTypes: ActionType[] = [staticResponseAction as unknown as ActionType];
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export const builtInConnectionTypes: ConnectionType<any, any>[] = [];
+
+export function actionLogger(logger: Logger): ActionLogger {
+  return {
+    debug: (msg, data) => logger.debug(data ?? {}, msg),
+    info: (msg, data) => logger.info(data ?? {}, msg),
+    warn: (msg, data) => logger.warn(data ?? {}, msg),
+    error: (msg, data) => logger.error(data ?? {}, msg),
+  };
+}
+
+/** Opens the system database, brings it up to date and builds every service of the platform. */
+export async function createPlatform(config: PorticoConfig, options: PlatformOptions = {}): Promise<RunningPlatform> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const sdb: SystemDatabase = openDatabase(config.databaseUrl);
+  try {
+    const applied = await migrateToLatest(sdb);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'system database migrated');
+    await installDefaults(sdb, platformOperations);
+    return await assemble(config, sdb, logger, options);
+  } catch (error) {
+    await sdb.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function assemble(
+  config: PorticoConfig,
+  sdb: SystemDatabase,
+  logger: Logger,
+  options: PlatformOptions,
+): Promise<RunningPlatform> {
+  const { db, dialect } = sdb;
+  const settings = new Settings(db);
+  await settings.load();
+  const keys = await KeyStore.load(db);
+  const revocations = new RevocationList();
+  await revocations.load(db);
+  const tokens = new TokenService(
+    db,
+    dialect,
+    keys,
+    config.publicUrl,
+    {
+      access: () => settings.number('authorization_token_expire') || 172800,
+      refresh: () => settings.number('authorization_refresh_expire') || 259200,
+    },
+    revocations,
+  );
+  const actions = new ActionRegistry();
+  for (const type of [...builtInActionTypes, ...(options.actionTypes ?? [])]) actions.register(type);
+  const connectionRegistry = new ConnectionRegistry();
+  for (const type of [...builtInConnectionTypes, ...(options.connectionTypes ?? [])]) connectionRegistry.register(type);
+  const encryption = config.secretKey
+    ? Encryption.fromSecret(config.secretKey)
+    : Encryption.fromKeyFile(config.dataDir);
+  const connections = new ConnectionManager(db, connectionRegistry, encryption, logger);
+  await connections.refresh();
+  const requestLog = new DatabaseRequestLog(db, dialect, logger, { intervalMs: options.requestLogIntervalMs ?? 250 });
+
+  const definitions = new Map<string, SystemOperation>(platformOperations.map((op) => [op.name, op]));
+  // the platform object is completed below; system handlers only run after that
+  let platform: Platform | undefined;
+  const system: SystemHandlerLookup = {
+    handler(name) {
+      const definition = definitions.get(name);
+      if (!definition) return undefined;
+      return (exchange: Exchange) => definition.handler({ ...exchange, platform: platform as Platform });
+    },
+    incoming: (name) => definitions.get(name)?.incoming,
+  };
+  const logForActions = actionLogger(logger.child({ component: 'action' }));
+  const compiler = new OperationCompiler({
+    actions,
+    system,
+    actionEnv: { logger: logForActions, connections, baseUrl: config.publicUrl },
+    contextFor: { baseUrl: config.publicUrl, logger: logForActions, connections },
+  });
+  const gateway = new Gateway(db, compiler, logger);
+  const pruner = setInterval(() => revocations.prune(), 60_000);
+  pruner.unref();
+
+  platform = {
+    config,
+    db,
+    dialect,
+    logger,
+    keys,
+    tokens,
+    actions,
+    gateway,
+    requestLog,
+    settings,
+    connections,
+    startedAt: Date.now(),
+    async configChanged() {
+      await Promise.all([connections.refresh(), gateway.reload()]);
+    },
+  };
+  await gateway.reload();
+  const generatedAdminPassword = await ensureAdmin(platform);
+
+  let closed = false;
+  return {
+    platform,
+    generatedAdminPassword,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(pruner);
+      await requestLog.close();
+      await connections.closeAll();
+      await sdb.close();
+    },
+  };
+}
+
+/**
+ * The first start creates the administrator: from PORTICO_ADMIN_EMAIL/PASSWORD, or with a random
+ * password that is returned (and printed once by the caller).
+ */
+async function ensureAdmin(platform: Platform): Promise<string | undefined> {
+  const role = await platform.db
+    .selectFrom('roles')
+    .select('id')
+    .where('name', '=', 'Administrator')
+    .executeTakeFirst();
+  if (!role) return undefined;
+  const admin = await platform.db
+    .selectFrom('users')
+    .select('id')
+    .where('role_id', '=', role.id)
+    .where('status', '!=', UserStatus.deleted)
+    .executeTakeFirst();
+  if (admin) return undefined;
+  const email = platform.config.adminEmail ?? 'admin@localhost.localdomain';
+  const generated = platform.config.adminPassword ? undefined : randomBytes(12).toString('base64url');
+  const name = email.split('@')[0]?.replace(/[^a-zA-Z0-9\-_.]/g, '') || 'admin';
+  try {
+    await createUser(platform, {
+      roleId: role.id,
+      name: name.length >= 3 ? name.slice(0, 64) : 'admin',
+      email,
+      password: platform.config.adminPassword ?? generated,
+      status: UserStatus.active,
+    });
+  } catch (error) {
+    // another node starting at the same moment created it first
+    if (error instanceof PorticoError && error.status === 409) return undefined;
+    throw error;
+  }
+  return generated;
+}

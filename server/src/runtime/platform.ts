@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { ActionRegistry } from '../actions/registry.js';
+import type { KeyStore } from '../auth/keys.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { PorticoConfig } from '../config.js';
+import type { ConnectionManager } from '../connections/manager.js';
+import type { DialectName } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { Settings } from '../services/settings.js';
+import type { RequestLogSink } from '../telemetry/request-log.js';
+
+/** The running platform: every service a handler may use, built once at start by `createPlatform`. */
+export interface Platform {
+  readonly config: PorticoConfig;
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  readonly logger: Logger;
+  readonly keys: KeyStore;
+  readonly tokens: TokenService;
+  readonly actions: ActionRegistry;
+  readonly gateway: Gateway;
+  readonly requestLog: RequestLogSink;
+  readonly settings: Settings;
+  readonly connections: ConnectionManager;
+  readonly startedAt: number;
+  /** rebuilds this node's routing table from the database (after a configuration change) */
+  configChanged(): Promise<void>;
+}

@@ -1,0 +1,171 @@
+import type { BackendApp, BackendToken } from 'fusio-sdk';
+import type { Kysely } from 'kysely';
+import type { EntityRef } from '../api/http.js';
+import { isoDate, parseJsonColumn } from '../api/http.js';
+import { appScopes, scopeIdsByName } from '../auth/scopes.js';
+import { digest, newAppKey, newAppSecret } from '../auth/secrets.js';
+import { insertWithId } from '../db/insert.js';
+import { type AppRow, AppStatus, type Database, TokenStatus } from '../db/schema.js';
+import { badRequest, notFound } from '../errors.js';
+import type { Platform } from '../runtime/platform.js';
+
+export interface AppInput {
+  userId?: number;
+  status?: number;
+  name?: string;
+  url?: string;
+  parameters?: string;
+  scopes?: string[];
+  metadata?: Record<string, string>;
+}
+
+const appName = /^[a-zA-Z0-9\-_. ]{3,64}$/;
+
+function assertAppName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !appName.test(name)) {
+    throw badRequest('Invalid app name: use 3 to 64 letters, digits, spaces, "-", "_" or "."');
+  }
+}
+
+function assertUrl(url: unknown): void {
+  if (url === undefined || url === '') return;
+  if (typeof url !== 'string' || url.length > 255) throw badRequest('Invalid app url');
+  try {
+    const parsed = new URL(url);
+    if (!['http:', 'https:'].includes(parsed.protocol) && !parsed.protocol.endsWith(':')) throw new Error();
+  } catch {
+    throw badRequest('Invalid app url');
+  }
+}
+
+export async function findApp(platform: Platform, ref: EntityRef, userId?: number): Promise<AppRow> {
+  let query = platform.db.selectFrom('apps').selectAll().where('status', '!=', AppStatus.deleted);
+  query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('name', '=', ref.name);
+  if (userId !== undefined) query = query.where('user_id', '=', userId);
+  const row = await query.executeTakeFirst();
+  if (!row) throw notFound('Could not find app');
+  return row;
+}
+
+export interface CreatedApp {
+  id: number;
+  appKey: string;
+  /** shown once; only its digest is stored */
+  appSecret: string;
+}
+
+export async function createApp(platform: Platform, input: AppInput): Promise<CreatedApp> {
+  if (input.userId === undefined) throw badRequest('App user id must not be empty');
+  assertAppName(input.name);
+  assertUrl(input.url);
+  const user = await platform.db.selectFrom('users').select('id').where('id', '=', input.userId).executeTakeFirst();
+  if (!user) throw badRequest('Provided user id does not exist');
+  const appKey = newAppKey();
+  const appSecret = newAppSecret();
+  const id = await platform.db.transaction().execute(async (trx) => {
+    const id = await insertWithId(
+      trx.insertInto('apps').values({
+        user_id: input.userId as number,
+        status: input.status ?? AppStatus.active,
+        name: input.name as string,
+        url: input.url ?? '',
+        parameters: input.parameters ?? null,
+        app_key: appKey,
+        app_secret: digest(appSecret),
+        metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+        created_at: Date.now(),
+      }),
+      platform.dialect,
+    );
+    await setAppScopes(trx, id, input.scopes ?? []);
+    return id;
+  });
+  return { id, appKey, appSecret };
+}
+
+export async function updateApp(platform: Platform, ref: EntityRef, input: AppInput, userId?: number): Promise<number> {
+  const existing = await findApp(platform, ref, userId);
+  const changes: Record<string, unknown> = {};
+  if (input.name !== undefined) {
+    assertAppName(input.name);
+    changes.name = input.name;
+  }
+  if (input.url !== undefined) {
+    assertUrl(input.url);
+    changes.url = input.url;
+  }
+  if (input.status !== undefined) {
+    if (![1, 2, 3].includes(input.status)) throw badRequest('App status must be one of: 1, 2, 3');
+    changes.status = input.status;
+  }
+  if (input.parameters !== undefined) changes.parameters = input.parameters;
+  if (input.metadata !== undefined) changes.metadata = JSON.stringify(input.metadata);
+  await platform.db.transaction().execute(async (trx) => {
+    if (Object.keys(changes).length > 0)
+      await trx.updateTable('apps').set(changes).where('id', '=', existing.id).execute();
+    if (input.scopes !== undefined) await setAppScopes(trx, existing.id, input.scopes);
+  });
+  if (changes.status !== undefined && changes.status !== AppStatus.active) {
+    await platform.tokens.revokeWhere({ appId: existing.id });
+  }
+  return existing.id;
+}
+
+export async function deleteApp(platform: Platform, ref: EntityRef, userId?: number): Promise<number> {
+  const existing = await findApp(platform, ref, userId);
+  await platform.tokens.revokeWhere({ appId: existing.id });
+  await platform.db.deleteFrom('apps').where('id', '=', existing.id).execute();
+  return existing.id;
+}
+
+async function setAppScopes(db: Kysely<Database>, appId: number, scopes: readonly string[]): Promise<void> {
+  const ids = await scopeIdsByName(db, scopes);
+  const unknown = scopes.filter((s) => !ids.has(s));
+  if (unknown.length > 0) throw badRequest(`Scope ${unknown.join(', ')} does not exist`);
+  await db.deleteFrom('app_scopes').where('app_id', '=', appId).execute();
+  if (ids.size > 0) {
+    await db
+      .insertInto('app_scopes')
+      .values([...ids.values()].map((scopeId) => ({ app_id: appId, scope_id: scopeId })))
+      .execute();
+  }
+}
+
+export async function appView(platform: Platform, row: AppRow, withTokens: boolean): Promise<BackendApp> {
+  const view: BackendApp = {
+    id: row.id,
+    userId: row.user_id,
+    status: row.status,
+    name: row.name,
+    url: row.url,
+    appKey: row.app_key,
+    scopes: await appScopes(platform.db, row.id),
+    date: isoDate(row.created_at),
+  };
+  if (row.parameters) view.parameters = row.parameters;
+  const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
+  if (metadata) view.metadata = metadata;
+  if (withTokens) {
+    const tokens = await platform.db
+      .selectFrom('tokens')
+      .selectAll()
+      .where('app_id', '=', row.id)
+      .where('status', '=', TokenStatus.active)
+      .where('expire', '>', Date.now())
+      .orderBy('id', 'desc')
+      .limit(64)
+      .execute();
+    view.tokens = tokens.map(
+      (t): BackendToken => ({
+        id: t.id,
+        status: t.status,
+        name: t.name ?? '',
+        scopes: t.scope ? t.scope.split(',') : [],
+        ip: t.ip,
+        expire: isoDate(t.expire),
+        date: isoDate(t.created_at),
+      }),
+    );
+  }
+  return view;
+}

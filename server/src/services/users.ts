@@ -1,0 +1,227 @@
+import type { BackendApp, BackendUser } from 'fusio-sdk';
+import type { Kysely } from 'kysely';
+import type { EntityRef } from '../api/http.js';
+import { isoDate, parseJsonColumn } from '../api/http.js';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { scopeIdsByName, userScopes } from '../auth/scopes.js';
+import { insertWithId } from '../db/insert.js';
+import { AppStatus, type Database, type UserRow, UserStatus } from '../db/schema.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import type { Platform } from '../runtime/platform.js';
+
+const namePattern = /^[a-zA-Z0-9\-_.]{3,64}$/;
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function assertUserName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !namePattern.test(name)) {
+    throw badRequest('Invalid user name: use 3 to 64 letters, digits, "-", "_" or "."');
+  }
+}
+
+export function assertEmail(email: unknown): asserts email is string {
+  if (typeof email !== 'string' || email.length > 128 || !emailPattern.test(email)) {
+    throw badRequest('Invalid email format');
+  }
+}
+
+export function assertPassword(platform: Platform, password: unknown): asserts password is string {
+  const min = Math.max(8, platform.settings.number('user_pw_length'));
+  if (typeof password !== 'string' || password === '') throw badRequest('Password must not be empty');
+  if ([...password].length < min) throw badRequest(`Password must have at least ${min} characters`);
+  if (password.length > 256) throw badRequest('Password must have at most 256 characters');
+}
+
+export async function findUser(platform: Platform, ref: EntityRef): Promise<UserRow> {
+  const query = platform.db.selectFrom('users').selectAll();
+  const row = await ('id' in ref
+    ? query.where('id', '=', ref.id)
+    : query.where('name', '=', ref.name)
+  ).executeTakeFirst();
+  if (!row || row.status === UserStatus.deleted) throw notFound('Could not find user');
+  return row;
+}
+
+/** Finds an active local user by name or email and checks the password (constant time either way). */
+export async function authenticateUser(platform: Platform, login: string, password: string): Promise<UserRow | null> {
+  const byEmail = login.includes('@');
+  const row = await platform.db
+    .selectFrom('users')
+    .selectAll()
+    .where(byEmail ? 'email' : 'name', '=', login)
+    .executeTakeFirst();
+  const ok = await verifyPassword(password, row?.password);
+  if (!row || !ok || row.status !== UserStatus.active) return null;
+  return row;
+}
+
+export interface UserInput {
+  roleId?: number;
+  planId?: number | null;
+  status?: number;
+  name?: string;
+  email?: string;
+  password?: string;
+  scopes?: string[];
+  metadata?: Record<string, string>;
+}
+
+async function assertRole(platform: Platform, roleId: number): Promise<void> {
+  const role = await platform.db.selectFrom('roles').select('id').where('id', '=', roleId).executeTakeFirst();
+  if (!role) throw badRequest('Provided role id does not exist');
+}
+
+async function assertUnique(platform: Platform, field: 'name' | 'email', value: string, exceptId?: number) {
+  let query = platform.db.selectFrom('users').select('id').where(field, '=', value);
+  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+  if (await query.executeTakeFirst())
+    throw conflict(field === 'name' ? 'User name already exists' : 'User email already exists');
+}
+
+export async function createUser(platform: Platform, input: UserInput): Promise<number> {
+  if (input.roleId === undefined) throw badRequest('User role id must not be empty');
+  assertUserName(input.name);
+  assertEmail(input.email);
+  assertPassword(platform, input.password);
+  await assertRole(platform, input.roleId);
+  await assertUnique(platform, 'name', input.name);
+  await assertUnique(platform, 'email', input.email);
+  const password = await hashPassword(input.password);
+  const { db, dialect } = platform;
+  return db.transaction().execute(async (trx) => {
+    const id = await insertWithId(
+      trx.insertInto('users').values({
+        role_id: input.roleId as number,
+        plan_id: input.planId ?? null,
+        identity_id: null,
+        status: input.status ?? UserStatus.active,
+        remote_id: null,
+        external_id: null,
+        name: input.name as string,
+        email: input.email as string,
+        password,
+        points: platform.settings.number('points_default') || null,
+        metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+        created_at: Date.now(),
+      }),
+      dialect,
+    );
+    await setUserScopes(trx, id, input.scopes ?? []);
+    return id;
+  });
+}
+
+export async function updateUser(platform: Platform, ref: EntityRef, input: UserInput): Promise<number> {
+  const existing = await findUser(platform, ref);
+  const changes: Record<string, unknown> = {};
+  if (input.name !== undefined && input.name !== existing.name) {
+    assertUserName(input.name);
+    await assertUnique(platform, 'name', input.name, existing.id);
+    changes.name = input.name;
+  }
+  if (input.email !== undefined && input.email !== existing.email) {
+    assertEmail(input.email);
+    await assertUnique(platform, 'email', input.email, existing.id);
+    changes.email = input.email;
+  }
+  if (input.roleId !== undefined && input.roleId !== existing.role_id) {
+    await assertRole(platform, input.roleId);
+    changes.role_id = input.roleId;
+  }
+  if (input.planId !== undefined) changes.plan_id = input.planId;
+  if (input.status !== undefined) {
+    if (![UserStatus.active, UserStatus.disabled, UserStatus.deleted].includes(input.status as 0 | 1 | 2)) {
+      throw badRequest('User status must be one of: 0, 1, 2');
+    }
+    changes.status = input.status;
+  }
+  if (input.metadata !== undefined) changes.metadata = JSON.stringify(input.metadata);
+  await platform.db.transaction().execute(async (trx) => {
+    if (Object.keys(changes).length > 0)
+      await trx.updateTable('users').set(changes).where('id', '=', existing.id).execute();
+    if (input.scopes !== undefined) await setUserScopes(trx, existing.id, input.scopes);
+  });
+  if (changes.status !== undefined && changes.status !== UserStatus.active) {
+    await platform.tokens.revokeWhere({ userId: existing.id });
+  }
+  return existing.id;
+}
+
+export async function deleteUser(platform: Platform, ref: EntityRef): Promise<number> {
+  const existing = await findUser(platform, ref);
+  await platform.tokens.revokeWhere({ userId: existing.id });
+  await platform.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('apps').where('user_id', '=', existing.id).execute();
+    await trx.deleteFrom('users').where('id', '=', existing.id).execute();
+  });
+  return existing.id;
+}
+
+export async function changePassword(
+  platform: Platform,
+  userId: number,
+  oldPassword: unknown,
+  newPassword: unknown,
+  verify: unknown,
+) {
+  const row = await findUser(platform, { id: userId });
+  if (typeof oldPassword !== 'string' || !(await verifyPassword(oldPassword, row.password))) {
+    throw badRequest('Old password does not match');
+  }
+  assertPassword(platform, newPassword);
+  if (newPassword !== verify) throw badRequest('New password does not match the verify password');
+  await platform.db
+    .updateTable('users')
+    .set({ password: await hashPassword(newPassword) })
+    .where('id', '=', userId)
+    .execute();
+}
+
+async function setUserScopes(db: Kysely<Database>, userId: number, scopes: readonly string[]): Promise<void> {
+  const ids = await scopeIdsByName(db, scopes);
+  const unknown = scopes.filter((s) => !ids.has(s));
+  if (unknown.length > 0) throw badRequest(`Scope ${unknown.join(', ')} does not exist`);
+  await db.deleteFrom('user_scopes').where('user_id', '=', userId).execute();
+  if (ids.size > 0) {
+    await db
+      .insertInto('user_scopes')
+      .values([...ids.values()].map((scopeId) => ({ user_id: userId, scope_id: scopeId })))
+      .execute();
+  }
+}
+
+export async function userView(platform: Platform, row: UserRow, withApps: boolean): Promise<BackendUser> {
+  const view: BackendUser = {
+    id: row.id,
+    roleId: row.role_id,
+    status: row.status,
+    name: row.name,
+    scopes: await userScopes(platform.db, row.id, row.role_id),
+    date: isoDate(row.created_at),
+  };
+  if (row.plan_id !== null) view.planId = row.plan_id;
+  if (row.email !== null) view.email = row.email;
+  if (row.points !== null) view.points = row.points;
+  const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
+  if (metadata) view.metadata = metadata;
+  if (withApps) {
+    const apps = await platform.db
+      .selectFrom('apps')
+      .select(['id', 'user_id', 'status', 'name', 'url', 'app_key', 'created_at'])
+      .where('user_id', '=', row.id)
+      .where('status', '!=', AppStatus.deleted)
+      .orderBy('id', 'desc')
+      .execute();
+    view.apps = apps.map(
+      (a): BackendApp => ({
+        id: a.id,
+        userId: a.user_id,
+        status: a.status,
+        name: a.name,
+        url: a.url,
+        appKey: a.app_key,
+        date: isoDate(a.created_at),
+      }),
+    );
+  }
+  return view;
+}

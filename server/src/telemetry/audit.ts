@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+export interface AuditEntry {
+  userId: number | null;
+  appId: number | null;
+  refId: number | null;
+  event: string;
+  ip: string;
+  message: string;
+  content: unknown;
+}
+
+const secretKey = /pass(word)?|secret|token|credential|private/i;
+
+/** Copies a request body for the audit log with every credential-looking field masked. */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    out[key] = secretKey.test(key) && v !== null && v !== '' ? '[redacted]' : redactSecrets(v, depth + 1);
+  }
+  return out;
+}
+
+/** Who changed what, when: one row per change made through the backend API. */
+export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
+  const content = entry.content === undefined ? null : JSON.stringify(redactSecrets(entry.content));
+  await db
+    .insertInto('audits')
+    .values({
+      app_id: entry.appId,
+      user_id: entry.userId,
+      ref_id: entry.refId,
+      event: entry.event.slice(0, 255),
+      ip: entry.ip.slice(0, 45),
+      message: entry.message.slice(0, 255),
+      content: content && content.length > 65000 ? content.slice(0, 65000) : content,
+      date: Date.now(),
+    })
+    .execute();
+}

@@ -1,0 +1,186 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { DialectName } from '../db/database.js';
+import { insertWithId } from '../db/insert.js';
+import type { Database } from '../db/schema.js';
+
+export interface RequestLogEntry {
+  categoryId: number;
+  operationId: number | null;
+  appId: number | null;
+  userId: number | null;
+  ip: string;
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** request body bytes, when the operation allows logging them */
+  body: Buffer | string | undefined;
+  responseCode: number;
+  executionTime: number;
+  date: number;
+  error?: { message: string; trace: string } | undefined;
+}
+
+/** Where request logs go. The gateway only appends; writing happens elsewhere, in batches. */
+export interface RequestLogSink {
+  record(entry: RequestLogEntry): void;
+  /** writes everything buffered so far */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  readonly pending: number;
+  readonly dropped: number;
+}
+
+const redacted = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+const maxBody = 4096;
+
+export function headerText(headers: IncomingHttpHeaders): string {
+  const lines: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const shown = redacted.has(name) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : value;
+    lines.push(`${name}: ${shown}`);
+  }
+  return lines.join('\n');
+}
+
+function bodyText(body: Buffer | string | undefined): string | null {
+  if (body === undefined || body.length === 0) return null;
+  const text = typeof body === 'string' ? body : body.subarray(0, maxBody).toString('utf8');
+  return text.length > maxBody ? text.slice(0, maxBody) : text;
+}
+
+export interface BatchOptions {
+  intervalMs?: number;
+  batchSize?: number;
+  /** beyond this many unwritten entries the oldest are dropped (and counted), so memory stays bounded */
+  maxBuffered?: number;
+}
+
+/**
+ * Buffers request logs in memory and writes them to the system database in multi-row inserts, off the
+ * hot path. A failed write keeps the batch and retries; `close()` writes what is left.
+ */
+export class DatabaseRequestLog implements RequestLogSink {
+  private buffer: RequestLogEntry[] = [];
+  private flushing: Promise<void> | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxBuffered: number;
+  private droppedCount = 0;
+  private failures = 0;
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: DialectName,
+    private readonly logger: Logger,
+    options: BatchOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 250;
+    this.batchSize = options.batchSize ?? 500;
+    this.maxBuffered = options.maxBuffered ?? 200_000;
+    this.timer = setInterval(() => void this.flush().catch(() => {}), this.intervalMs);
+    this.timer.unref();
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  record(entry: RequestLogEntry): void {
+    if (this.buffer.length >= this.maxBuffered) {
+      this.buffer.shift();
+      this.droppedCount++;
+    }
+    this.buffer.push(entry);
+    if (this.buffer.length >= this.batchSize && !this.flushing) void this.flush().catch(() => {});
+  }
+
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.buffer.length ? this.flush() : undefined));
+    if (this.buffer.length === 0) return Promise.resolve();
+    this.flushing = this.writeAll().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.batchSize);
+      try {
+        await this.write(batch);
+        this.failures = 0;
+      } catch (error) {
+        this.buffer.unshift(...batch);
+        this.failures++;
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          this.logger.error({ err: error, pending: this.buffer.length }, 'writing request logs failed; will retry');
+        }
+        throw error;
+      }
+    }
+  }
+
+  private async write(batch: RequestLogEntry[]): Promise<void> {
+    const plain = batch.filter((e) => !e.error);
+    if (plain.length > 0) await this.db.insertInto('logs').values(plain.map(toRow)).execute();
+    for (const entry of batch) {
+      if (!entry.error) continue;
+      await this.db.transaction().execute(async (trx) => {
+        const logId = await insertWithId(trx.insertInto('logs').values(toRow(entry)), this.dialect);
+        await trx
+          .insertInto('log_errors')
+          .values({
+            log_id: logId,
+            message: entry.error!.message.slice(0, 500),
+            trace: entry.error!.trace,
+            file: '',
+            line: 0,
+            created_at: entry.date,
+          })
+          .execute();
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    for (let attempt = 0; attempt < 5 && this.buffer.length > 0; attempt++) {
+      try {
+        await this.flush();
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    if (this.buffer.length > 0) this.logger.error({ lost: this.buffer.length }, 'request logs could not be written');
+  }
+}
+
+function toRow(entry: RequestLogEntry) {
+  return {
+    category_id: entry.categoryId,
+    operation_id: entry.operationId,
+    app_id: entry.appId,
+    user_id: entry.userId,
+    ip: entry.ip.slice(0, 45),
+    user_agent: String(entry.headers['user-agent'] ?? '').slice(0, 255),
+    method: entry.method,
+    path: entry.path.slice(0, 1023),
+    header: headerText(entry.headers),
+    body: bodyText(entry.body),
+    response_code: entry.responseCode,
+    execution_time: Math.round(entry.executionTime),
+    date: entry.date,
+  };
+}
