@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import type { ActionLogger, ActionType } from '../actions/action.js';
+import { builtInActionTypes } from '../actions/index.js';
 import { ActionRegistry } from '../actions/registry.js';
-import { staticResponseAction } from '../actions/util/static-response.js';
 import { platformOperations } from '../api/index.js';
 import type { SystemOperation } from '../api/system-operation.js';
 import { Encryption } from '../auth/encryption.js';
@@ -10,6 +10,7 @@ import { KeyStore } from '../auth/keys.js';
 import { RevocationList, TokenService } from '../auth/tokens.js';
 import type { PorticoConfig } from '../config.js';
 import type { ConnectionType } from '../connections/connection.js';
+import { builtInConnectionTypes } from '../connections/index.js';
 import { ConnectionManager } from '../connections/manager.js';
 import { ConnectionRegistry } from '../connections/registry.js';
 import { openDatabase, type SystemDatabase } from '../db/database.js';
@@ -41,10 +42,6 @@ export interface RunningPlatform {
   generatedAdminPassword: string | undefined;
   close(): Promise<void>;
 }
-
-export const builtInActionTypes: ActionType[] = [staticResponseAction as unknown as ActionType];
-// biome-ignore lint/suspicious/noExplicitAny: see above
-export const builtInConnectionTypes: ConnectionType<any, any>[] = [];
 
 export function actionLogger(logger: Logger): ActionLogger {
   return {

@@ -1,7 +1,7 @@
 import type { VersionedMigration } from '../columns.js';
 
 /** The core model: operations, actions, schemas, connections, scopes, users, roles, apps, tokens, config, logs, audits. */
-export const coreMigration: VersionedMigration = {
+export const migration: VersionedMigration = {
   async up(db, c) {
     const T = c.longText;
 

@@ -1,0 +1,9 @@
+import type { ActionType } from './action.js';
+import { staticResponseAction } from './util/static-response.js';
+
+/** The built-in action types, one line per type; families live in their own folders (sql/, http/, mq/, util/). */
+// biome-ignore lint/suspicious/noExplicitAny: action types of every config shape
+export const builtInActionTypes: ActionType<any>[] = [
+  // util
+  staticResponseAction,
+];

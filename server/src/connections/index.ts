@@ -1,0 +1,5 @@
+import type { ConnectionType } from './connection.js';
+
+/** The built-in connection types, one line per type; each lives in its own file in this folder. */
+// biome-ignore lint/suspicious/noExplicitAny: connection types of every config shape
+export const builtInConnectionTypes: ConnectionType<any, any>[] = [];
