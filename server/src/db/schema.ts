@@ -218,7 +218,29 @@ export interface SigningKeyTable {
   created_at: Millis;
 }
 
+export interface ActionCommitTable {
+  id: Id;
+  action_id: number;
+  user_id: number | null;
+  prev_hash: string;
+  commit_hash: string;
+  config: string;
+  created_at: Millis;
+}
+
+export interface SchemaCommitTable {
+  id: Id;
+  schema_id: number;
+  user_id: number | null;
+  prev_hash: string;
+  commit_hash: string;
+  source: string;
+  created_at: Millis;
+}
+
 export interface Database {
+  action_commits: ActionCommitTable;
+  schema_commits: SchemaCommitTable;
   categories: CategoryTable;
   scopes: ScopeTable;
   scope_operations: ScopeOperationTable;

@@ -1,4 +1,9 @@
-import type { BackendAction, BackendActionExecuteRequest, BackendActionExecuteResponse } from 'fusio-sdk';
+import type {
+  BackendAction,
+  BackendActionCommit,
+  BackendActionExecuteRequest,
+  BackendActionExecuteResponse,
+} from 'fusio-sdk';
 import { isActionResponse } from '../../actions/action.js';
 import { formFromSchema } from '../../actions/form.js';
 import { insertWithId } from '../../db/insert.js';
@@ -7,13 +12,16 @@ import { badRequest, conflict, notFound, PorticoError, renderError } from '../..
 import { actionNameOf, buildActionHandler } from '../../gateway/compile.js';
 import { invokeAction } from '../../gateway/invoke.js';
 import type { Platform } from '../../runtime/platform.js';
+import { commitAuthors, recordCommit } from '../../services/commits.js';
 import {
   collection,
   containsIgnoreCase,
   created,
   type EntityRef,
   entityRef,
+  isoDate,
   message,
+  pageOf,
   paging,
   parseJsonColumn,
   queryString,
@@ -111,7 +119,7 @@ export const actionOperations: SystemOperation[] = [
     path: '/backend/action',
     httpCode: 201,
     incoming: { ...actionBody, required: ['name', 'class'] },
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
       const body = request.body as BackendAction;
       if (!actionName.test(body.name ?? '')) {
         throw badRequest('Invalid action name: use 3 to 255 letters, digits, "-" or "_"');
@@ -131,6 +139,7 @@ export const actionOperations: SystemOperation[] = [
         }),
         platform.dialect,
       );
+      await recordCommit(platform.db, 'action', id, caller.user?.id ?? null, config);
       await platform.configChanged();
       return created('Action successfully created', id);
     },
@@ -238,7 +247,7 @@ export const actionOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/action/$action_id<${idOrName}>`,
     incoming: actionBody,
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
       const existing = await findAction(platform, entityRef(request.params.action_id));
       const body = request.body as BackendAction;
       const name = body.name ?? existing.name;
@@ -264,8 +273,37 @@ export const actionOperations: SystemOperation[] = [
         })
         .where('id', '=', existing.id)
         .execute();
+      if (config !== existing.config)
+        await recordCommit(platform.db, 'action', existing.id, caller.user?.id ?? null, config);
       await platform.configChanged();
       return message('Action successfully updated', existing.id);
+    },
+  }),
+  systemOperation({
+    name: 'backend.action.getCommits',
+    method: 'GET',
+    path: `/backend/action/$action_id<${idOrName}>/commit`,
+    async handler({ platform, request }) {
+      const action = await findAction(platform, entityRef(request.params.action_id));
+      const page = paging(request.query);
+      const query = platform.db.selectFrom('action_commits').where('action_id', '=', action.id);
+      const result = await pageOf(query, page, (row) => row);
+      const authors = await commitAuthors(
+        platform.db,
+        result.entry.map((r) => r.user_id),
+      );
+      return {
+        ...result,
+        entry: result.entry.map(
+          (row): BackendActionCommit => ({
+            id: row.id,
+            ...(row.user_id !== null && authors.has(row.user_id) ? { user: authors.get(row.user_id) } : {}),
+            commitHash: row.commit_hash,
+            config: parseJsonColumn(row.config) ?? {},
+            insertDate: isoDate(row.created_at),
+          }),
+        ),
+      };
     },
   }),
   systemOperation({

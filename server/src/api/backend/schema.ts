@@ -1,17 +1,20 @@
-import type { BackendSchema } from 'fusio-sdk';
+import type { BackendSchema, BackendSchemaCommit } from 'fusio-sdk';
 import { insertWithId } from '../../db/insert.js';
 import { Category, type SchemaRow, Status } from '../../db/schema.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import { isPassthrough, schemaNameOf } from '../../gateway/compile.js';
 import { checkSchemaSource } from '../../gateway/schemas.js';
 import type { Platform } from '../../runtime/platform.js';
+import { commitAuthors, recordCommit } from '../../services/commits.js';
 import {
   collection,
   containsIgnoreCase,
   created,
   type EntityRef,
   entityRef,
+  isoDate,
   message,
+  pageOf,
   paging,
   parseJsonColumn,
 } from '../http.js';
@@ -129,7 +132,7 @@ export const schemaOperations: SystemOperation[] = [
     path: '/backend/schema',
     httpCode: 201,
     incoming: { ...schemaBody, required: ['name', 'source'] },
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
       const body = request.body as BackendSchema;
       const name = body.name as string;
       if (!schemaName.test(name) || name === 'Passthru') {
@@ -151,6 +154,7 @@ export const schemaOperations: SystemOperation[] = [
         }),
         platform.dialect,
       );
+      await recordCommit(platform.db, 'schema', id, caller.user?.id ?? null, JSON.stringify(body.source));
       await platform.configChanged();
       return created('Schema successfully created', id);
     },
@@ -177,7 +181,7 @@ export const schemaOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/schema/$schema_id<${idOrName}>`,
     incoming: schemaBody,
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
       const existing = await findSchema(platform, entityRef(request.params.schema_id));
       const body = request.body as BackendSchema;
       const name = body.name ?? existing.name;
@@ -201,8 +205,38 @@ export const schemaOperations: SystemOperation[] = [
         })
         .where('id', '=', existing.id)
         .execute();
+      const text = JSON.stringify(source);
+      if (text !== existing.source)
+        await recordCommit(platform.db, 'schema', existing.id, caller.user?.id ?? null, text);
       await platform.configChanged();
       return message('Schema successfully updated', existing.id);
+    },
+  }),
+  systemOperation({
+    name: 'backend.schema.getCommits',
+    method: 'GET',
+    path: `/backend/schema/$schema_id<${idOrName}>/commit`,
+    async handler({ platform, request }) {
+      const schema = await findSchema(platform, entityRef(request.params.schema_id));
+      const page = paging(request.query);
+      const query = platform.db.selectFrom('schema_commits').where('schema_id', '=', schema.id);
+      const result = await pageOf(query, page, (row) => row);
+      const authors = await commitAuthors(
+        platform.db,
+        result.entry.map((r) => r.user_id),
+      );
+      return {
+        ...result,
+        entry: result.entry.map(
+          (row): BackendSchemaCommit => ({
+            id: row.id,
+            ...(row.user_id !== null && authors.has(row.user_id) ? { user: authors.get(row.user_id) } : {}),
+            commitHash: row.commit_hash,
+            schema: parseJsonColumn(row.source) ?? {},
+            insertDate: isoDate(row.created_at),
+          }),
+        ),
+      };
     },
   }),
   systemOperation({

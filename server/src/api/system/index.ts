@@ -110,6 +110,21 @@ export const systemOperations: SystemOperation[] = [
     },
   }),
   systemOperation({
+    name: 'system.meta.getDebug',
+    method: 'POST',
+    path: '/system/debug',
+    public: true,
+    description: 'Echoes what Portico understood of the request: arguments and parsed body',
+    handler({ request }) {
+      return {
+        class: 'ActionRequest',
+        arguments: { ...request.query, ...request.params },
+        payload: Buffer.isBuffer(request.body) ? request.body.toString('base64') : (request.body ?? null),
+        context: 'HttpRequestContext',
+      };
+    },
+  }),
+  systemOperation({
     name: 'system.meta.getOpenAPI',
     method: 'GET',
     path: '/system/openapi',

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { BackendUser } from 'fusio-sdk';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+export type CommitKind = 'action' | 'schema';
+
+function hashOf(prev: string, content: string): string {
+  return createHash('sha256').update(prev).update('\n').update(content).digest('hex');
+}
+
+/** Records a version of an action config or schema source, chained to the previous one by hash. */
+export async function recordCommit(
+  db: Kysely<Database>,
+  kind: CommitKind,
+  id: number,
+  userId: number | null,
+  content: string,
+): Promise<void> {
+  const now = Date.now();
+  if (kind === 'action') {
+    const last = await db
+      .selectFrom('action_commits')
+      .select('commit_hash')
+      .where('action_id', '=', id)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const prev = last?.commit_hash ?? '';
+    await db
+      .insertInto('action_commits')
+      .values({
+        action_id: id,
+        user_id: userId,
+        prev_hash: prev,
+        commit_hash: hashOf(prev, content),
+        config: content,
+        created_at: now,
+      })
+      .execute();
+  } else {
+    const last = await db
+      .selectFrom('schema_commits')
+      .select('commit_hash')
+      .where('schema_id', '=', id)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const prev = last?.commit_hash ?? '';
+    await db
+      .insertInto('schema_commits')
+      .values({
+        schema_id: id,
+        user_id: userId,
+        prev_hash: prev,
+        commit_hash: hashOf(prev, content),
+        source: content,
+        created_at: now,
+      })
+      .execute();
+  }
+}
+
+/** The users named by commits, as the small BackendUser the commit views carry. */
+export async function commitAuthors(db: Kysely<Database>, ids: (number | null)[]): Promise<Map<number, BackendUser>> {
+  const wanted = [...new Set(ids.filter((i): i is number => i !== null))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', wanted).execute();
+  return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, ...(r.email ? { email: r.email } : {}) }]));
+}
