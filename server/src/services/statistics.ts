@@ -41,7 +41,8 @@ function ranking(rows: { label: string | null; n: number | string }[], name: str
   };
 }
 
-const dayOf = sql<number>`floor(${sql.ref('date')} / ${day})`;
+// a literal, not a parameter: PostgreSQL must see the same expression in SELECT and GROUP BY
+const dayOf = sql<number>`floor(${sql.ref('date')} / ${sql.lit(day)})`;
 
 export async function incomingRequests(platform: Platform, range: Range): Promise<BackendStatisticChart> {
   const rows = await platform.db
@@ -102,7 +103,7 @@ export async function timePerOperation(platform: Platform, range: Range): Promis
 }
 
 export async function userRegistrations(platform: Platform, range: Range): Promise<BackendStatisticChart> {
-  const registered = sql<number>`floor(${sql.ref('created_at')} / ${day})`;
+  const registered = sql<number>`floor(${sql.ref('created_at')} / ${sql.lit(day)})`;
   const rows = await platform.db
     .selectFrom('users')
     .select([registered.as('d'), (eb) => eb.fn.countAll<number>().as('n')])

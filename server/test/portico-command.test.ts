@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = path.resolve(import.meta.dirname, '../bin/portico.js');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-cli-'));
+
+async function portico(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, PORTICO_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the portico command', () => {
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('explains itself with --help, on every command', async () => {
+    const top = await portico(['--help']);
+    expect(top.code).toBe(0);
+    for (const command of ['serve', 'migrate', 'user']) expect(top.stdout).toContain(command);
+    const add = await portico(['user', 'add', '--help']);
+    expect(add.stdout).toContain('--email');
+    expect(add.stdout).toContain('--role');
+  });
+
+  it('migrates, then adds a user once; a duplicate is refused', async () => {
+    expect((await portico(['migrate'])).stdout).toContain('up to date');
+    const added = await portico([
+      'user',
+      'add',
+      '--name',
+      'ops',
+      '--email',
+      'ops@example.com',
+      '--password',
+      'ops-password-1',
+    ]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('Created user ops');
+    const duplicate = await portico(['user', 'add', '--name', 'ops', '--email', 'ops2@example.com']);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain('already exists');
+  });
+
+  it('stops with exit code 2 and names every bad setting', async () => {
+    const bad = await portico(['migrate'], { PORT: 'abc', DATABASE_URL: 'oracle://x' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('PORT');
+    expect(bad.stderr).toContain('DATABASE_URL');
+  });
+});
