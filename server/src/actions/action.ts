@@ -18,6 +18,8 @@ export interface ActionRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** parsed JSON or form body; a Buffer for other content types; undefined without a body */
   readonly body: unknown;
+  /** the body bytes as received, for actions that pass them on unchanged (HTTP proxies) */
+  readonly rawBody?: Buffer | undefined;
   readonly ip: string;
   readonly requestId: string;
 }

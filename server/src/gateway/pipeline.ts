@@ -89,6 +89,7 @@ export function createPipeline(deps: PipelineDeps) {
         query: req.query as ActionRequest['query'],
         headers: req.headers,
         body,
+        rawBody: raw,
         ip: req.ip,
         requestId: req.id,
       };
