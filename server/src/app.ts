@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { CustomActionLoader, type LoadReport } from './actions/custom/loader.js';
 import type { PorticoConfig } from './config.js';
 import { renderError } from './errors.js';
 import { corsHeaders, corsPolicy } from './gateway/cors.js';
@@ -12,6 +15,8 @@ export interface Portico {
   readonly fastify: FastifyInstance;
   readonly platform: Platform;
   readonly generatedAdminPassword: string | undefined;
+  /** re-reads ACTIONS_DIR and applies added, changed and removed custom actions at once */
+  reloadActions(): Promise<LoadReport>;
   /** stops accepting requests, finishes those in flight, writes buffered logs, closes connections */
   close(): Promise<void>;
 }
@@ -20,8 +25,19 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds Portico: the platform and its HTTP server, ready to `listen` (or to `inject` in tests). */
 export async function createPortico(config: PorticoConfig, options: PlatformOptions = {}): Promise<Portico> {
-  const running = await createPlatform(config, options);
+  const customActions = new CustomActionLoader(config.actionsDir, options.logger ?? pino({ level: config.logLevel }));
+  const { types: customTypes } = await customActions.scan();
+  const running = await createPlatform(config, {
+    ...options,
+    actionTypes: [...(options.actionTypes ?? []), ...customTypes],
+  });
   const { platform } = running;
+  const reloadActions = async () => {
+    const report = await customActions.apply(platform.actions);
+    await platform.configChanged();
+    return report;
+  };
+  const watcher = config.actionsWatch ? watchActions(config.actionsDir, reloadActions, platform) : null;
   const cors = corsPolicy(config.corsOrigins);
   const fastify = Fastify({
     logger: false,
@@ -70,12 +86,28 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     fastify,
     platform,
     generatedAdminPassword: running.generatedAdminPassword,
+    reloadActions,
     close() {
       closing ??= (async () => {
+        watcher?.close();
         await fastify.close();
         await running.close();
       })();
       return closing;
     },
   };
+}
+
+/** Development: reload custom actions shortly after their files stop changing. */
+function watchActions(dir: string, reload: () => Promise<LoadReport>, platform: Platform): fs.FSWatcher | null {
+  if (!fs.existsSync(dir)) return null;
+  let timer: NodeJS.Timeout | null = null;
+  const watcher = fs.watch(dir, { recursive: true }, () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      reload().catch((error) => platform.logger.error({ err: error }, 'reloading custom actions failed'));
+    }, 200);
+  });
+  watcher.on('error', (error) => platform.logger.warn({ err: error }, 'watching custom actions stopped'));
+  return watcher;
 }

@@ -45,6 +45,14 @@ async function serve(options: { port?: number; host?: string }): Promise<void> {
         process.exit(1);
       });
   };
+  process.on('SIGHUP', () => {
+    app
+      .reloadActions()
+      .then((report) =>
+        logger.info({ loaded: report.loaded.length, failed: report.failed.length }, 'custom actions reloaded'),
+      )
+      .catch((error) => logger.error({ err: error }, 'reloading custom actions failed'));
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -19,6 +19,10 @@ export interface PorticoConfig {
   trustProxy: boolean;
   /** encrypts connection credentials at rest; generated into the data folder when unset */
   secretKey: string | undefined;
+  /** folder of custom action modules */
+  actionsDir: string;
+  /** reload custom actions when their files change (development) */
+  actionsWatch: boolean;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +86,8 @@ const envSchema = z.object({
   TRUST_PROXY: bool.default(false),
   PORTICO_DATA_DIR: z.string().trim().min(1).optional(),
   PORTICO_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  ACTIONS_DIR: z.string().trim().min(1).optional(),
+  ACTIONS_WATCH: bool.default(false),
 });
 
 /** Parses the environment; throws a ConfigError listing every bad value. */
@@ -132,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     bodyLimit: e.BODY_LIMIT,
     trustProxy: e.TRUST_PROXY,
     secretKey: e.PORTICO_SECRET_KEY,
+    actionsDir: path.resolve(baseDir, e.ACTIONS_DIR ?? 'actions'),
+    actionsWatch: e.ACTIONS_WATCH,
   };
 }
 

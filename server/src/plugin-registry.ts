@@ -16,6 +16,9 @@ export interface Plugin {
  */
 export class PluginRegistry<T extends Plugin> {
   private readonly types = new Map<string, T>();
+  /** bumped each time a class is (re-)registered, so anything built from the old type is rebuilt */
+  private readonly generations = new Map<string, number>();
+  private counter = 0;
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly ajv = newAjv({ useDefaults: true });
 
@@ -24,11 +27,17 @@ export class PluginRegistry<T extends Plugin> {
   register(type: T): void {
     this.types.set(type.class, type);
     this.validators.delete(type.class);
+    this.generations.set(type.class, ++this.counter);
   }
 
   unregister(className: string): void {
     this.types.delete(className);
     this.validators.delete(className);
+    this.generations.set(className, ++this.counter);
+  }
+
+  generation(className: string): number {
+    return this.generations.get(className) ?? 0;
   }
 
   get(className: string): T | undefined {

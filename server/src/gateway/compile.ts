@@ -4,7 +4,7 @@ import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionRow, Database, OperationRow } from '../db/schema.js';
 import { Category, Status } from '../db/schema.js';
 import { serviceUnavailable } from '../errors.js';
-import { invokeAction } from './invoke.js';
+import { type ContextDeps, invokeAction } from './invoke.js';
 import { newAjv, SchemaCompiler } from './schemas.js';
 import type { BodyRule, CompiledOperation, Exchange, HttpMethod, QueryParameterRule } from './types.js';
 
@@ -71,7 +71,8 @@ export function schemaNameOf(incoming: string): string {
 }
 
 interface CachedAction {
-  updatedAt: number;
+  /** the action row's updated_at and its class's registry generation */
+  key: string;
   handler: Promise<ActionHandler>;
 }
 
@@ -80,7 +81,7 @@ export interface CompilerDeps {
   system: SystemHandlerLookup;
   actionEnv: ActionEnv;
   /** how a user action's handler is called; the gateway supplies context (user, app, connections) */
-  contextFor: Parameters<typeof invokeAction>[2];
+  contextFor: ContextDeps;
 }
 
 /**
@@ -173,10 +174,11 @@ export class OperationCompiler {
     const row = snapshot.actions.get(name);
     if (!row) throw new Error(`action "${name}" does not exist`);
     seen.add(row.id);
+    const key = `${row.updated_at}:${this.deps.actions.generation(row.class)}`;
     const cached = this.actionCache.get(row.id);
-    if (cached && cached.updatedAt === row.updated_at) return cached.handler;
+    if (cached && cached.key === key) return cached.handler;
     const handler = buildActionHandler(this.deps.actions, row, this.deps.actionEnv);
-    this.actionCache.set(row.id, { updatedAt: row.updated_at, handler });
+    this.actionCache.set(row.id, { key, handler });
     handler.catch(() => this.actionCache.delete(row.id));
     return handler;
   }

@@ -1,0 +1,30 @@
+/**
+ * What a Portico project imports: the typed API for custom actions and connection types.
+ * `import { defineAction, response, errors } from '@portico/server'`.
+ */
+export type {
+  ActionApp,
+  ActionContext,
+  ActionLogger,
+  ActionRequest,
+  ActionResponse,
+  ActionUser,
+  ConnectionAccess,
+  JsonSchema,
+} from './actions/action.js';
+export { response } from './actions/action.js';
+export { type CustomAction, type CustomActionDefinition, defineAction } from './actions/custom/define-action.js';
+export { type ErrorCode, PorticoError } from './errors.js';
+
+import { badRequest, conflict, forbidden, gone, notFound, serviceUnavailable, unauthorized } from './errors.js';
+
+/** Throw one of these from an action to answer with that status and Fusio's error body. */
+export const errors = {
+  badRequest,
+  unauthorized,
+  forbidden,
+  notFound,
+  conflict,
+  gone,
+  serviceUnavailable,
+};
