@@ -12,6 +12,7 @@ import { schemaOperations } from './backend/schema.js';
 import { scopeOperations } from './backend/scope.js';
 import { tokenOperations } from './backend/token.js';
 import { userOperations } from './backend/user.js';
+import { consumerOperations } from './consumer/index.js';
 import { systemOperations } from './system/index.js';
 import type { SystemOperation } from './system-operation.js';
 
@@ -30,6 +31,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...scopeOperations,
   ...tokenOperations,
   ...userOperations,
+  ...consumerOperations,
   ...authorizationOperations,
   ...systemOperations,
 ];

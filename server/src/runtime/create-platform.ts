@@ -21,6 +21,8 @@ import { PorticoError } from '../errors.js';
 import { OperationCompiler, type SystemHandlerLookup } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
 import type { Exchange } from '../gateway/types.js';
+import { createMailer, type MailTransport } from '../mail/index.js';
+import { type LoginThrottle, MemoryLoginThrottle } from '../services/accounts-throttle.js';
 import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
@@ -34,6 +36,10 @@ export interface PlatformOptions {
   connectionTypes?: ConnectionType<any, any>[];
   /** how often buffered request logs are written */
   requestLogIntervalMs?: number;
+  /** where mails go instead of MAILER_URL or the log */
+  mailTransport?: MailTransport;
+  /** a shared login throttle (e.g. Redis-backed) instead of this node's memory */
+  loginThrottle?: LoginThrottle;
 }
 
 export interface RunningPlatform {
@@ -120,7 +126,12 @@ async function assemble(
     contextFor: { baseUrl: config.publicUrl, logger: logForActions, connections },
   });
   const gateway = new Gateway(db, compiler, logger);
-  const pruner = setInterval(() => revocations.prune(), 60_000);
+  const mailer = createMailer(config, logger, options.mailTransport);
+  const loginThrottle = options.loginThrottle ?? new MemoryLoginThrottle();
+  const pruner = setInterval(() => {
+    revocations.prune();
+    if (loginThrottle instanceof MemoryLoginThrottle) loginThrottle.prune();
+  }, 60_000);
   pruner.unref();
 
   platform = {
@@ -135,6 +146,8 @@ async function assemble(
     requestLog,
     settings,
     connections,
+    mailer,
+    loginThrottle,
     startedAt: Date.now(),
     async configChanged() {
       await Promise.all([connections.refresh(), gateway.reload()]);
@@ -152,6 +165,8 @@ async function assemble(
       closed = true;
       clearInterval(pruner);
       await requestLog.close();
+      // queued mails may still read the database (password reset): before it closes
+      await mailer.close();
       await connections.closeAll();
       await sdb.close();
     },

@@ -8,6 +8,8 @@ import type { ConnectionManager } from '../connections/manager.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { LoginThrottle } from '../services/accounts-throttle.js';
 import type { Settings } from '../services/settings.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
 
@@ -24,6 +26,9 @@ export interface Platform {
   readonly requestLog: RequestLogSink;
   readonly settings: Settings;
   readonly connections: ConnectionManager;
+  readonly mailer: Mailer;
+  /** failed password logins per account and IP (consumer login and the token endpoint) */
+  readonly loginThrottle: LoginThrottle;
   readonly startedAt: number;
   /** rebuilds this node's routing table from the database (after a configuration change) */
   configChanged(): Promise<void>;

@@ -8,6 +8,7 @@ import { insertWithId } from '../db/insert.js';
 import { AppStatus, type Database, type UserRow, UserStatus } from '../db/schema.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
+import { passwordLogin } from './accounts-login.js';
 
 const namePattern = /^[a-zA-Z0-9\-_.]{3,64}$/;
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -41,17 +42,19 @@ export async function findUser(platform: Platform, ref: EntityRef): Promise<User
   return row;
 }
 
-/** Finds an active local user by name or email and checks the password (constant time either way). */
-export async function authenticateUser(platform: Platform, login: string, password: string): Promise<UserRow | null> {
-  const byEmail = login.includes('@');
-  const row = await platform.db
-    .selectFrom('users')
-    .selectAll()
-    .where(byEmail ? 'email' : 'name', '=', login)
-    .executeTakeFirst();
-  const ok = await verifyPassword(password, row?.password);
-  if (!row || !ok || row.status !== UserStatus.active) return null;
-  return row;
+/**
+ * Finds an active local user by name or email and checks the password (constant time either way),
+ * under the login throttle: too many recent failures for the account — or for `ip`, when given —
+ * throw a 429 PorticoError with Retry-After, whatever the password.
+ */
+export async function authenticateUser(
+  platform: Platform,
+  login: string,
+  password: string,
+  ip?: string,
+): Promise<UserRow | null> {
+  const result = await passwordLogin(platform, login, password, ip);
+  return result.kind === 'ok' ? result.user : null;
 }
 
 export interface UserInput {
