@@ -13,8 +13,10 @@ import { scopeOperations } from './backend/scope.js';
 import { tokenOperations } from './backend/token.js';
 import { userOperations } from './backend/user.js';
 import { consumerOperations } from './consumer/index.js';
+import { consumerAuthorizeOperations } from './consumer/authorize.js';
 import { systemOperations } from './system/index.js';
 import type { SystemOperation } from './system-operation.js';
+import { wellKnownOperations } from './well-known.js';
 
 /** Every operation of the platform's own APIs. */
 export const platformOperations: readonly SystemOperation[] = [
@@ -34,4 +36,6 @@ export const platformOperations: readonly SystemOperation[] = [
   ...consumerOperations,
   ...authorizationOperations,
   ...systemOperations,
+  ...consumerAuthorizeOperations,
+  ...wellKnownOperations,
 ];

@@ -7,6 +7,7 @@ import { platformOperations } from '../api/index.js';
 import type { SystemOperation } from '../api/system-operation.js';
 import { Encryption } from '../auth/encryption.js';
 import { KeyStore } from '../auth/keys.js';
+import { PollingRevocationFeed, type RevocationFeed } from '../auth/oauth-revocation-feed.js';
 import { RevocationList, TokenService } from '../auth/tokens.js';
 import type { PorticoConfig } from '../config.js';
 import type { ConnectionType } from '../connections/connection.js';
@@ -36,6 +37,8 @@ export interface PlatformOptions {
   connectionTypes?: ConnectionType<any, any>[];
   /** how often buffered request logs are written */
   requestLogIntervalMs?: number;
+  /** how revocations reach the other nodes; by default each node polls the tokens table every second */
+  revocationFeed?: RevocationFeed;
   /** where mails go instead of MAILER_URL or the log */
   mailTransport?: MailTransport;
   /** a shared login throttle (e.g. Redis-backed) instead of this node's memory */
@@ -95,6 +98,7 @@ async function assemble(
       refresh: () => settings.number('authorization_refresh_expire') || 259200,
     },
     revocations,
+    options.revocationFeed ?? new PollingRevocationFeed(db, logger.child({ component: 'revocations' })),
   );
   const actions = new ActionRegistry();
   for (const type of [...builtInActionTypes, ...(options.actionTypes ?? [])]) actions.register(type);
@@ -155,6 +159,7 @@ async function assemble(
   };
   await gateway.reload();
   const generatedAdminPassword = await ensureAdmin(platform);
+  tokens.start(logger);
 
   let closed = false;
   return {
@@ -164,6 +169,7 @@ async function assemble(
       if (closed) return;
       closed = true;
       clearInterval(pruner);
+      await tokens.close();
       await requestLog.close();
       // queued mails may still read the database (password reset): before it closes
       await mailer.close();

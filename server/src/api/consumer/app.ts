@@ -1,0 +1,137 @@
+import type { ConsumerApp, ConsumerAppCreate, ConsumerAppUpdate } from 'fusio-sdk';
+import { response } from '../../actions/action.js';
+import { appScopes } from '../../auth/scopes.js';
+import { type AppRow, AppStatus } from '../../db/schema.js';
+import { badRequest } from '../../errors.js';
+import type { Platform } from '../../runtime/platform.js';
+import { assertRequestableScopes } from '../../services/accounts-scopes.js';
+import { createApp, deleteApp, findApp, updateApp } from '../../services/apps.js';
+import { findUser } from '../../services/users.js';
+import { containsIgnoreCase, entityRef, isoDate, message, pageOf, paging, parseJsonColumn } from '../http.js';
+import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+import { currentUserId } from './account.js';
+
+const appBody = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    url: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string' }, maxItems: 256 },
+  },
+};
+
+function summary(row: AppRow): ConsumerApp {
+  const app: ConsumerApp = {
+    id: row.id,
+    userId: row.user_id,
+    status: row.status,
+    name: row.name,
+    url: row.url,
+    appKey: row.app_key,
+    date: isoDate(row.created_at),
+  };
+  const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
+  if (metadata) app.metadata = metadata;
+  return app;
+}
+
+async function countApps(platform: Platform, userId: number): Promise<number> {
+  const row = await platform.db
+    .selectFrom('apps')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('status', '!=', AppStatus.deleted)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export const consumerAppOperations: SystemOperation[] = [
+  systemOperation({
+    name: 'consumer.app.getAll',
+    method: 'GET',
+    path: '/consumer/app',
+    description: "The caller's apps",
+    async handler(call) {
+      const page = paging(call.request.query);
+      let query = call.platform.db
+        .selectFrom('apps')
+        .where('user_id', '=', currentUserId(call))
+        .where('status', '!=', AppStatus.deleted);
+      if (page.search) query = query.where(containsIgnoreCase('name', page.search));
+      return pageOf(query, page, summary);
+    },
+  }),
+  systemOperation({
+    name: 'consumer.app.create',
+    method: 'POST',
+    path: '/consumer/app',
+    httpCode: 201,
+    description: 'Creates an app; its secret is in this response only',
+    incoming: { ...appBody, required: ['name'] },
+    async handler(call) {
+      const { platform } = call;
+      const body = call.request.body as ConsumerAppCreate;
+      const user = await findUser(platform, { id: currentUserId(call) });
+      const max = platform.settings.number('consumer_max_apps');
+      if ((await countApps(platform, user.id)) >= max) {
+        throw badRequest('Maximal amount of apps reached. Please delete another app in order to create a new one');
+      }
+      const scopes = await assertRequestableScopes(platform.db, user, body.scopes ?? []);
+      const app = await createApp(platform, {
+        userId: user.id,
+        status: platform.settings.boolean('app_approval') ? AppStatus.pending : AppStatus.active,
+        name: body.name,
+        url: body.url,
+        scopes,
+      });
+      // stored as a digest only: this is the one chance to read the secret
+      return response(201, {
+        ...message('App successfully created', app.id),
+        appKey: app.appKey,
+        appSecret: app.appSecret,
+      });
+    },
+  }),
+  systemOperation({
+    name: 'consumer.app.get',
+    method: 'GET',
+    path: `/consumer/app/$app_id<${idOrName}>`,
+    description: 'One of the caller’s apps',
+    async handler(call) {
+      const row = await findApp(call.platform, entityRef(call.request.params.app_id), currentUserId(call));
+      return { ...summary(row), scopes: await appScopes(call.platform.db, row.id) } satisfies ConsumerApp;
+    },
+  }),
+  systemOperation({
+    name: 'consumer.app.update',
+    method: 'PUT',
+    path: `/consumer/app/$app_id<${idOrName}>`,
+    description: 'Changes the name, url or scopes of one of the caller’s apps',
+    incoming: appBody,
+    async handler(call) {
+      const { platform } = call;
+      const body = call.request.body as ConsumerAppUpdate;
+      const user = await findUser(platform, { id: currentUserId(call) });
+      const existing = await findApp(platform, entityRef(call.request.params.app_id), user.id);
+      const scopes =
+        body.scopes === undefined ? undefined : await assertRequestableScopes(platform.db, user, body.scopes);
+      const before = await appScopes(platform.db, existing.id);
+      await updateApp(platform, { id: existing.id }, { name: body.name, url: body.url, scopes }, user.id);
+      // tokens issued with a scope the app no longer has must not keep it
+      if (scopes && before.some((s) => !scopes.includes(s))) {
+        await platform.tokens.revokeWhere({ appId: existing.id });
+      }
+      return message('App successfully updated', existing.id);
+    },
+  }),
+  systemOperation({
+    name: 'consumer.app.delete',
+    method: 'DELETE',
+    path: `/consumer/app/$app_id<${idOrName}>`,
+    description: 'Deletes one of the caller’s apps and its tokens',
+    async handler(call) {
+      const id = await deleteApp(call.platform, entityRef(call.request.params.app_id), currentUserId(call));
+      return message('App successfully deleted', id);
+    },
+  }),
+];
