@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { createPortico } from './app.js';
+import { rotateSigningKeys } from './auth/keys.js';
 import { ConfigError, loadConfig, type PorticoConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
 import { createPlatform } from './runtime/create-platform.js';
 import { createUser } from './services/users.js';
 import { portico } from './version.js';
@@ -80,6 +83,21 @@ async function addUser(options: { name: string; email: string; password?: string
   }
 }
 
+/** A new signing key for every node; the old ones keep verifying until the tokens they signed expire. */
+async function rotateKeys(): Promise<void> {
+  const sdb = openDatabase(config().databaseUrl);
+  try {
+    await migrateToLatest(sdb);
+    const { kid, retired, deleted } = await rotateSigningKeys(sdb.db);
+    process.stdout.write(`New signing key: ${kid}\n`);
+    if (retired.length > 0) process.stdout.write(`Retired (still verifying): ${retired.join(', ')}\n`);
+    if (deleted.length > 0) process.stdout.write(`Deleted (no live token needs them): ${deleted.join(', ')}\n`);
+    process.stdout.write('Running nodes sign with the new key within 30 seconds.\n');
+  } finally {
+    await sdb.close();
+  }
+}
+
 export function buildCli(): Command {
   const program = new Command('portico')
     .description('Portico: API management for your existing web app, wire-compatible with Fusio')
@@ -101,6 +119,11 @@ export function buildCli(): Command {
     .option('-p, --password <password>', 'password (a random one is printed when omitted)')
     .option('-r, --role <role>', 'role name', 'Administrator')
     .action(addUser);
+  const keys = program.command('keys').description('manage the keys that sign access tokens and id_tokens');
+  keys
+    .command('rotate')
+    .description('start signing with a new key; retired keys verify until their tokens expire')
+    .action(rotateKeys);
   return program;
 }
 

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { type JWTVerifyGetKey, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import type { DialectName } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
 import type { Database } from '../db/schema.js';
 import { TokenStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
 import { type KeyStore, signingAlg } from './keys.js';
+import type { RevocationFeed, RevokedToken } from './oauth-revocation-feed.js';
+import './oauth-schema.js';
 import { digest, newOpaqueToken } from './secrets.js';
+
+/** The JWT `typ` of access tokens (RFC 9068); id_tokens carry `JWT`, so one cannot pass for the other. */
+export const accessTokenType = 'at+jwt';
 
 export interface AccessClaims {
   jti: string;
@@ -21,6 +27,9 @@ export interface AccessClaims {
   /** the app's key, when the token was issued to an app */
   client_id?: string;
   app_id?: number;
+  aud?: string | string[];
+  iss?: string;
+  preferred_username?: string;
 }
 
 /** What the gateway knows about a caller once its token checks out. */
@@ -33,6 +42,8 @@ export interface VerifiedToken {
   appKey: string | null;
   scopes: readonly string[];
   expiresAt: number;
+  /** epoch ms the token was issued (when its user logged in, for first-party tokens) */
+  issuedAt?: number;
 }
 
 export interface IssueRequest {
@@ -44,6 +55,8 @@ export interface IssueRequest {
   ip: string;
   /** seconds; defaults to the configured access-token lifetime */
   ttl?: number;
+  /** refresh-token family to continue (rotation, authorization codes); a new one by default */
+  family?: string;
 }
 
 export interface IssuedToken {
@@ -53,6 +66,9 @@ export interface IssuedToken {
   scopes: string[];
   tokenRowId: number;
   tokenId: string;
+  family: string;
+  /** epoch ms */
+  issuedAt: number;
 }
 
 export interface TokenLifetimes {
@@ -103,13 +119,26 @@ export class RevocationList {
 
 const cacheLimit = 20_000;
 
+/** How often a node checks the signing_keys table for rotations made elsewhere (CLI, other nodes). */
+const keyRefreshIntervalMs = 30_000;
+
+export interface RevokeFilter {
+  tokenId?: string;
+  userId?: number;
+  appId?: number;
+  /** every token of one refresh-token family */
+  family?: string;
+}
+
 /**
  * Issues and verifies access tokens: JWTs signed with the key store's key, each with a row in the
  * tokens table (so they can be listed and revoked). Verification never touches the database: the
  * signature, expiry and the in-memory revocation list decide, and verified tokens are cached.
+ * Revocations reach the other nodes through the revocation feed (by default: each node polls).
  */
 export class TokenService {
   private readonly cache = new Map<string, VerifiedToken>();
+  private keyTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -118,14 +147,40 @@ export class TokenService {
     private readonly issuer: string,
     private readonly lifetimes: TokenLifetimes,
     readonly revocations: RevocationList,
+    private readonly feed: RevocationFeed | null = null,
   ) {}
+
+  /** Starts following revocations and key rotations made by other nodes. */
+  start(logger: Logger): void {
+    this.feed?.subscribe((revoked) => {
+      for (const r of revoked) this.revocations.add(r.tokenId, r.expiresAt);
+    });
+    if (this.keyTimer) return;
+    const refreshKeys = () => {
+      this.keys
+        .refresh()
+        .catch((error) => logger.warn({ err: error }, 'reloading signing keys failed; retrying'))
+        .finally(() => {
+          if (this.keyTimer) this.keyTimer = setTimeout(refreshKeys, keyRefreshIntervalMs).unref();
+        });
+    };
+    this.keyTimer = setTimeout(refreshKeys, keyRefreshIntervalMs).unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.keyTimer) clearTimeout(this.keyTimer);
+    this.keyTimer = null;
+    await this.feed?.close();
+  }
 
   async issue(request: IssueRequest): Promise<IssuedToken> {
     const now = Date.now();
     const ttl = request.ttl ?? this.lifetimes.access();
     const tokenId = randomUUID();
+    const family = request.family ?? tokenId;
     const refreshToken = newOpaqueToken(32);
     const expire = now + ttl * 1000;
+    const { kid, key } = this.keys.signingKey();
     const rowId = await insertWithId(
       this.db.insertInto('tokens').values({
         category_id: request.categoryId,
@@ -139,10 +194,11 @@ export class TokenService {
         ip: request.ip.slice(0, 45),
         expire,
         created_at: now,
+        family,
+        kid,
       }),
       this.dialect,
     );
-    const { kid, key } = this.keys.signingKey();
     const claims: Record<string, unknown> = {
       scope: request.scopes.join(' '),
       name: request.user.name,
@@ -154,7 +210,7 @@ export class TokenService {
       claims.app_id = request.app.id;
     }
     const accessToken = await new SignJWT(claims)
-      .setProtectedHeader({ alg: signingAlg, kid, typ: 'at+jwt' })
+      .setProtectedHeader({ alg: signingAlg, kid, typ: accessTokenType })
       .setIssuer(this.issuer)
       .setSubject(String(request.user.id))
       .setAudience(request.app?.key ?? this.issuer)
@@ -162,7 +218,34 @@ export class TokenService {
       .setIssuedAt(Math.floor(now / 1000))
       .setExpirationTime(Math.floor(expire / 1000))
       .sign(key);
-    return { accessToken, refreshToken, expiresIn: ttl, scopes: request.scopes, tokenRowId: rowId, tokenId };
+    return {
+      accessToken,
+      refreshToken,
+      expiresIn: ttl,
+      scopes: request.scopes,
+      tokenRowId: rowId,
+      tokenId,
+      family,
+      issuedAt: now,
+    };
+  }
+
+  /** The key for a token header: a kid this node does not know makes it reload its keys (once). */
+  private readonly keyFor: JWTVerifyGetKey = async (header) => {
+    const key = this.keys.verificationKey(header.kid) ?? (await this.keys.resolveUnknown(header.kid));
+    if (!key) throw new joseErrors.JWKSNoMatchingKey();
+    return key;
+  };
+
+  /** Checks signature, issuer, type and expiry; the revocation list is not consulted. */
+  private async verifySignature(token: string): Promise<AccessClaims> {
+    const result = await jwtVerify(token, this.keyFor, {
+      issuer: this.issuer,
+      algorithms: [signingAlg],
+      typ: accessTokenType,
+      requiredClaims: ['jti', 'sub', 'exp'],
+    });
+    return result.payload as unknown as AccessClaims;
   }
 
   /** Checks a bearer token; throws a 401 PorticoError when it is not acceptable. */
@@ -175,16 +258,7 @@ export class TokenService {
     }
     let payload: AccessClaims;
     try {
-      const result = await jwtVerify(
-        token,
-        (header) => {
-          const key = this.keys.verificationKey(header.kid);
-          if (!key) throw new joseErrors.JWKSNoMatchingKey();
-          return key;
-        },
-        { issuer: this.issuer, algorithms: [signingAlg], requiredClaims: ['jti', 'sub', 'exp'] },
-      );
-      payload = result.payload as unknown as AccessClaims;
+      payload = await this.verifySignature(token);
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw invalidToken('Access token has expired');
       throw invalidToken();
@@ -199,6 +273,7 @@ export class TokenService {
       appKey: payload.client_id ?? null,
       scopes: typeof payload.scope === 'string' && payload.scope !== '' ? payload.scope.split(' ') : [],
       expiresAt: payload.exp * 1000,
+      issuedAt: payload.iat * 1000,
     };
     if (this.cache.size >= cacheLimit) {
       const oldest = this.cache.keys().next().value;
@@ -208,8 +283,21 @@ export class TokenService {
     return verified;
   }
 
-  /** Marks tokens revoked in the database and in this node's revocation list. */
-  async revokeWhere(filter: { tokenId?: string; userId?: number; appId?: number }): Promise<number> {
+  /**
+   * The claims of an access token this Portico signed and that has not expired, or null; for
+   * introspection and revocation, which then ask the database whether it is still active.
+   */
+  async inspect(token: string): Promise<AccessClaims | null> {
+    try {
+      return await this.verifySignature(token);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Marks tokens revoked in the database and in this node's revocation list; other nodes follow. */
+  async revokeWhere(filter: RevokeFilter): Promise<number> {
+    if (Object.values(filter).every((v) => v === undefined)) return 0;
     let query = this.db
       .selectFrom('tokens')
       .select(['id', 'token_id', 'expire'])
@@ -217,27 +305,69 @@ export class TokenService {
     if (filter.tokenId !== undefined) query = query.where('token_id', '=', filter.tokenId);
     if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
     if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId);
+    if (filter.family !== undefined) query = query.where('family', '=', filter.family);
     const rows = await query.execute();
     if (rows.length === 0) return 0;
-    await this.db
-      .updateTable('tokens')
-      .set({ status: TokenStatus.deleted })
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute();
-    for (const row of rows) this.revocations.add(row.token_id, row.expire);
+    const now = Date.now();
+    for (let i = 0; i < rows.length; i += 500) {
+      await this.db
+        .updateTable('tokens')
+        .set({ status: TokenStatus.deleted, revoked_at: now })
+        .where(
+          'id',
+          'in',
+          rows.slice(i, i + 500).map((r) => r.id),
+        )
+        .execute();
+    }
+    const revoked: RevokedToken[] = rows.map((r) => ({ tokenId: r.token_id, expiresAt: r.expire }));
+    for (const r of revoked) this.revocations.add(r.tokenId, r.expiresAt);
+    await this.feed?.announce(revoked);
     return rows.length;
   }
 
-  /** Finds the still-usable token row for a refresh token, or undefined. */
+  /**
+   * Retires one token for a refresh-token rotation. Atomic: of two requests racing with the same refresh
+   * token exactly one wins; false means it was used already (reuse).
+   */
+  async retireForRotation(tokenRowId: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .select(['token_id', 'expire'])
+      .where('id', '=', tokenRowId)
+      .executeTakeFirst();
+    if (!row) return false;
+    const result = await this.db
+      .updateTable('tokens')
+      .set({ status: TokenStatus.deleted, revoked_at: Date.now() })
+      .where('id', '=', tokenRowId)
+      .where('status', '=', TokenStatus.active)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    this.revocations.add(row.token_id, row.expire);
+    await this.feed?.announce([{ tokenId: row.token_id, expiresAt: row.expire }]);
+    return true;
+  }
+
+  /** Finds the token row for a refresh token (in any status), or undefined. */
   async findByRefreshToken(refreshToken: string) {
     return this.db.selectFrom('tokens').selectAll().where('refresh', '=', digest(refreshToken)).executeTakeFirst();
   }
 
+  /** The row of an access token by its jti. */
+  async findByTokenId(tokenId: string) {
+    return this.db.selectFrom('tokens').selectAll().where('token_id', '=', tokenId).executeTakeFirst();
+  }
+
   refreshLifetime(): number {
     return this.lifetimes.refresh();
+  }
+
+  accessLifetime(): number {
+    return this.lifetimes.access();
+  }
+
+  issuerUrl(): string {
+    return this.issuer;
   }
 }

@@ -1,141 +1,46 @@
 import { response } from '../../actions/action.js';
-import { appScopes, grantScopes, splitScopes, userScopes } from '../../auth/scopes.js';
-import { matchesDigest } from '../../auth/secrets.js';
-import { AppStatus, Category, TokenStatus, UserStatus } from '../../db/schema.js';
+import {
+  AuthorizationError,
+  authorizationInputFromQuery,
+  redirectWith,
+  validateAuthorizationRequest,
+} from '../../auth/oauth-authorize.js';
+import { authenticateClient, basicCredentials, bodyField, presentedCredentials } from '../../auth/oauth-clients.js';
+import { asOAuthResponse, noStore, oauthError } from '../../auth/oauth-errors.js';
+import { authenticateIntrospector, introspectToken, revokePresentedToken } from '../../auth/oauth-introspection.js';
+import { tokenEndpoint } from '../../auth/oauth-token-endpoint.js';
+import { userClaims } from '../../auth/oidc-id-token.js';
+import { invalidToken } from '../../auth/tokens.js';
+import { UserStatus } from '../../db/schema.js';
 import { badRequest } from '../../errors.js';
-import { authenticateUser, findUser, userView } from '../../services/users.js';
+import { findUser, userView } from '../../services/users.js';
 import { type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 
-/** RFC 6749 §5.2 errors, as Fusio's token endpoint sends them. */
-function oauthError(status: number, error: string, description: string, challenge = false) {
-  const headers: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' };
-  if (challenge) headers['www-authenticate'] = 'Basic realm="Portico"';
-  return response(status, { error, error_description: description }, headers);
+/** The consent page: the `authorization_url` setting, else the developer portal's. */
+function consentPage(call: SystemCall): string {
+  const configured = call.platform.settings.string('authorization_url').trim();
+  return configured !== '' ? configured : `${call.platform.config.publicUrl}/apps/developer/authorize`;
 }
 
-function basicCredentials(header: string | string[] | undefined): { id: string; secret: string } | null {
-  if (typeof header !== 'string' || !/^basic /i.test(header)) return null;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return null;
-  return {
-    id: decodeURIComponentSafe(decoded.slice(0, colon)),
-    secret: decodeURIComponentSafe(decoded.slice(colon + 1)),
-  };
-}
-
-/** RFC 6749 §2.3.1 form-encodes client ids and secrets before Basic; plain ones pass through unchanged. */
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, '%20'));
-  } catch {
-    return value;
+function withQuery(url: string, query: Readonly<Record<string, string | string[] | undefined>>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) params.append(name, v);
   }
+  const search = params.toString();
+  if (search === '') return url;
+  return `${url}${url.includes('?') ? '&' : '?'}${search}`;
 }
 
-function field(body: unknown, name: string): string | undefined {
-  if (!body || typeof body !== 'object' || Buffer.isBuffer(body)) return undefined;
-  const value = (body as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function tokenResponse(issued: { accessToken: string; refreshToken: string; expiresIn: number; scopes: string[] }) {
-  return response(
-    200,
-    {
-      access_token: issued.accessToken,
-      token_type: 'bearer',
-      expires_in: issued.expiresIn,
-      refresh_token: issued.refreshToken,
-      scope: issued.scopes.join(','),
-    },
-    { 'cache-control': 'no-store', pragma: 'no-cache' },
-  );
-}
-
-function userAgent(call: SystemCall): string {
-  const ua = call.request.headers['user-agent'];
-  return typeof ua === 'string' && ua !== '' ? ua : 'unknown client';
-}
-
-/** client_credentials: an app's key and secret, or a user's name/email and password (how admins log in). */
-async function clientCredentials(call: SystemCall) {
-  const { platform, request } = call;
-  const credentials = basicCredentials(request.headers.authorization);
-  if (!credentials) return oauthError(400, 'invalid_request', 'Credentials not available');
-  const requested = splitScopes(field(request.body, 'scope'));
-  const app = await platform.db.selectFrom('apps').selectAll().where('app_key', '=', credentials.id).executeTakeFirst();
-  if (app && matchesDigest(credentials.secret, app.app_secret)) {
-    if (app.status !== AppStatus.active) return oauthError(400, 'invalid_client', 'Invalid app status');
-    const user = await platform.db.selectFrom('users').selectAll().where('id', '=', app.user_id).executeTakeFirst();
-    if (!user || user.status !== UserStatus.active) return oauthError(400, 'invalid_client', 'Invalid user status');
-    const scopes = grantScopes(
-      requested,
-      await appScopes(platform.db, app.id),
-      await userScopes(platform.db, user.id, user.role_id),
-    );
-    if (scopes.length === 0) return oauthError(400, 'invalid_scope', 'No valid scope given');
-    return tokenResponse(
-      await platform.tokens.issue({
-        user: { id: user.id, name: user.name, email: user.email },
-        app: { id: app.id, key: app.app_key },
-        scopes,
-        categoryId: Category.authorization,
-        name: userAgent(call),
-        ip: request.ip,
-      }),
-    );
-  }
-  const user = app ? null : await authenticateUser(platform, credentials.id, credentials.secret);
-  if (!user) return oauthError(401, 'invalid_client', 'Unknown credentials', true);
-  const scopes = grantScopes(requested, await userScopes(platform.db, user.id, user.role_id));
-  if (scopes.length === 0) return oauthError(400, 'invalid_scope', 'No valid scope given');
-  return tokenResponse(
-    await platform.tokens.issue({
-      user: { id: user.id, name: user.name, email: user.email },
-      app: null,
-      scopes,
-      categoryId: Category.authorization,
-      name: userAgent(call),
-      ip: request.ip,
-    }),
-  );
-}
-
-/** refresh_token: trades a refresh token for a new token pair; the old pair stops working. */
-async function refreshToken(call: SystemCall) {
-  const { platform, request } = call;
-  const presented = field(request.body, 'refresh_token');
-  if (!presented) return oauthError(400, 'invalid_request', 'Refresh token not available');
-  const row = await platform.tokens.findByRefreshToken(presented);
-  if (!row || row.status !== TokenStatus.active) return oauthError(400, 'invalid_grant', 'Invalid refresh token');
-  if (row.created_at + platform.tokens.refreshLifetime() * 1000 < Date.now()) {
-    return oauthError(400, 'invalid_grant', 'Refresh token is expired');
-  }
-  const credentials = basicCredentials(request.headers.authorization);
-  let app: { id: number; key: string } | null = null;
-  if (row.app_id !== null) {
-    const appRow = await platform.db.selectFrom('apps').selectAll().where('id', '=', row.app_id).executeTakeFirst();
-    if (!appRow || appRow.status !== AppStatus.active) return oauthError(400, 'invalid_grant', 'Invalid app status');
-    // a confidential client proves itself again; an app's refresh token is useless to anyone else
-    if (credentials && credentials.id === appRow.app_key && !matchesDigest(credentials.secret, appRow.app_secret)) {
-      return oauthError(401, 'invalid_client', 'Unknown credentials', true);
-    }
-    app = { id: appRow.id, key: appRow.app_key };
-  }
-  const user = await platform.db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
-  if (!user || user.status !== UserStatus.active) return oauthError(400, 'invalid_grant', 'Invalid user status');
-  await platform.tokens.revokeWhere({ tokenId: row.token_id });
-  return tokenResponse(
-    await platform.tokens.issue({
-      user: { id: user.id, name: user.name, email: user.email },
-      app,
-      scopes: row.scope ? row.scope.split(',') : [],
-      categoryId: row.category_id,
-      name: row.name ?? userAgent(call),
-      ip: request.ip,
-    }),
-  );
+/** userinfo (OIDC Core §5.3): the claims of the token's user, for tokens granted `openid`. */
+async function userinfo({ platform, caller }: SystemCall) {
+  const user = await platform.db
+    .selectFrom('users')
+    .select(['id', 'name', 'email', 'status'])
+    .where('id', '=', caller.user?.id ?? 0)
+    .executeTakeFirst();
+  if (!user || user.status !== UserStatus.active) throw invalidToken('The user of this token is not active');
+  return response(200, userClaims(user), { ...noStore });
 }
 
 export const authorizationOperations: SystemOperation[] = [
@@ -144,19 +49,32 @@ export const authorizationOperations: SystemOperation[] = [
     method: 'POST',
     path: '/authorization/token',
     public: true,
-    description: 'OAuth2 token endpoint (RFC 6749)',
+    description: 'OAuth2 token endpoint (RFC 6749): client_credentials, authorization_code with PKCE, refresh_token',
+    handler: ({ platform, request }) => tokenEndpoint(platform, request),
+  }),
+  systemOperation({
+    name: 'authorization.authorize',
+    method: 'GET',
+    path: '/authorization/authorize',
+    public: true,
+    description: 'OAuth2 authorization endpoint: checks the request and sends the browser to the consent page',
     async handler(call) {
-      const grant = field(call.request.body, 'grant_type');
-      switch (grant) {
-        case 'client_credentials':
-          return clientCredentials(call);
-        case 'refresh_token':
-          return refreshToken(call);
-        case undefined:
-          return oauthError(400, 'invalid_request', 'Grant type not available');
-        default:
-          return oauthError(400, 'unsupported_grant_type', 'Invalid grant type');
+      const input = authorizationInputFromQuery(call.request.query);
+      try {
+        await validateAuthorizationRequest(call.platform.db, input);
+      } catch (error) {
+        if (!(error instanceof AuthorizationError)) throw error;
+        // no trustworthy redirect URI: tell the user agent itself (RFC 6749 §4.1.2.1)
+        if (error.redirectUri === null) return oauthError(400, error.type, error.description);
+        const location = redirectWith(error.redirectUri, {
+          error: error.type,
+          error_description: error.description,
+          state: input.state,
+          iss: call.platform.config.publicUrl,
+        });
+        return response(302, undefined, { location, ...noStore });
       }
+      return response(302, undefined, { location: withQuery(consentPage(call), call.request.query), ...noStore });
     },
   }),
   systemOperation({
@@ -173,11 +91,75 @@ export const authorizationOperations: SystemOperation[] = [
     name: 'authorization.revoke',
     method: 'POST',
     path: '/authorization/revoke',
-    description: 'Revokes the token used to call it',
-    async handler({ platform, caller }) {
-      if (!caller.token) throw badRequest('Invalid token');
-      await platform.tokens.revokeWhere({ tokenId: caller.token.tokenId });
-      return { success: true };
+    public: true,
+    description:
+      'Revokes a token: RFC 7009 (token and client authentication in the request), or the bearer token used to call it',
+    async handler({ platform, request, caller }) {
+      const token = bodyField(request.body, 'token');
+      const clientAuthenticates =
+        basicCredentials(request.headers.authorization) !== null || bodyField(request.body, 'client_id') !== undefined;
+      if (token !== undefined || clientAuthenticates) {
+        return asOAuthResponse(async () => {
+          const credentials = presentedCredentials(request.headers.authorization, request.body);
+          const client = await authenticateClient(platform.db, credentials);
+          await revokePresentedToken(platform, client, token, bodyField(request.body, 'token_type_hint'));
+          return response(200, { success: true }, { ...noStore });
+        });
+      }
+      // fusio-sdk's revoke(): no body, the bearer token revokes itself
+      if (caller.token) {
+        await platform.tokens.revokeWhere({ tokenId: caller.token.tokenId });
+        return { success: true };
+      }
+      const authorization = request.headers.authorization;
+      if (typeof authorization === 'string' && /^bearer /i.test(authorization)) throw invalidToken();
+      throw badRequest('Invalid token');
     },
+  }),
+  systemOperation({
+    name: 'authorization.introspect',
+    method: 'POST',
+    path: '/authorization/introspect',
+    public: true,
+    description: 'Token introspection (RFC 7662) for resource servers; needs client authentication',
+    handler: ({ platform, request }) =>
+      asOAuthResponse(async () => {
+        await authenticateIntrospector(platform, presentedCredentials(request.headers.authorization, request.body));
+        const answer = await introspectToken(
+          platform,
+          bodyField(request.body, 'token'),
+          bodyField(request.body, 'token_type_hint'),
+        );
+        return response(200, answer, { ...noStore });
+      }),
+  }),
+  systemOperation({
+    name: 'authorization.getJwks',
+    method: 'GET',
+    path: '/authorization/jwks',
+    public: true,
+    description: 'The public keys that verify tokens and id_tokens (JSON Web Key Set)',
+    handler: ({ platform }) =>
+      // short caching: a client that meets a new kid fetches again anyway
+      response(200, platform.keys.jwks(), {
+        'content-type': 'application/jwk-set+json',
+        'cache-control': 'public, max-age=300',
+      }),
+  }),
+  systemOperation({
+    name: 'authorization.getUserinfo',
+    method: 'GET',
+    path: '/authorization/userinfo',
+    scope: 'openid',
+    description: 'OpenID Connect userinfo: claims about the user of a token granted the openid scope',
+    handler: userinfo,
+  }),
+  systemOperation({
+    name: 'authorization.postUserinfo',
+    method: 'POST',
+    path: '/authorization/userinfo',
+    scope: 'openid',
+    description: 'OpenID Connect userinfo (POST form)',
+    handler: userinfo,
   }),
 ];

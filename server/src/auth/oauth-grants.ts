@@ -1,0 +1,99 @@
+import type { ConsumerGrant } from 'fusio-sdk';
+import { isoDate } from '../api/http.js';
+import { insertWithId } from '../db/insert.js';
+import { AppStatus } from '../db/schema.js';
+import type { Platform } from '../runtime/platform.js';
+import type { UserGrantRow } from './oauth-schema.js';
+
+/**
+ * A user's decision to let an app act for them (Fusio's fusio_user_grant), remembered so the user can
+ * list and withdraw it later (/consumer/grant).
+ */
+export async function recordGrant(
+  platform: Platform,
+  userId: number,
+  appId: number,
+  allow: boolean,
+  scopes: readonly string[],
+): Promise<number> {
+  const now = Date.now();
+  const values = { allow: allow ? 1 : 0, scope: scopes.join(',').slice(0, 1023), updated_at: now };
+  const existing = await findGrant(platform, userId, appId);
+  if (existing) {
+    await platform.db.updateTable('user_grants').set(values).where('id', '=', existing.id).execute();
+    return existing.id;
+  }
+  try {
+    return await insertWithId(
+      platform.db.insertInto('user_grants').values({ user_id: userId, app_id: appId, created_at: now, ...values }),
+      platform.dialect,
+    );
+  } catch (error) {
+    // the same consent submitted twice at once: the other request created the row
+    const raced = await findGrant(platform, userId, appId);
+    if (!raced) throw error;
+    await platform.db.updateTable('user_grants').set(values).where('id', '=', raced.id).execute();
+    return raced.id;
+  }
+}
+
+function findGrant(platform: Platform, userId: number, appId: number): Promise<UserGrantRow | undefined> {
+  return platform.db
+    .selectFrom('user_grants')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('app_id', '=', appId)
+    .executeTakeFirst();
+}
+
+/**
+ * Withdraws a grant: the row goes and every token the app holds for the user is revoked on every node.
+ * Returns false when the user has no such grant.
+ */
+export async function revokeGrant(platform: Platform, userId: number, grantId: number): Promise<boolean> {
+  const grant = await platform.db
+    .selectFrom('user_grants')
+    .selectAll()
+    .where('id', '=', grantId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!grant) return false;
+  await platform.tokens.revokeWhere({ userId, appId: grant.app_id });
+  await platform.db.deleteFrom('user_grants').where('id', '=', grant.id).execute();
+  return true;
+}
+
+/** A user's allowed grants to active apps, newest first, in the shape of fusio-sdk's ConsumerGrant. */
+export async function listGrants(
+  platform: Platform,
+  userId: number,
+  page: { startIndex: number; count: number },
+): Promise<{ totalResults: number; entry: ConsumerGrant[] }> {
+  const base = platform.db
+    .selectFrom('user_grants')
+    .innerJoin('apps', 'apps.id', 'user_grants.app_id')
+    .where('user_grants.user_id', '=', userId)
+    .where('user_grants.allow', '=', 1)
+    .where('apps.status', '=', AppStatus.active);
+  const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const rows = await base
+    .select([
+      'user_grants.id as id',
+      'user_grants.app_id as appId',
+      'user_grants.updated_at as updatedAt',
+      'apps.name as name',
+      'apps.url as url',
+    ])
+    .orderBy('user_grants.id', 'desc')
+    .limit(page.count)
+    .offset(page.startIndex)
+    .execute();
+  return {
+    totalResults: Number(total.n),
+    entry: rows.map((r) => ({
+      id: r.id,
+      app: { id: r.appId, name: r.name, url: r.url },
+      createDate: isoDate(r.updatedAt),
+    })),
+  };
+}

@@ -1,0 +1,129 @@
+import { type TokenRow, TokenStatus } from '../db/schema.js';
+import type { Platform } from '../runtime/platform.js';
+import { authenticateClient, type OAuthClient, type PresentedCredentials } from './oauth-clients.js';
+import { invalidClient, invalidRequest } from './oauth-errors.js';
+import type { AccessClaims } from './tokens.js';
+
+/** RFC 7662 §2.2; an inactive token says nothing else about itself. */
+export interface IntrospectionResponse {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  username?: string;
+  token_type?: string;
+  exp?: number;
+  iat?: number;
+  sub?: string;
+  aud?: string | string[];
+  iss?: string;
+  jti?: string;
+}
+
+const inactive: IntrospectionResponse = { active: false };
+
+function looksLikeJwt(token: string): boolean {
+  return token.split('.').length === 3;
+}
+
+interface FoundToken {
+  kind: 'access_token' | 'refresh_token';
+  row: TokenRow;
+  claims: AccessClaims | null;
+}
+
+/**
+ * Finds the row of a presented token: an access token by its verified jti, a refresh token by its
+ * digest. The hint only changes the order of the lookups (RFC 7009 §2.1, RFC 7662 §2.1).
+ */
+async function findPresented(platform: Platform, token: string, hint: string | undefined): Promise<FoundToken | null> {
+  const asAccess = async (): Promise<FoundToken | null> => {
+    if (!looksLikeJwt(token)) return null;
+    const claims = await platform.tokens.inspect(token);
+    const row = claims ? await platform.tokens.findByTokenId(claims.jti) : undefined;
+    return row && claims ? { kind: 'access_token', row, claims } : null;
+  };
+  const asRefresh = async (): Promise<FoundToken | null> => {
+    if (token.length > 512) return null;
+    const row = await platform.tokens.findByRefreshToken(token);
+    return row ? { kind: 'refresh_token', row, claims: null } : null;
+  };
+  const [first, second] =
+    hint === 'refresh_token' || !looksLikeJwt(token) ? [asRefresh, asAccess] : [asAccess, asRefresh];
+  return (await first()) ?? (await second());
+}
+
+function isActive(platform: Platform, found: FoundToken, now: number): boolean {
+  const { row } = found;
+  if (row.status !== TokenStatus.active) return false;
+  if (found.kind === 'access_token') return row.expire > now && !platform.tokens.revocations.has(row.token_id);
+  return row.created_at + platform.tokens.refreshLifetime() * 1000 > now;
+}
+
+/** Introspection needs a confidential client (a resource server), RFC 7662 §2.1. */
+export async function authenticateIntrospector(
+  platform: Platform,
+  credentials: PresentedCredentials | null,
+): Promise<OAuthClient> {
+  if (!credentials || credentials.secret === undefined) throw invalidClient('Client authentication required');
+  return authenticateClient(platform.db, credentials);
+}
+
+/** RFC 7662: whether the token is active now (signature, expiry and the database's revocation state). */
+export async function introspectToken(
+  platform: Platform,
+  token: string | undefined,
+  hint: string | undefined,
+): Promise<IntrospectionResponse> {
+  if (!token) throw invalidRequest('Token not available');
+  const found = await findPresented(platform, token, hint);
+  const now = Date.now();
+  if (!found || !isActive(platform, found, now)) return inactive;
+  const { row } = found;
+  const [app, user] = await Promise.all([
+    row.app_id === null
+      ? undefined
+      : platform.db.selectFrom('apps').select('app_key').where('id', '=', row.app_id).executeTakeFirst(),
+    platform.db.selectFrom('users').select('name').where('id', '=', row.user_id).executeTakeFirst(),
+  ]);
+  const answer: IntrospectionResponse = {
+    active: true,
+    scope: row.scope.split(',').filter(Boolean).join(' '),
+    token_type: found.kind === 'access_token' ? 'Bearer' : 'refresh_token',
+    sub: String(row.user_id),
+    iss: platform.tokens.issuerUrl(),
+  };
+  if (app) answer.client_id = app.app_key;
+  if (user) answer.username = user.name;
+  if (found.claims) {
+    answer.exp = found.claims.exp;
+    answer.iat = found.claims.iat;
+    answer.jti = found.claims.jti;
+    if (found.claims.aud !== undefined) answer.aud = found.claims.aud;
+  } else {
+    answer.iat = Math.floor(row.created_at / 1000);
+    answer.exp = Math.floor((row.created_at + platform.tokens.refreshLifetime() * 1000) / 1000);
+  }
+  return answer;
+}
+
+/**
+ * RFC 7009: revokes a token of the authenticated client. A refresh token takes its whole family with it
+ * (every access token issued from the same grant); an access token takes its own refresh token.
+ * Unknown tokens are not an error (§2.2); another client's token is refused.
+ */
+export async function revokePresentedToken(
+  platform: Platform,
+  client: OAuthClient,
+  token: string | undefined,
+  hint: string | undefined,
+): Promise<void> {
+  if (!token) throw invalidRequest('Token not available');
+  const found = await findPresented(platform, token, hint);
+  if (!found) return;
+  if (found.row.app_id !== client.app.id) throw invalidRequest('Token was not issued to this client');
+  if (found.kind === 'refresh_token' && found.row.family) {
+    await platform.tokens.revokeWhere({ family: found.row.family });
+  } else {
+    await platform.tokens.revokeWhere({ tokenId: found.row.token_id });
+  }
+}

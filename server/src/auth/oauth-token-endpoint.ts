@@ -1,0 +1,233 @@
+import { type ActionRequest, type ActionResponse, response } from '../actions/action.js';
+import { AppStatus, Category, TokenStatus, UserStatus } from '../db/schema.js';
+import type { Platform } from '../runtime/platform.js';
+import { authenticateUser } from '../services/users.js';
+import { grantableScopes } from './oauth-authorize.js';
+import {
+  authenticateClient,
+  bodyField,
+  clientOf,
+  type PresentedCredentials,
+  presentedCredentials,
+} from './oauth-clients.js';
+import { redeemCode } from './oauth-codes.js';
+import {
+  asOAuthResponse,
+  invalidClient,
+  invalidGrant,
+  invalidRequest,
+  invalidScope,
+  noStore,
+  OAuthError,
+  unauthorizedClient,
+} from './oauth-errors.js';
+import { verifiesChallenge } from './oauth-pkce.js';
+import { openidScope, signIdToken } from './oidc-id-token.js';
+import { appScopes, covers, grantScopes, splitScopes, userScopes } from './scopes.js';
+import { matchesDigest } from './secrets.js';
+import type { IssuedToken } from './tokens.js';
+
+export const supportedGrantTypes = ['authorization_code', 'client_credentials', 'refresh_token'] as const;
+
+function tokenResponse(issued: IssuedToken, idToken?: string): ActionResponse {
+  const body: Record<string, unknown> = {
+    access_token: issued.accessToken,
+    token_type: 'bearer',
+    expires_in: issued.expiresIn,
+    refresh_token: issued.refreshToken,
+    // comma-separated, as Fusio answers
+    scope: issued.scopes.join(','),
+  };
+  if (idToken) body.id_token = idToken;
+  return response(200, body, { ...noStore });
+}
+
+function userAgent(request: ActionRequest): string {
+  const ua = request.headers['user-agent'];
+  return typeof ua === 'string' && ua !== '' ? ua : 'unknown client';
+}
+
+/** POST /authorization/token (RFC 6749 §3.2): one function per grant type. */
+export function tokenEndpoint(platform: Platform, request: ActionRequest): Promise<ActionResponse> {
+  return asOAuthResponse(async () => {
+    const grant = bodyField(request.body, 'grant_type');
+    switch (grant) {
+      case 'client_credentials':
+        return clientCredentials(platform, request);
+      case 'authorization_code':
+        return authorizationCode(platform, request);
+      case 'refresh_token':
+        return refreshToken(platform, request);
+      case undefined:
+        throw invalidRequest('Grant type not available');
+      default:
+        throw new OAuthError('unsupported_grant_type', 'Invalid grant type');
+    }
+  });
+}
+
+/**
+ * client_credentials: an app's key and secret (Basic or in the form), or a user's name/email and
+ * password (how Fusio's admins and the CLI log in). Public clients have no credentials to use here.
+ */
+async function clientCredentials(platform: Platform, request: ActionRequest): Promise<ActionResponse> {
+  const credentials = presentedCredentials(request.headers.authorization, request.body);
+  if (!credentials) throw invalidRequest('Credentials not available');
+  const requested = splitScopes(bodyField(request.body, 'scope'));
+  const app = await platform.db.selectFrom('apps').selectAll().where('app_key', '=', credentials.id).executeTakeFirst();
+  if (app) {
+    if (clientOf(app).isPublic) throw unauthorizedClient('Public clients cannot use client_credentials');
+    if (credentials.secret === undefined || !matchesDigest(credentials.secret, app.app_secret)) throw invalidClient();
+    if (app.status !== AppStatus.active) throw new OAuthError('invalid_client', 'Invalid app status');
+    const user = await platform.db.selectFrom('users').selectAll().where('id', '=', app.user_id).executeTakeFirst();
+    if (!user || user.status !== UserStatus.active) throw new OAuthError('invalid_client', 'Invalid user status');
+    const scopes = grantScopes(
+      requested.filter((s) => s !== openidScope),
+      await appScopes(platform.db, app.id),
+      await userScopes(platform.db, user.id, user.role_id),
+    );
+    if (scopes.length === 0) throw invalidScope('No valid scope given');
+    return tokenResponse(
+      await platform.tokens.issue({
+        user: { id: user.id, name: user.name, email: user.email },
+        app: { id: app.id, key: app.app_key },
+        scopes,
+        categoryId: Category.authorization,
+        name: userAgent(request),
+        ip: request.ip,
+      }),
+    );
+  }
+  if (credentials.secret === undefined) throw invalidClient();
+  const user = await authenticateUser(platform, credentials.id, credentials.secret);
+  if (!user) throw invalidClient();
+  const scopes = grantScopes(requested, await userScopes(platform.db, user.id, user.role_id));
+  if (scopes.length === 0) throw invalidScope('No valid scope given');
+  return tokenResponse(
+    await platform.tokens.issue({
+      user: { id: user.id, name: user.name, email: user.email },
+      app: null,
+      scopes,
+      categoryId: Category.authorization,
+      name: userAgent(request),
+      ip: request.ip,
+    }),
+  );
+}
+
+/** authorization_code (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.6): the code, once, by its own client. */
+async function authorizationCode(platform: Platform, request: ActionRequest): Promise<ActionResponse> {
+  const client = await authenticateClient(
+    platform.db,
+    presentedCredentials(request.headers.authorization, request.body),
+  );
+  const code = bodyField(request.body, 'code');
+  if (!code) throw invalidRequest('Code not available');
+  const row = await redeemCode(platform, code, client.app.id);
+  const redirectUri = bodyField(request.body, 'redirect_uri');
+  const redirectMatches =
+    row.redirect_uri_given === 1
+      ? redirectUri === row.redirect_uri
+      : redirectUri === undefined || redirectUri === row.redirect_uri;
+  if (!redirectMatches) throw invalidGrant('Redirect uri does not match the authorization request');
+  const verifier = bodyField(request.body, 'code_verifier');
+  if (row.code_challenge !== null) {
+    if (verifier === undefined) throw invalidGrant('Code verifier not available');
+    if (!verifiesChallenge(row.code_challenge, verifier)) throw invalidGrant('Code verifier does not match');
+  } else if (verifier !== undefined) {
+    // a verifier for a code issued without a challenge is a PKCE downgrade attempt (RFC 9700 §2.1.1)
+    throw invalidGrant('Code verifier given for a code without a code challenge');
+  }
+  const user = await platform.db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
+  if (!user || user.status !== UserStatus.active) throw invalidGrant('Invalid user status');
+  // the app's or the user's scopes may have shrunk since the consent
+  const scopes = await grantableScopes(
+    platform.db,
+    client.app.id,
+    { id: user.id, roleId: user.role_id },
+    row.scope.split(',').filter(Boolean),
+  );
+  if (scopes.length === 0) throw invalidScope('No valid scope given');
+  const issued = await platform.tokens.issue({
+    user: { id: user.id, name: user.name, email: user.email },
+    app: { id: client.app.id, key: client.app.app_key },
+    scopes,
+    categoryId: Category.authorization,
+    name: userAgent(request),
+    ip: request.ip,
+    family: row.family,
+  });
+  const idToken = scopes.includes(openidScope)
+    ? await signIdToken(platform.keys, {
+        issuer: platform.tokens.issuerUrl(),
+        clientId: client.app.app_key,
+        user,
+        accessToken: issued.accessToken,
+        nonce: row.nonce,
+        authTime: row.auth_time,
+      })
+    : undefined;
+  return tokenResponse(issued, idToken);
+}
+
+/**
+ * refresh_token (RFC 6749 §6) with rotation: each refresh token works once. Presenting one that was
+ * already rotated means it leaked (or the client is broken): the whole family is revoked (RFC 9700 §4.14).
+ */
+async function refreshToken(platform: Platform, request: ActionRequest): Promise<ActionResponse> {
+  const presented = bodyField(request.body, 'refresh_token');
+  if (!presented) throw invalidRequest('Refresh token not available');
+  const credentials = presentedCredentials(request.headers.authorization, request.body);
+  const row = await platform.tokens.findByRefreshToken(presented);
+  if (!row) throw invalidGrant('Invalid refresh token');
+  let app: { id: number; key: string } | null = null;
+  if (row.app_id !== null) {
+    // the token is bound to its client: a confidential client proves itself again
+    const client = await authenticateClient(platform.db, credentials);
+    if (client.app.id !== row.app_id) throw invalidGrant('Refresh token was not issued to this client');
+    app = { id: client.app.id, key: client.app.app_key };
+  } else {
+    await assertNotAnotherClient(platform, credentials);
+  }
+  if (row.status !== TokenStatus.active) {
+    if (row.family) await platform.tokens.revokeWhere({ family: row.family });
+    throw invalidGrant('Invalid refresh token');
+  }
+  if (row.created_at + platform.tokens.refreshLifetime() * 1000 < Date.now()) {
+    throw invalidGrant('Refresh token is expired');
+  }
+  const user = await platform.db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
+  if (!user || user.status !== UserStatus.active) throw invalidGrant('Invalid user status');
+  const original = row.scope ? row.scope.split(',') : [];
+  const requested = splitScopes(bodyField(request.body, 'scope'));
+  const originalSet = new Set(original);
+  if (requested.some((s) => !covers(originalSet, s))) throw invalidScope('Scope exceeds the original grant');
+  const scopes = requested.length > 0 ? requested : original;
+  if (!(await platform.tokens.retireForRotation(row.id))) {
+    // another request won the race with the same refresh token: a replay
+    if (row.family) await platform.tokens.revokeWhere({ family: row.family });
+    throw invalidGrant('Invalid refresh token');
+  }
+  return tokenResponse(
+    await platform.tokens.issue({
+      user: { id: user.id, name: user.name, email: user.email },
+      app,
+      scopes,
+      categoryId: row.category_id,
+      name: row.name ?? userAgent(request),
+      ip: request.ip,
+      family: row.family ?? undefined,
+    }),
+  );
+}
+
+/** A first-party token (no app) may be refreshed with the user's credentials or none, never by an app. */
+async function assertNotAnotherClient(platform: Platform, credentials: PresentedCredentials | null): Promise<void> {
+  if (!credentials) return;
+  const app = await platform.db
+    .selectFrom('apps')
+    .select('id')
+    .where('app_key', '=', credentials.id)
+    .executeTakeFirst();
+  if (app) throw invalidGrant('Refresh token was not issued to this client');
+}
