@@ -214,6 +214,12 @@ describe.each(databases)('an admin builds an API with the unmodified fusio-sdk (
     expect(tokenPreflight.status).toBe(204);
     expect(tokenPreflight.headers.get('access-control-allow-methods')).toContain('POST');
 
+    const browser = await h.fetch('/todo/1', { headers: { origin: 'https://app.example.com' } });
+    expect(browser.headers.get('access-control-allow-origin')).toBe('*');
+    expect(browser.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+    // clients that are not browsers send no Origin and get no CORS headers
+    expect((await h.fetch('/todo/1')).headers.get('access-control-allow-origin')).toBeNull();
+
     const wrong = await h.fetch('/todo/1', { method: 'DELETE' });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET, HEAD, OPTIONS');

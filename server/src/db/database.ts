@@ -2,15 +2,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
-import { createPool as createMysqlPool } from 'mysql2';
+import { createPool as createMysqlPool, type Pool as MysqlPool } from 'mysql2';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
+/** The driver under Kysely, for the few bulk writes where building SQL per batch would cost too much. */
+export type RawDriver =
+  | { dialect: 'sqlite'; sqlite: SQLite.Database }
+  | { dialect: 'postgres'; pool: pg.Pool }
+  | { dialect: 'mysql'; pool: MysqlPool };
+
 export interface SystemDatabase {
   db: Kysely<Database>;
   dialect: DialectName;
+  raw: RawDriver;
   /** a short description without credentials, safe for logs */
   describe: string;
   close(): Promise<void>;
@@ -48,7 +55,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): SystemData
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { db, dialect, describe: `sqlite:${file}`, close: () => db.destroy() };
+    return { db, dialect, raw: { dialect, sqlite }, describe: `sqlite:${file}`, close: () => db.destroy() };
   }
   const parsed = new URL(url);
   const describe = `${parsed.protocol}//${parsed.hostname}:${parsed.port || 'default'}${parsed.pathname}`;
@@ -57,7 +64,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): SystemData
     // an idle client that loses its server must not crash the process
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect, describe, close: () => db.destroy() };
+    return { db, dialect, raw: { dialect, pool }, describe, close: () => db.destroy() };
   }
   const pool = createMysqlPool({
     uri: url.replace(/^mariadb:/, 'mysql:'),
@@ -69,5 +76,5 @@ export function openDatabase(url: string, options: OpenOptions = {}): SystemData
   });
   pool.on('connection', (conn) => conn.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
-  return { db, dialect, describe, close: () => db.destroy() };
+  return { db, dialect, raw: { dialect, pool }, describe, close: () => db.destroy() };
 }

@@ -32,10 +32,14 @@ const wildcardHeaders = Object.freeze({
   'access-control-expose-headers': exposed,
 });
 
-/** Headers for an ordinary response, or null when the origin is not allowed. */
+/**
+ * Headers for an ordinary response, or null when there are none to send: browsers send `Origin` on
+ * every cross-origin request, so other clients are spared the bytes.
+ */
 export function corsHeaders(origin: string | undefined, policy: CorsPolicy): Readonly<Record<string, string>> | null {
+  if (!origin) return null;
   if (policy.origins === '*') return wildcardHeaders;
-  if (!origin || !policy.origins.has(origin)) return null;
+  if (!policy.origins.has(origin)) return null;
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-credentials': 'true',

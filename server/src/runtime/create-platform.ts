@@ -109,7 +109,9 @@ async function assemble(
     : Encryption.fromKeyFile(config.dataDir);
   const connections = new ConnectionManager(db, connectionRegistry, encryption, logger);
   await connections.refresh();
-  const requestLog = new DatabaseRequestLog(db, dialect, logger, { intervalMs: options.requestLogIntervalMs ?? 250 });
+  const requestLog = new DatabaseRequestLog(db, dialect, sdb.raw, logger, {
+    intervalMs: options.requestLogIntervalMs ?? 250,
+  });
 
   const definitions = new Map<string, SystemOperation>(platformOperations.map((op) => [op.name, op]));
   // the platform object is completed below; system handlers only run after that

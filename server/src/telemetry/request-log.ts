@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { DialectName } from '../db/database.js';
+import type { DialectName, RawDriver } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
 import type { Database } from '../db/schema.js';
+import { createLogWriter, type LogRowValues } from './log-writer.js';
 
 export interface RequestLogEntry {
   categoryId: number;
@@ -73,13 +74,16 @@ export class DatabaseRequestLog implements RequestLogSink {
   private droppedCount = 0;
   private failures = 0;
   private closed = false;
+  private readonly writeRows: (rows: LogRowValues[]) => Promise<void>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
+    raw: RawDriver,
     private readonly logger: Logger,
     options: BatchOptions = {},
   ) {
+    this.writeRows = createLogWriter(raw);
     this.intervalMs = options.intervalMs ?? 250;
     this.batchSize = options.batchSize ?? 500;
     this.maxBuffered = options.maxBuffered ?? 200_000;
@@ -132,7 +136,7 @@ export class DatabaseRequestLog implements RequestLogSink {
 
   private async write(batch: RequestLogEntry[]): Promise<void> {
     const plain = batch.filter((e) => !e.error);
-    if (plain.length > 0) await this.db.insertInto('logs').values(plain.map(toRow)).execute();
+    if (plain.length > 0) await this.writeRows(plain.map(toValues));
     for (const entry of batch) {
       if (!entry.error) continue;
       await this.db.transaction().execute(async (trx) => {
@@ -183,4 +187,23 @@ function toRow(entry: RequestLogEntry) {
     execution_time: Math.round(entry.executionTime),
     date: entry.date,
   };
+}
+
+function toValues(entry: RequestLogEntry): LogRowValues {
+  const row = toRow(entry);
+  return [
+    row.category_id,
+    row.operation_id,
+    row.app_id,
+    row.user_id,
+    row.ip,
+    row.user_agent,
+    row.method,
+    row.path,
+    row.header,
+    row.body,
+    row.response_code,
+    row.execution_time,
+    row.date,
+  ];
 }
