@@ -20,6 +20,12 @@ export interface ConnectionType<C = Record<string, unknown>, Client = unknown> {
   connect(config: C, env: ConnectionEnv): Promise<Client>;
   /** proves the client can reach its system; throws with a clear message when it cannot */
   ping?(client: Client): Promise<void>;
+  /**
+   * False once the client has lost its link for good (socket closed, broker went away); the platform
+   * then closes it and builds a new one for the request that asked. Without it a client lives until
+   * its config changes.
+   */
+  isAlive?(client: Client): boolean;
   close?(client: Client): Promise<void>;
 }
 

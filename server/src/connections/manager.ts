@@ -10,6 +10,8 @@ import type { ConnectionRegistry } from './registry.js';
 interface Live {
   row: ConnectionRow;
   client: Promise<unknown> | null;
+  /** the client once `client` has resolved, so its health can be checked without awaiting */
+  ready: { value: unknown } | null;
 }
 
 /** Names of the config properties a connection type marks `"x-secret": true`. */
@@ -45,7 +47,7 @@ export class ConnectionManager implements ConnectionAccess {
       if (current && current.row.updated_at === row.updated_at && current.row.name === row.name) {
         next.set(row.name, current);
       } else {
-        next.set(row.name, { row, client: null });
+        next.set(row.name, { row, client: null, ready: null });
       }
     }
     const keep = new Set(next.values());
@@ -60,12 +62,22 @@ export class ConnectionManager implements ConnectionAccess {
         ? (this.byId.get(Number(nameOrId)) ?? this.byName.get(String(nameOrId)))
         : this.byName.get(nameOrId);
     if (!live) throw serviceUnavailable(`Connection "${nameOrId}" does not exist`);
+    const type = this.registry.get(live.row.class);
+    if (live.ready && type?.isAlive && !type.isAlive(live.ready.value)) {
+      this.logger.warn({ connection: live.row.name }, 'connection lost, reconnecting');
+      this.closeLive(live);
+    }
     if (!live.client) {
       const pending = this.connect(live.row);
       live.client = pending;
-      pending.catch(() => {
-        if (live.client === pending) live.client = null;
-      });
+      pending.then(
+        (value) => {
+          if (live.client === pending) live.ready = { value };
+        },
+        () => {
+          if (live.client === pending) live.client = null;
+        },
+      );
     }
     try {
       return (await live.client) as T;
@@ -106,6 +118,7 @@ export class ConnectionManager implements ConnectionAccess {
   private closeLive(live: Live): void {
     const pending = live.client;
     live.client = null;
+    live.ready = null;
     if (!pending) return;
     const type = this.registry.get(live.row.class);
     pending
