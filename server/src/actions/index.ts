@@ -1,4 +1,5 @@
 import type { ActionType } from './action.js';
+import { sqlActionTypes } from './sql/index.js';
 import { staticResponseAction } from './util/static-response.js';
 
 /** The built-in action types, one line per type; families live in their own folders (sql/, http/, mq/, util/). */
@@ -6,4 +7,5 @@ import { staticResponseAction } from './util/static-response.js';
 export const builtInActionTypes: ActionType<any>[] = [
   // util
   staticResponseAction,
+  ...sqlActionTypes,
 ];

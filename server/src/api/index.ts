@@ -5,6 +5,8 @@ import { appOperations } from './backend/app.js';
 import { configOperations } from './backend/config.js';
 import { connectionOperations } from './backend/connection.js';
 import { dashboardOperations } from './backend/dashboard.js';
+import { databaseOperations } from './backend/database.js';
+import { generatorOperations } from './backend/generator.js';
 import { logOperations } from './backend/log.js';
 import { operationOperations } from './backend/operation.js';
 import { roleOperations } from './backend/role.js';
@@ -26,6 +28,8 @@ export const platformOperations: readonly SystemOperation[] = [
   ...configOperations,
   ...connectionOperations,
   ...dashboardOperations,
+  ...databaseOperations,
+  ...generatorOperations,
   ...logOperations,
   ...operationOperations,
   ...roleOperations,

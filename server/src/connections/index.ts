@@ -1,5 +1,9 @@
 import type { ConnectionType } from './connection.js';
+import { sqlAdvancedConnection, sqlConnection } from './sql.js';
 
 /** The built-in connection types, one line per type; each lives in its own file in this folder. */
 // biome-ignore lint/suspicious/noExplicitAny: connection types of every config shape
-export const builtInConnectionTypes: ConnectionType<any, any>[] = [];
+export const builtInConnectionTypes: ConnectionType<any, any>[] = [
+  sqlConnection,
+  sqlAdvancedConnection,
+];

@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { sqlConnectionClasses } from '../../connections/sql.js';
+import { isSqlClient, type SqlClient, type SqlRow } from '../../connections/sql-client.js';
+import { badRequest, serviceUnavailable } from '../../errors.js';
+import { quoteIdentifier, type SqlDialect } from '../../services/sql-dialect.js';
+import { type ColumnInfo, loadTable, peekTable, singlePrimaryKey, type TableInfo } from '../../services/sql-table.js';
+import { rowConverter, toColumnValue } from '../../services/sql-values.js';
+import type { ActionRequest, ConnectionAccess, JsonSchema } from '../action.js';
+
+/** Config properties every table action shares (Fusio's SqlActionAbstract). */
+export const connectionProperty: JsonSchema = {
+  type: ['string', 'integer'],
+  title: 'Connection',
+  description: 'The SQL connection which should be used',
+  'x-form': 'connection',
+  'x-connection-classes': sqlConnectionClasses,
+};
+
+export const tableProperties: Record<string, JsonSchema> = {
+  connection: connectionProperty,
+  table: { type: 'string', minLength: 1, title: 'Table', description: 'Name of the database table' },
+  mapping: {
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    title: 'Mapping',
+    description: 'Optional a column to property mapping',
+  },
+};
+
+export interface TableActionConfig {
+  connection: string | number;
+  table: string;
+  mapping?: Record<string, string>;
+}
+
+/** What every plan knows about its table, built once per table metadata and client. */
+export interface TablePlan {
+  readonly client: SqlClient;
+  readonly dialect: SqlDialect;
+  readonly table: TableInfo;
+  readonly quotedTable: string;
+  /** a request property name → its column (the mapping applied) */
+  readonly byProperty: ReadonlyMap<string, ColumnInfo>;
+  /** a column → the property name clients see */
+  readonly propertyOf: (column: ColumnInfo) => string;
+  /** distinguishes prepared statement names of this plan from older ones */
+  readonly salt: string;
+}
+
+/** `mapping` is column → property (Fusio also allows `property:type`); relation mappings are skipped. */
+function propertyNames(table: TableInfo, mapping: Record<string, string> | undefined): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const column of table.columns) {
+    const mapped = mapping?.[column.name];
+    const parts = mapped?.split(':') ?? [];
+    names.set(column.name, mapped && parts.length <= 2 && parts[0] ? parts[0] : column.name);
+  }
+  return names;
+}
+
+/**
+ * The table behind an action: resolves the connection's live client and the table's cached metadata,
+ * and keeps the action's prepared plan until either changes. The first use after the action was
+ * (re)built introspects the table afresh; a database that is down gives 503 and is tried again.
+ */
+export class TableAccess<P> {
+  private current: (TablePlan & P) | undefined;
+  private pending: { client: unknown; promise: Promise<TablePlan & P> } | undefined;
+  private introspected = false;
+
+  constructor(
+    private readonly config: TableActionConfig,
+    private readonly build: (base: TablePlan) => P,
+  ) {}
+
+  async plan(connections: ConnectionAccess): Promise<TablePlan & P> {
+    const client = await connections.get(this.config.connection);
+    const current = this.current;
+    if (
+      current !== undefined &&
+      current.client === client &&
+      peekTable(current.client, this.config.table) === current.table
+    ) {
+      return current;
+    }
+    if (this.pending && this.pending.client === client) return this.pending.promise;
+    const promise = this.rebuild(client);
+    const pending = { client, promise };
+    this.pending = pending;
+    promise.then(
+      () => {
+        if (this.pending === pending) this.pending = undefined;
+      },
+      () => {
+        if (this.pending === pending) this.pending = undefined;
+      },
+    );
+    return promise;
+  }
+
+  private async rebuild(client: unknown): Promise<TablePlan & P> {
+    if (!isSqlClient(client))
+      throw serviceUnavailable(`Connection "${this.config.connection}" is not a SQL connection`);
+    const fresh = !this.introspected;
+    const table = await loadTable(client, this.config.table, fresh);
+    this.introspected = true;
+    if (!table) throw serviceUnavailable(`Table ${this.config.table} does not exist on the connection`);
+    const names = propertyNames(table, this.config.mapping);
+    const byProperty = new Map<string, ColumnInfo>();
+    for (const column of table.columns) byProperty.set(names.get(column.name) as string, column);
+    const base: TablePlan = {
+      client,
+      dialect: client.dialect,
+      table,
+      quotedTable: quoteIdentifier(client.dialect, table.name),
+      byProperty,
+      propertyOf: (column) => names.get(column.name) ?? column.name,
+      salt: randomBytes(6).toString('hex'),
+    };
+    const plan = Object.assign(base, this.build(base));
+    this.current = plan;
+    return plan;
+  }
+}
+
+/** `"col"` or `"col" AS "property"` for each column, and the converter of the rows it returns. */
+export function selection(
+  plan: TablePlan,
+  columns: readonly ColumnInfo[],
+): { list: string; convert: ((row: SqlRow) => SqlRow) | null } {
+  const q = (name: string) => quoteIdentifier(plan.dialect, name);
+  const list = columns
+    .map((c) => {
+      const property = plan.propertyOf(c);
+      return property === c.name ? q(c.name) : `${q(c.name)} AS ${q(property)}`;
+    })
+    .join(', ');
+  const convert = rowConverter(
+    columns.map((column) => ({ key: plan.propertyOf(column), column })),
+    plan.dialect,
+  );
+  return { list, convert };
+}
+
+/** The primary key a row action needs; a table without a single-column key cannot serve rows. */
+export function primaryKeyOf(table: TableInfo): ColumnInfo {
+  const pk = singlePrimaryKey(table);
+  if (typeof pk === 'string') throw serviceUnavailable(pk);
+  return pk;
+}
+
+/** The id of the row a request means: path `id`, the path parameter named like the key, or query `id`. */
+export function requestedId(request: ActionRequest, pk: ColumnInfo, dialect: SqlDialect): unknown {
+  const raw = request.params.id ?? request.params[pk.name] ?? request.query.id;
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (value === undefined || value === '') throw badRequest('Id not available');
+  return toColumnValue({ ...pk, notNull: true }, value, dialect, 'id');
+}
+
+/** The request body as an object of properties, or a 400. */
+export function bodyObject(request: ActionRequest): Record<string, unknown> {
+  const body = request.body;
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) {
+    throw badRequest('Request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+/**
+ * Body properties → [column, bound value] pairs; unknown properties are a 400. Generated
+ * (auto-increment) columns are left out, as Fusio does, so an entity can be sent back as it was read.
+ */
+export function columnValues(
+  plan: TablePlan,
+  body: Record<string, unknown>,
+): { columns: ColumnInfo[]; values: unknown[] } {
+  const columns: ColumnInfo[] = [];
+  const values: unknown[] = [];
+  for (const property of Object.keys(body)) {
+    const column = plan.byProperty.get(property);
+    if (!column) throw badRequest(`Property ${property} is not a column of this table`);
+    if (column.autoIncrement) continue;
+    columns.push(column);
+    values.push(toColumnValue(column, body[property], plan.dialect, property));
+  }
+  return { columns, values };
+}
