@@ -175,6 +175,8 @@ export const amqpConnection = defineConnectionType<AmqpConfig, AmqpClient>({
         username: config.user ?? 'guest',
         password: config.password ?? 'guest',
         vhost: config.vhost || '/',
+        // a broker that vanished without closing the socket is noticed within about 30 s
+        heartbeat: 15,
       },
       { timeout: 5000, clientProperties: { connection_name: 'portico' } },
     );
