@@ -234,4 +234,51 @@ describe.each(databases)('a developer manages apps and personal tokens ($kind)',
     expect((await sdkError(tokens.get(renewedId))).message).toBe('Could not find token');
     expect((await tokens.getAll()).totalResults).toBe(0);
   });
+
+  it("lists the apps a developer authorized and withdraws a grant, which ends the app's tokens", async () => {
+    const redirectUri = 'https://client.example/callback';
+    const app = (await other.client
+      .consumer()
+      .app()
+      .create({ name: 'Third Party', url: redirectUri, scopes: ['consumer.account'] })) as CreatedApp;
+    const consent = await dev.client.consumer().account().authorize({
+      responseType: 'code',
+      clientId: app.appKey,
+      redirectUri,
+      scope: 'consumer.account',
+      state: 'st4te',
+      allow: true,
+    });
+    expect(consent).toMatchObject({ type: 'code', state: 'st4te' });
+    const exchanged = await h.fetch('/authorization/token', {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${app.appKey}:${app.appSecret}`).toString('base64')}` },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: consent.code ?? '',
+        redirect_uri: redirectUri,
+      }),
+    });
+    expect(exchanged.status).toBe(200);
+    const { access_token: appToken } = (await exchanged.json()) as { access_token: string };
+    expect(await bearerClient(h, appToken).consumer().account().get()).toMatchObject({ name: dev.name });
+
+    const grants = await dev.client.consumer().grant().getAll();
+    const grant = grants.entry?.find((g) => g.app?.name === 'Third Party');
+    expect(grant).toMatchObject({ app: { id: Number(app.id), name: 'Third Party', url: redirectUri } });
+    expect(grant?.createDate).toBeTruthy();
+    const grantId = String(grant?.id);
+    // the app's owner did not authorize it, and cannot withdraw the user's grant
+    expect((await other.client.consumer().grant().getAll()).entry ?? []).toHaveLength(0);
+    expect(await sdkError(other.client.consumer().grant().delete(grantId))).toMatchObject({
+      message: 'Could not find grant',
+    });
+
+    expect(await dev.client.consumer().grant().delete(grantId)).toMatchObject({
+      success: true,
+      message: 'Grant successfully deleted',
+    });
+    expect((await bearerGet('/consumer/account', appToken)).status).toBe(401);
+    expect((await dev.client.consumer().grant().getAll()).totalResults).toBe(0);
+  });
 });
