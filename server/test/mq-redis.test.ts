@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemDatabases } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';
-import { backend, call, createConnection, createOperation, uniqueName } from './support/mq-api.js';
+import { backend, call, createConnection, createOperation, eventually, uniqueName } from './support/mq-api.js';
 import { startTcpProxy, type TcpProxy } from './support/mq-proxy.js';
 import { requireService } from './support/services.js';
 
@@ -159,5 +159,20 @@ describe.runIf(up && database)('Redis hashes and streams behind operations', () 
     expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
     const replaced = await h.portico.platform.connections.get<Redis>('cache');
     expect(replaced).not.toBe(live);
+  });
+
+  it('closes the live client when the connection config changes', async () => {
+    const before = await h.portico.platform.connections.get<Redis>('cache');
+    expect(before.status).toBe('ready');
+    const updated = await backend(h, 'PUT', '/backend/connection/~cache', {
+      config: { host: '127.0.0.1', port: 6379, db: 1 },
+    });
+    expect(updated.status).toBe(200);
+    const after = await h.portico.platform.connections.get<Redis>('cache');
+    expect(after).not.toBe(before);
+    expect(after.options.db).toBe(1);
+    await eventually(async () => before.status === 'end');
+    // the hash lives in db 0: through db 1 it is empty
+    expect(await call(h, 'GET', '/settings')).toEqual({ status: 200, body: { values: {} } });
   });
 });
