@@ -78,7 +78,11 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
   fastify.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url: '*',
-    handler: pipeline,
+    // returning the reply tells Fastify an action's streamed body is still being sent; don't end it
+    handler: async (req, reply) => {
+      await pipeline(req, reply);
+      return reply;
+    },
   });
 
   let closing: Promise<void> | null = null;

@@ -1,4 +1,5 @@
 import type { ActionType } from './action.js';
+import { httpActionTypes } from './http/index.js';
 import { sqlActionTypes } from './sql/index.js';
 import { staticResponseAction } from './util/static-response.js';
 
@@ -8,4 +9,5 @@ export const builtInActionTypes: ActionType<any>[] = [
   // util
   staticResponseAction,
   ...sqlActionTypes,
+  ...httpActionTypes,
 ];

@@ -4,6 +4,7 @@ import { actionOperations } from './backend/action.js';
 import { appOperations } from './backend/app.js';
 import { configOperations } from './backend/config.js';
 import { connectionOperations } from './backend/connection.js';
+import { connectionHttpOperations } from './backend/connection-http.js';
 import { dashboardOperations } from './backend/dashboard.js';
 import { databaseOperations } from './backend/database.js';
 import { generatorOperations } from './backend/generator.js';
@@ -27,6 +28,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...appOperations,
   ...configOperations,
   ...connectionOperations,
+  ...connectionHttpOperations,
   ...dashboardOperations,
   ...databaseOperations,
   ...generatorOperations,

@@ -1,4 +1,5 @@
 import type { ConnectionType } from './connection.js';
+import { httpConnection } from './http.js';
 import { sqlAdvancedConnection, sqlConnection } from './sql.js';
 
 /** The built-in connection types, one line per type; each lives in its own file in this folder. */
@@ -6,4 +7,5 @@ import { sqlAdvancedConnection, sqlConnection } from './sql.js';
 export const builtInConnectionTypes: ConnectionType<any, any>[] = [
   sqlConnection,
   sqlAdvancedConnection,
+  httpConnection,
 ];
