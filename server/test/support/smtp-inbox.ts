@@ -20,9 +20,15 @@ export interface SmtpInbox {
   close(): Promise<void>;
 }
 
+export interface SmtpInboxOptions {
+  /** the first this many messages are refused with a temporary error (451), as a busy server does */
+  failures?: number;
+}
+
 /** A real SMTP server on a free local port that keeps what it receives (STARTTLS and AUTH disabled). */
-export async function startSmtpInbox(): Promise<SmtpInbox> {
+export async function startSmtpInbox(options: SmtpInboxOptions = {}): Promise<SmtpInbox & { refused: number }> {
   const mails: ReceivedMail[] = [];
+  let refused = 0;
   const arrivals = new EventEmitter();
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -32,6 +38,12 @@ export async function startSmtpInbox(): Promise<SmtpInbox> {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        if (refused < (options.failures ?? 0)) {
+          refused += 1;
+          const error = Object.assign(new Error('Try again later'), { responseCode: 451 });
+          callback(error);
+          return;
+        }
         const raw = Buffer.concat(chunks).toString('utf8');
         const mail = parseMail(
           raw,
@@ -52,6 +64,9 @@ export async function startSmtpInbox(): Promise<SmtpInbox> {
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
+    get refused() {
+      return refused;
+    },
     port,
     mailerUrl: `smtp://127.0.0.1:${port}?ignoreTLS=true&from=portico@example.com`,
     mails,
