@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listGrants, revokeGrant } from '../src/auth/oauth-grants.js';
 import { systemDatabases } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';
 import {
@@ -216,6 +217,63 @@ describe.each(databases)('apps get scoped tokens and log users in with OAuth2 / 
     const refreshed = await oidc.refreshTokenGrant(web, tokens.refresh_token as string);
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
     expect(await statusWithToken(h, '/authorization/userinfo', refreshed.access_token)).toBe(200);
+
+    // withdrawing the grant (what /consumer/grant's delete does) ends the app's access
+    const platform = h.portico.platform;
+    const listed = await listGrants(platform, world.alice.id, { startIndex: 0, count: 16 });
+    expect(listed.entry.map((g) => g.app?.name)).toEqual(['Todo Web']);
+    expect(await revokeGrant(platform, world.alice.id, listed.entry[0]?.id as number)).toBe(true);
+    expect(await statusWithToken(h, '/authorization/userinfo', refreshed.access_token)).toBe(401);
+    expect(await oauthErrorOf(oidc.refreshTokenGrant(web, refreshed.refresh_token as string))).toBe('invalid_grant');
+    expect((await listGrants(platform, world.alice.id, { startIndex: 0, count: 16 })).totalResults).toBe(0);
+  });
+
+  it('answers the consent API as Fusio does and sends browsers to the configured consent page', async () => {
+    const portal = h.client(world.alice.name, world.alice.password, ['consumer']);
+    const nonsense = await portal
+      .consumer()
+      .account()
+      .authorize({ foo: 'bar' } as Record<string, unknown>);
+    expect(nonsense).toMatchObject({ type: 'unsupported_response_type', error: 'Invalid response type' });
+    const implicit = await portal.consumer().account().authorize({
+      responseType: 'token',
+      clientId: world.web.key,
+      redirectUri: world.web.redirectUri,
+      scope: 'todo',
+      state: 'state',
+      allow: true,
+    });
+    expect(implicit).toMatchObject({ type: 'unsupported_response_type', state: 'state' });
+    const back = new URL(implicit.redirectUri ?? '');
+    expect(back.searchParams.get('error')).toBe('unsupported_response_type');
+    expect(back.searchParams.get('state')).toBe('state');
+    await expect(portal.consumer().account().getApp('no-such-client', 'todo')).rejects.toThrow();
+
+    await h.admin.backend().config().update('~authorization_url', { value: 'https://portal.example/consent?lang=en' });
+    try {
+      const res = await fetch(
+        oidc.buildAuthorizationUrl(web, { redirect_uri: world.web.redirectUri, scope: 'todo', state: 'abc' }),
+        { redirect: 'manual' },
+      );
+      const location = new URL(res.headers.get('location') ?? '');
+      expect(location.origin + location.pathname).toBe('https://portal.example/consent');
+      expect(location.searchParams.get('lang')).toBe('en');
+      expect(location.searchParams.get('client_id')).toBe(world.web.key);
+      expect(location.searchParams.get('state')).toBe('abc');
+    } finally {
+      await h.admin.backend().config().update('~authorization_url', { value: '' });
+    }
+  });
+
+  it('slows down password guessing at the token endpoint', async () => {
+    const guess = (password: string) =>
+      postForm(h, '/authorization/token', { grant_type: 'client_credentials' }, { id: 'dave', secret: password });
+    let last = await guess('wrong-1');
+    for (let i = 2; last.status === 401 && i <= 10; i++) last = await guess(`wrong-${i}`);
+    expect(last.status).toBe(429);
+    expect(last.body.error).toBe('invalid_request');
+    // blocked means blocked, whatever the password
+    expect((await guess('dave-secret-password')).status).toBe(429);
   });
 
   it('lets a public client use its client_id and PKCE, and insists on PKCE with S256', async () => {

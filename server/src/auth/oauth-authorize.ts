@@ -86,29 +86,40 @@ export interface ValidatedAuthorization {
   nonce: string | null;
 }
 
+/** The client and the redirect URI to answer at, or why there is none to trust. */
+async function resolveRedirect(
+  db: Kysely<Database>,
+  input: AuthorizationRequestInput,
+): Promise<{ client: OAuthClient; redirectUri: string } | AuthorizationError> {
+  if (!input.clientId) return new AuthorizationError('invalid_request', 'No client id provided', null);
+  const app = await findActiveApp(db, input.clientId);
+  if (!app) return new AuthorizationError('invalid_request', 'Provided an invalid client id', null);
+  const client = clientOf(app);
+  if (input.redirectUri !== undefined) {
+    if (!client.redirectUris.includes(input.redirectUri)) {
+      return new AuthorizationError('invalid_request', 'Redirect uri is not registered for this app', null);
+    }
+    return { client, redirectUri: input.redirectUri };
+  }
+  if (client.redirectUris.length === 1) return { client, redirectUri: client.redirectUris[0] as string };
+  const reason = client.redirectUris.length === 0 ? 'App has no redirect uri registered' : 'No redirect uri provided';
+  return new AuthorizationError('invalid_request', reason, null);
+}
+
 /** Checks client, redirect URI, response type and PKCE; scopes are checked once the user is known. */
 export async function validateAuthorizationRequest(
   db: Kysely<Database>,
   input: AuthorizationRequestInput,
 ): Promise<ValidatedAuthorization> {
-  if (!input.clientId) throw new AuthorizationError('invalid_request', 'No client id provided', null);
-  const app = await findActiveApp(db, input.clientId);
-  if (!app) throw new AuthorizationError('invalid_request', 'Provided an invalid client id', null);
-  const client = clientOf(app);
-  let redirectUri: string;
-  if (input.redirectUri !== undefined) {
-    if (!client.redirectUris.includes(input.redirectUri)) {
-      throw new AuthorizationError('invalid_request', 'Redirect uri is not registered for this app', null);
-    }
-    redirectUri = input.redirectUri;
-  } else if (client.redirectUris.length === 1) {
-    redirectUri = client.redirectUris[0] as string;
-  } else {
-    const reason = client.redirectUris.length === 0 ? 'App has no redirect uri registered' : 'No redirect uri provided';
-    throw new AuthorizationError('invalid_request', reason, null);
+  const resolved = await resolveRedirect(db, input);
+  // the response type is judged first, as Fusio does; the answer goes to the app only if its URI is trusted
+  if (input.responseType !== 'code') {
+    const trusted = resolved instanceof AuthorizationError ? null : resolved.redirectUri;
+    throw new AuthorizationError('unsupported_response_type', 'Invalid response type', trusted);
   }
+  if (resolved instanceof AuthorizationError) throw resolved;
+  const { client, redirectUri } = resolved;
   const fail = (type: string, description: string) => new AuthorizationError(type, description, redirectUri);
-  if (input.responseType !== 'code') throw fail('unsupported_response_type', 'Invalid response type');
   let codeChallenge: string | null = null;
   if (input.codeChallenge !== undefined) {
     // no method means `plain` (RFC 7636 §4.3), which offers no protection: only S256 is accepted

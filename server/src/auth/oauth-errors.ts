@@ -11,6 +11,8 @@ export class OAuthError extends Error {
     readonly status = 400,
     /** invalid_client after a failed client authentication: answer with a Basic challenge */
     readonly challenge = false,
+    /** extra response headers, e.g. Retry-After */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(description);
     this.name = 'OAuthError';
@@ -25,14 +27,20 @@ export const invalidClient = (description = 'Unknown credentials') =>
 export const unauthorizedClient = (description: string) => new OAuthError('unauthorized_client', description);
 
 /** RFC 6749 §5.2 errors, as Fusio's token endpoint sends them. */
-export function oauthError(status: number, error: string, description: string, challenge = false): ActionResponse {
-  const headers: Record<string, string> = { ...noStore };
+export function oauthError(
+  status: number,
+  error: string,
+  description: string,
+  challenge = false,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): ActionResponse {
+  const headers: Record<string, string> = { ...noStore, ...extraHeaders };
   if (challenge) headers['www-authenticate'] = 'Basic realm="Portico"';
   return response(status, { error, error_description: description }, headers);
 }
 
 export function oauthErrorResponse(error: OAuthError): ActionResponse {
-  return oauthError(error.status, error.error, error.description, error.challenge);
+  return oauthError(error.status, error.error, error.description, error.challenge, error.headers);
 }
 
 /** Runs an OAuth2 endpoint: an OAuthError becomes its RFC 6749 response, anything else propagates. */

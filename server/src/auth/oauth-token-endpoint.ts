@@ -1,7 +1,9 @@
 import { type ActionRequest, type ActionResponse, response } from '../actions/action.js';
+import type { UserRow } from '../db/schema.js';
 import { AppStatus, Category, TokenStatus, UserStatus } from '../db/schema.js';
+import { PorticoError } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
-import { authenticateUser } from '../services/users.js';
+import { passwordLogin } from '../services/accounts-login.js';
 import { grantableScopes } from './oauth-authorize.js';
 import {
   authenticateClient,
@@ -99,8 +101,7 @@ async function clientCredentials(platform: Platform, request: ActionRequest): Pr
     );
   }
   if (credentials.secret === undefined) throw invalidClient();
-  const user = await authenticateUser(platform, credentials.id, credentials.secret);
-  if (!user) throw invalidClient();
+  const user = await userByPassword(platform, credentials.id, credentials.secret, request.ip);
   const scopes = grantScopes(requested, await userScopes(platform.db, user.id, user.role_id));
   if (scopes.length === 0) throw invalidScope('No valid scope given');
   return tokenResponse(
@@ -113,6 +114,20 @@ async function clientCredentials(platform: Platform, request: ActionRequest): Pr
       ip: request.ip,
     }),
   );
+}
+
+/** A user logging in with name (or email) and password, under the shared failed-login throttle. */
+async function userByPassword(platform: Platform, login: string, password: string, ip: string): Promise<UserRow> {
+  try {
+    const outcome = await passwordLogin(platform, login, password, ip);
+    if (outcome.kind !== 'ok') throw invalidClient();
+    return outcome.user;
+  } catch (error) {
+    if (error instanceof PorticoError && error.status === 429) {
+      throw new OAuthError('invalid_request', error.message, 429, false, error.headers);
+    }
+    throw error;
+  }
 }
 
 /** authorization_code (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.6): the code, once, by its own client. */

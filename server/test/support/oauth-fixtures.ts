@@ -1,13 +1,18 @@
 import type { ConsumerAuthorizeMeta, ConsumerAuthorizeResponse } from 'fusio-sdk';
 import type { TestDatabase } from './databases.js';
-import type { Harness } from './harness.js';
+import { type Harness, startHarness } from './harness.js';
 
-/**
- * A second Portico node on the database of a running one: `startHarness(sameDatabase(h))` boots another
- * instance against the same system database (and leaves the database to the first harness to drop).
- */
+/** The database of a running harness, for another one; dropping it is left to the first harness. */
 export function sameDatabase(first: Harness, kind: TestDatabase['kind'] = 'postgres'): TestDatabase {
   return { kind, create: async () => ({ url: first.databaseUrl, drop: async () => {} }) };
+}
+
+/**
+ * Another Portico node of the same installation: same system database and same public URL (the
+ * issuer every token names), listening on its own port, as nodes behind a load balancer do.
+ */
+export function startSecondNode(first: Harness): Promise<Harness> {
+  return startHarness(sameDatabase(first), { PUBLIC_URL: first.baseUrl });
 }
 
 export interface TestUser {
