@@ -165,4 +165,41 @@ describe.skipIf(!sqlite)('admins decide how developers sign up; developers manag
     }
     expect(await count()).toBe(before);
   });
+
+  it('sends the mail templates admins set through /backend/config, with their placeholders filled', async () => {
+    const subject = await h.admin.backend().config().get('~mail_register_subject');
+    const body = await h.admin.backend().config().get('~mail_register_body');
+    await setConfig('mail_register_subject', 'Welcome {name}');
+    await setConfig('mail_register_body', 'Dear {name} <{email}>: open {apps_url}/activate?t={token}');
+    try {
+      const dev = newDeveloper('tpl');
+      await h.anonymous().consumer().account().register(dev);
+      const mail = await inbox.waitFor((m) => m.to.includes(dev.email));
+      expect(mail.subject).toBe(`Welcome ${dev.name}`);
+      const token = /activate\?t=([\w-]+)/.exec(mail.text)?.[1] ?? '';
+      expect(mail.text.trim()).toBe(`Dear ${dev.name} <${dev.email}>: open ${h.baseUrl}/apps/activate?t=${token}`);
+      expect(await h.anonymous().consumer().account().activate({ token })).toMatchObject({ success: true });
+    } finally {
+      await setConfig('mail_register_subject', subject.value);
+      await setConfig('mail_register_body', body.value);
+    }
+  });
+
+  it('answers 502 when the mail server is down for an admin resend, and keeps signing people up', async () => {
+    const dev = newDeveloper('down');
+    await h.anonymous().consumer().account().register(dev);
+    await inbox.waitFor((m) => m.to.includes(dev.email));
+    await inbox.close();
+    const users = await h.admin.backend().user().getAll(0, 16, dev.name);
+    const res = await h.fetch(`/backend/user/${users.entry?.[0]?.id}/resend`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await h.adminToken()}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ success: false, message: expect.stringContaining('mail server') });
+    // sign-up mails go out in the background: the answer does not depend on the mail server
+    expect((await post('/consumer/register', newDeveloper('down'))).status).toBe(200);
+    expect((await h.fetch('/consumer/account', {})).status).toBe(401);
+  });
 });
