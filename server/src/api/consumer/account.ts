@@ -148,7 +148,8 @@ export const consumerAccountOperations: SystemOperation[] = [
           app: null,
           scopes,
           categoryId: row.category_id,
-          name: `Consumer Refresh by ${clientName(call)}`,
+          // a personal access token keeps the name its owner gave it
+          name: row.category_id === Category.consumer ? `Consumer Refresh by ${clientName(call)}` : (row.name ?? ''),
           ip: request.ip,
         }),
       );
