@@ -1,4 +1,5 @@
 import type { ConnectionType } from './connection.js';
+import { sqlAdvancedConnection, sqlConnection } from './sql.js';
 import { httpConnection } from './http.js';
 import { sqlAdvancedConnection, sqlConnection } from './sql.js';
 

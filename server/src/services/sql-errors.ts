@@ -26,6 +26,12 @@ export function isSchemaDrift(error: unknown): boolean {
   return typeof e.message === 'string' && e.code === 'SQLITE_ERROR' && /no such (column|table)/.test(e.message);
 }
 
+/** A deadlock or serialization failure: the transaction was rolled back and may simply be run again. */
+export function isDeadlock(error: unknown): boolean {
+  const code = ((cause(error) ?? {}) as DriverError).code;
+  return code === '40P01' || code === '40001' || code === 'ER_LOCK_DEADLOCK' || code === 'SQLITE_BUSY';
+}
+
 interface DriverError {
   code?: unknown;
   errno?: unknown;

@@ -13,6 +13,7 @@ import { checkSchemaSource } from '../../gateway/schemas.js';
 import type { HttpMethod } from '../../gateway/types.js';
 import type { Platform } from '../../runtime/platform.js';
 import { recordCommit } from '../../services/commits.js';
+import { isDeadlock, mapSqlError } from '../../services/sql-errors.js';
 import { sqlDatabaseProvider, sqlTableProvider } from '../../services/sql-generator.js';
 import { parseJsonColumn } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
@@ -182,7 +183,37 @@ async function execute(
   }
 
   const now = Date.now();
-  await db.transaction().execute(async (trx) => {
+  try {
+    await write(platform, { schemas, actions, operations, configs, scopes, isPublic, userId, now });
+  } catch (error) {
+    // another run created the same names in the meantime: this one rolled back completely
+    const mapped = mapSqlError(error, platform.dialect);
+    if (mapped instanceof PorticoError && mapped.status === 409) {
+      throw conflict('Already exists: another run created the same schemas, actions or operations');
+    }
+    throw mapped;
+  }
+  await platform.configChanged();
+}
+
+interface Prepared {
+  schemas: { name: string; source: Record<string, unknown> }[];
+  actions: { name: string; class: string }[];
+  operations: (Omit<GeneratorChangelog['operations'][number], 'incoming' | 'outgoing'> & {
+    incoming: string | undefined;
+    outgoing: string | undefined;
+  })[];
+  configs: Map<string, string>;
+  scopes: string[];
+  isPublic: boolean;
+  userId: number | null;
+  now: number;
+}
+
+/** One transaction: the rows of every schema, action (with its first commit), operation and scope link. */
+async function write(platform: Platform, run: Prepared): Promise<void> {
+  const { schemas, actions, operations, configs, scopes, isPublic, userId, now } = run;
+  await platform.db.transaction().execute(async (trx) => {
     for (const s of schemas) {
       const source = JSON.stringify(s.source);
       const id = await insertWithId(
@@ -247,7 +278,6 @@ async function execute(
       }
     }
   });
-  await platform.configChanged();
 }
 
 /** Scopes by name; missing ones are created, as Fusio does for operations. */
@@ -335,7 +365,15 @@ export const generatorOperations: SystemOperation[] = [
       const provider = providerOf(request.params.provider);
       const body = (request.body ?? {}) as BackendGeneratorProvider;
       const changelog = await provider.setup(configOf(body.config), platform);
-      await execute(platform, changelog, body, caller.user?.id ?? null);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await execute(platform, changelog, body, caller.user?.id ?? null);
+          break;
+        } catch (error) {
+          // a simultaneous run deadlocked with this one (MariaDB): run again, the checks now see its result
+          if (attempt >= 3 || !isDeadlock(error)) throw error;
+        }
+      }
       return response(201, { success: true, message: 'Provider successfully executed' });
     },
   }),
