@@ -1,5 +1,8 @@
 import type { ActionType } from './action.js';
 import { httpActionTypes } from './http/index.js';
+import { mqActionTypes } from './mq/index.js';
+import { redisActionTypes } from './redis/index.js';
+import { smtpActionTypes } from './smtp/index.js';
 import { sqlActionTypes } from './sql/index.js';
 import { staticResponseAction } from './util/static-response.js';
 
@@ -10,4 +13,7 @@ export const builtInActionTypes: ActionType<any>[] = [
   staticResponseAction,
   ...sqlActionTypes,
   ...httpActionTypes,
+  ...mqActionTypes,
+  ...redisActionTypes,
+  ...smtpActionTypes,
 ];

@@ -1,6 +1,11 @@
+import { amqpConnection } from './amqp.js';
+import { beanstalkConnection } from './beanstalk.js';
 import type { ConnectionType } from './connection.js';
-import { sqlAdvancedConnection, sqlConnection } from './sql.js';
 import { httpConnection } from './http.js';
+import { mqttConnection } from './mqtt.js';
+import { natsConnection } from './nats.js';
+import { redisConnection } from './redis.js';
+import { smtpConnection } from './smtp.js';
 import { sqlAdvancedConnection, sqlConnection } from './sql.js';
 
 /** The built-in connection types, one line per type; each lives in its own file in this folder. */
@@ -9,4 +14,10 @@ export const builtInConnectionTypes: ConnectionType<any, any>[] = [
   sqlConnection,
   sqlAdvancedConnection,
   httpConnection,
+  amqpConnection,
+  beanstalkConnection,
+  mqttConnection,
+  natsConnection,
+  redisConnection,
+  smtpConnection,
 ];
