@@ -75,7 +75,9 @@ describe.each(sqlite)('HTTP-Load-Balancer spreads calls and skips failing target
       res.statusCode = 503;
       res.end('busy');
     });
-    b.on('/busy', (_req, res) => res.end('served by b'));
+    b.on('/busy', (_req, res) => {
+      res.end('served by b');
+    });
     await balancer('busy-get', 'GET', '/busy-get', { url: [a.url, b.url], path: '/busy', downFor: 0 });
     for (let i = 0; i < 2; i++) {
       const res = await send(`${h.baseUrl}/busy-get`);
