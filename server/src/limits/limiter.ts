@@ -1,0 +1,225 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/schema.js';
+import { PorticoError } from '../errors.js';
+import type { Caller } from '../gateway/types.js';
+import { type CompiledRate, RateTable } from './rate-table.js';
+import { RedisWindows } from './redis-store.js';
+import { expired, take, WindowCounter, type WindowVerdict } from './sliding-window.js';
+import './tables.js';
+
+/** What happens to requests while Redis cannot be reached. */
+export type RedisFailurePolicy = 'open' | 'closed';
+
+export interface RateLimiterOptions {
+  db: Kysely<Database>;
+  logger: Logger;
+  /** count in Redis (shared by every node) instead of this node's memory */
+  redis?: {
+    url: string;
+    prefix: string;
+    commandTimeoutMs: number;
+    /**
+     * open: keep serving, counting on this node alone until Redis is back (a request is refused only when
+     * this node by itself has seen the limit); closed: answer 503, except for the platform's own APIs
+     * (backend, consumer, authorization, system), which count on this node so an admin can still act
+     */
+    failure: RedisFailurePolicy;
+    scriptTag?: string;
+  };
+  /** how often the rates and the users' plans are re-read, so changes made on other nodes arrive */
+  refreshIntervalMs?: number;
+}
+
+/** The verdict for one request. */
+export interface RateDecision extends WindowVerdict {
+  readonly rate: CompiledRate;
+}
+
+/**
+ * Rate limits on the hot path. The rates are compiled into a `RateTable` when the configuration changes
+ * and every `refreshIntervalMs` (so a change on another node and a user's new plan arrive within that
+ * time); a request never waits for the database. Counting happens in this node's memory, synchronously,
+ * or in Redis with one atomic round trip.
+ */
+export class RateLimiter {
+  private table: RateTable = RateTable.empty;
+  /** ids of the platform's own operations: they stay reachable when Redis is down, whatever the policy */
+  private platformOperations: ReadonlySet<number> = new Set();
+  private readonly redis: RedisWindows | null;
+  private readonly failure: RedisFailurePolicy;
+  private readonly logger: Logger;
+  private readonly db: Kysely<Database>;
+  private readonly refreshIntervalMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private requested = false;
+  private redisDown = false;
+  /** the memory path writes its verdict here: it is read before anything else runs */
+  private readonly scratch: { -readonly [K in keyof RateDecision]: RateDecision[K] } = {
+    rate: undefined as unknown as CompiledRate,
+    allowed: true,
+    remaining: 0,
+    resetMs: 0,
+  };
+
+  constructor(options: RateLimiterOptions) {
+    this.db = options.db;
+    this.logger = options.logger;
+    this.refreshIntervalMs = options.refreshIntervalMs ?? 10_000;
+    this.failure = options.redis?.failure ?? 'open';
+    this.redis = options.redis
+      ? new RedisWindows({
+          url: options.redis.url,
+          prefix: options.redis.prefix,
+          commandTimeoutMs: options.redis.commandTimeoutMs,
+          logger: options.logger,
+          scriptTag: options.redis.scriptTag,
+        })
+      : null;
+  }
+
+  /** Where the counts live. */
+  get store(): 'memory' | 'redis' {
+    return this.redis ? 'redis' : 'memory';
+  }
+
+  get rates(): readonly CompiledRate[] {
+    return this.table.rates;
+  }
+
+  /** The Redis client of the store (tests and health checks); null without Redis. */
+  get redisClient(): RedisWindows['client'] | null {
+    return this.redis?.client ?? null;
+  }
+
+  /**
+   * Counts a request. Returns null when no rate applies, the verdict at once when counting in memory, or a
+   * promise of it when counting in Redis. Throws (or rejects) 503 when Redis is down and the policy is closed.
+   */
+  check(operationId: number, caller: Caller, ip: string): RateDecision | Promise<RateDecision> | null {
+    const user = caller.user;
+    const userId = user === null ? null : user.id;
+    const rate = this.table.select(operationId, userId, caller.app === null ? null : caller.app.id);
+    if (rate === null) return null;
+    const key = userId === null ? ip : userId;
+    if (this.redis === null) return this.takeInMemory(rate, key, this.scratch);
+    if (!this.redis.ready) return this.redisUnavailable(operationId, rate, key, null);
+    return this.redis.take(rate, key).then(
+      (verdict) => {
+        if (this.redisDown) {
+          this.redisDown = false;
+          this.logger.info('rate limits: Redis is back, counting there again');
+        }
+        return { rate, allowed: verdict.allowed, remaining: verdict.remaining, resetMs: verdict.resetMs };
+      },
+      (error: unknown) => this.redisUnavailable(operationId, rate, key, error),
+    );
+  }
+
+  private redisUnavailable(
+    operationId: number,
+    rate: CompiledRate,
+    key: number | string,
+    error: unknown,
+  ): RateDecision {
+    if (!this.redisDown) {
+      this.redisDown = true;
+      this.logger.warn(
+        { err: error instanceof Error ? error.message : 'not connected', policy: this.failure },
+        this.failure === 'open'
+          ? 'rate limits: Redis unavailable, counting on this node until it is back'
+          : 'rate limits: Redis unavailable, refusing limited requests until it is back',
+      );
+    }
+    if (this.failure === 'closed' && !this.platformOperations.has(operationId)) {
+      throw new PorticoError('SERVICE_UNAVAILABLE', 'Rate limits cannot be checked right now', { 'retry-after': '1' });
+    }
+    return this.takeInMemory(rate, key, { rate, allowed: true, remaining: 0, resetMs: 0 });
+  }
+
+  private takeInMemory(
+    rate: CompiledRate,
+    key: number | string,
+    out: { -readonly [K in keyof RateDecision]: RateDecision[K] },
+  ): RateDecision {
+    let counter: WindowCounter | undefined = rate.counters.get(key);
+    if (counter === undefined) {
+      counter = new WindowCounter();
+      rate.counters.set(key, counter);
+    }
+    out.rate = rate;
+    take(counter, rate.limit, rate.width, Date.now(), out);
+    return out;
+  }
+
+  /**
+   * Re-reads rates, allocations and the plans of users some allocation depends on, and swaps in the new
+   * table. Rebuilds are serialized; one requested during a rebuild runs after it, so a change is live when
+   * the promise resolves.
+   */
+  reload(): Promise<void> {
+    if (this.running) {
+      this.requested = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.requested = false;
+        await this.rebuild();
+      } while (this.requested);
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async rebuild(): Promise<void> {
+    const [rates, allocations, platformOperations] = await Promise.all([
+      this.db.selectFrom('rates').selectAll().execute(),
+      this.db.selectFrom('rate_allocations').selectAll().execute(),
+      this.db.selectFrom('operations').select('id').where('action', 'like', 'system://%').execute(),
+    ]);
+    const plans = RateTable.plansNamedIn(allocations);
+    const planOfUser = new Map<number, number>();
+    if (plans.length > 0) {
+      const users = await this.db.selectFrom('users').select(['id', 'plan_id']).where('plan_id', 'in', plans).execute();
+      for (const u of users) if (u.plan_id !== null) planOfUser.set(u.id, u.plan_id);
+    }
+    this.platformOperations = new Set(platformOperations.map((o) => o.id));
+    this.table = RateTable.compile(rates, allocations, planOfUser, this.table, (rate) =>
+      this.logger.error(
+        { rate: rate.name, timespan: rate.timespan },
+        'rate left out: its timespan or limit is invalid',
+      ),
+    );
+  }
+
+  /** Starts the periodic refresh, which also forgets callers whose requests all left their window. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.sweep(Date.now());
+      this.reload().catch((error: unknown) =>
+        this.logger.error({ err: error instanceof Error ? error.message : error }, 'rate limits: refresh failed'),
+      );
+    }, this.refreshIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Drops counters that hold nothing any more. */
+  sweep(now: number): void {
+    for (const rate of this.table.rates) {
+      for (const [key, counter] of rate.counters) {
+        if (expired(counter, rate.width, now)) rate.counters.delete(key);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => {});
+    await this.redis?.close();
+  }
+}
