@@ -10,6 +10,7 @@ import { databaseOperations } from './backend/database.js';
 import { generatorOperations } from './backend/generator.js';
 import { logOperations } from './backend/log.js';
 import { operationOperations } from './backend/operation.js';
+import { rateOperations } from './backend/rate.js';
 import { roleOperations } from './backend/role.js';
 import { schemaOperations } from './backend/schema.js';
 import { scopeOperations } from './backend/scope.js';
@@ -34,6 +35,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...generatorOperations,
   ...logOperations,
   ...operationOperations,
+  ...rateOperations,
   ...roleOperations,
   ...schemaOperations,
   ...scopeOperations,

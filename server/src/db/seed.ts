@@ -1,5 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import { categoryOf, type SystemOperation, scopeOf } from '../api/system-operation.js';
+import { installDefaultRates } from '../limits/defaults.js';
 import { configDefaults } from '../services/settings.js';
 import type { SystemDatabase } from './database.js';
 import { insertWithId } from './insert.js';
@@ -36,6 +37,8 @@ export async function installDefaults(
   const missing = configDefaults.filter((d) => !existingConfig.has(d.name));
   if (missing.length > 0) await db.insertInto('config').values(missing).execute();
   await syncSystemOperations(sdb, systemOperations, scopeIds);
+  // Fusio's Default and Default-Anonymous rates, on a fresh install only (an empty rates table)
+  await installDefaultRates(db, sdb.dialect);
 }
 
 async function insertCategories(db: Kysely<Database>): Promise<void> {
