@@ -69,6 +69,7 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
   const pipeline = createPipeline({
     gateway: platform.gateway,
     tokens: platform.tokens,
+    limits: platform.rateLimits,
     requestLog: platform.requestLog,
     cors,
     debug: config.debug,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ActionRequest } from '../actions/action.js';
 import type { TokenService } from '../auth/tokens.js';
 import { notFound, PorticoError, renderError } from '../errors.js';
+import type { RateLimiter } from '../limits/limiter.js';
 import type { AuditEntry } from '../telemetry/audit.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
 import { authenticate } from './authenticate.js';
@@ -10,6 +11,7 @@ import { authorize } from './authorize.js';
 import { parseBody } from './body.js';
 import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
 import type { Gateway } from './gateway.js';
+import { limitRequest } from './limit.js';
 import { respond } from './respond.js';
 import { anonymousCaller, type Caller, stabilityNames } from './types.js';
 import { validateRequest } from './validate.js';
@@ -17,6 +19,8 @@ import { validateRequest } from './validate.js';
 export interface PipelineDeps {
   gateway: Gateway;
   tokens: TokenService;
+  /** rate limits: counted after authorize, before the body is read */
+  limits: RateLimiter;
   requestLog: RequestLogSink;
   cors: CorsPolicy;
   debug: boolean;
@@ -25,7 +29,7 @@ export interface PipelineDeps {
 }
 
 /**
- * One request, top to bottom: route → authenticate → authorize → parse and validate → invoke →
+ * One request, top to bottom: route → authenticate → authorize → limit → parse and validate → invoke →
  * respond → record. Nothing here reads the system database; the request log is written later, in batches.
  */
 export function createPipeline(deps: PipelineDeps) {
@@ -80,6 +84,8 @@ export function createPipeline(deps: PipelineDeps) {
       if (!operation.active) throw new PorticoError('GONE', 'This action is no longer available');
       caller = await authenticate(req.headers.authorization, operation, deps.tokens);
       authorize(operation, caller);
+      const limited = limitRequest(deps.limits, operation, caller, req.ip, headers);
+      if (limited) await limited;
       const body = parseBody(raw, req.headers['content-type'], operation.body);
       validateRequest(operation, body, req.query as ActionRequest['query']);
       const request: ActionRequest = {

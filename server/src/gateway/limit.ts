@@ -1,0 +1,42 @@
+import { PorticoError } from '../errors.js';
+import type { RateDecision, RateLimiter } from '../limits/limiter.js';
+import type { Caller, CompiledOperation } from './types.js';
+
+/**
+ * Stage 3b, between authorize and body parsing: counts the request against the rate that applies and puts
+ * the rate's headers on the response, whatever its status. Over the limit: 429 with Fusio's message and
+ * `Retry-After`. Returns nothing when counting happened in memory (no await on the hot path), a promise when
+ * it happens in Redis.
+ */
+export function limitRequest(
+  limiter: RateLimiter,
+  operation: CompiledOperation,
+  caller: Caller,
+  ip: string,
+  headers: Record<string, string>,
+): Promise<void> | undefined {
+  const decision = limiter.check(operation.id, caller, ip);
+  if (decision === null) return undefined;
+  if (decision instanceof Promise) return decision.then((d) => apply(d, headers));
+  apply(decision, headers);
+  return undefined;
+}
+
+/**
+ * Headers of draft-ietf-httpapi-ratelimit-headers-10 (`RateLimit-Policy`, `RateLimit`), Fusio's
+ * `RateLimit-Limit`/`RateLimit-Remaining`, and `X-RateLimit-Limit`/`X-RateLimit-Remaining` for older clients.
+ */
+function apply(decision: RateDecision, headers: Record<string, string>): void {
+  const rate = decision.rate;
+  const remaining = String(decision.remaining);
+  const seconds = decision.resetMs < 0 ? Math.ceil(rate.windowMs / 1000) : Math.ceil(decision.resetMs / 1000);
+  headers['ratelimit-policy'] = rate.policyHeader;
+  headers.ratelimit = `${rate.policyId};r=${remaining};t=${seconds}`;
+  headers['ratelimit-limit'] = rate.limitText;
+  headers['ratelimit-remaining'] = remaining;
+  headers['x-ratelimit-limit'] = rate.limitText;
+  headers['x-ratelimit-remaining'] = remaining;
+  if (!decision.allowed) {
+    throw new PorticoError('TOO_MANY_REQUESTS', 'Rate limit exceeded', { 'retry-after': String(Math.max(seconds, 1)) });
+  }
+}
