@@ -12,6 +12,12 @@ export interface PorticoConfig {
   adminPassword: string | undefined;
   mailerUrl: string | undefined;
   redisUrl: string | undefined;
+  /** rate limits with REDIS_URL: what requests get while Redis cannot be reached */
+  rateLimitRedisFailure: 'open' | 'closed';
+  /** rate limits with REDIS_URL: put before every key, so installations sharing a Redis do not mix */
+  rateLimitRedisPrefix: string;
+  /** rate limits with REDIS_URL: a Redis answer slower than this counts as Redis being down */
+  rateLimitRedisTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   debug: boolean;
   corsOrigins: string[] | '*';
@@ -75,6 +81,19 @@ const envSchema = z.object({
   PORTICO_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   MAILER_URL: url(['smtp:', 'smtps:'], 'smtp://user:pass@mail.example.com:587').optional(),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
+  RATE_LIMIT_REDIS_FAILURE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['open', 'closed'], { message: 'must be open or closed' }))
+    .default('open'),
+  RATE_LIMIT_REDIS_PREFIX: z.string().trim().min(1, 'must not be empty').max(100).default('portico:rate:'),
+  RATE_LIMIT_REDIS_TIMEOUT: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be an integer number of milliseconds')
+    .min(1, 'must be at least 1 millisecond')
+    .max(60_000, 'must be at most 60000 milliseconds')
+    .default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORTICO_DEBUG: bool.default(false),
   CORS_ORIGIN: z.string().trim().default('*'),
@@ -132,6 +151,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     adminPassword: e.PORTICO_ADMIN_PASSWORD,
     mailerUrl: e.MAILER_URL,
     redisUrl: e.REDIS_URL,
+    rateLimitRedisFailure: e.RATE_LIMIT_REDIS_FAILURE,
+    rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX,
+    rateLimitRedisTimeoutMs: e.RATE_LIMIT_REDIS_TIMEOUT,
     logLevel: e.LOG_LEVEL,
     debug: e.PORTICO_DEBUG,
     corsOrigins,
