@@ -22,6 +22,7 @@ import { PorticoError } from '../errors.js';
 import { OperationCompiler, type SystemHandlerLookup } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
 import type { Exchange } from '../gateway/types.js';
+import { RateLimiter } from '../limits/limiter.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
 import { type LoginThrottle, MemoryLoginThrottle } from '../services/accounts-throttle.js';
 import { Settings } from '../services/settings.js';
@@ -132,6 +133,18 @@ async function assemble(
     contextFor: { baseUrl: config.publicUrl, logger: logForActions, connections },
   });
   const gateway = new Gateway(db, compiler, logger);
+  const rateLimits = new RateLimiter({
+    db,
+    logger: logger.child({ component: 'rate-limits' }),
+    redis: config.redisUrl
+      ? {
+          url: config.redisUrl,
+          prefix: config.rateLimitRedisPrefix,
+          commandTimeoutMs: config.rateLimitRedisTimeoutMs,
+          failure: config.rateLimitRedisFailure,
+        }
+      : undefined,
+  });
   const mailer = createMailer(config, logger, options.mailTransport);
   const loginThrottle = options.loginThrottle ?? new MemoryLoginThrottle();
   const pruner = setInterval(() => {
@@ -149,6 +162,7 @@ async function assemble(
     tokens,
     actions,
     gateway,
+    rateLimits,
     requestLog,
     settings,
     connections,
@@ -156,10 +170,11 @@ async function assemble(
     loginThrottle,
     startedAt: Date.now(),
     async configChanged() {
-      await Promise.all([connections.refresh(), gateway.reload()]);
+      await Promise.all([connections.refresh(), gateway.reload(), rateLimits.reload()]);
     },
   };
-  await gateway.reload();
+  await Promise.all([gateway.reload(), rateLimits.reload()]);
+  rateLimits.start();
   const generatedAdminPassword = await ensureAdmin(platform);
   tokens.start(logger);
 
@@ -171,6 +186,7 @@ async function assemble(
       if (closed) return;
       closed = true;
       clearInterval(pruner);
+      await rateLimits.close();
       await tokens.close();
       await requestLog.close();
       // queued mails may still read the database (password reset): before it closes

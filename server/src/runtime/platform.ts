@@ -8,6 +8,7 @@ import type { ConnectionManager } from '../connections/manager.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { RateLimiter } from '../limits/limiter.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { LoginThrottle } from '../services/accounts-throttle.js';
 import type { Settings } from '../services/settings.js';
@@ -23,6 +24,8 @@ export interface Platform {
   readonly tokens: TokenService;
   readonly actions: ActionRegistry;
   readonly gateway: Gateway;
+  /** rate limits: the compiled rates and where requests are counted (memory, or Redis with REDIS_URL) */
+  readonly rateLimits: RateLimiter;
   readonly requestLog: RequestLogSink;
   readonly settings: Settings;
   readonly connections: ConnectionManager;
