@@ -408,6 +408,37 @@ describe.each(sqlite)('HTTP-Processor forwards calls to a legacy upstream ($kind
     expect(res.status).toBe(422);
   });
 
+  it('answers 502 when the upstream breaks off in the middle of its body', async () => {
+    upstream.on('/app/broken-body', (_req, res) => {
+      res.setHeader('content-length', '1000');
+      res.write('only the beginning');
+      setTimeout(() => res.destroy(), 20);
+    });
+    await processor('broken-body', '/broken-body', { url: '/broken-body' });
+    const res = await send(`${h.baseUrl}/broken-body`);
+    expect(res.status).toBe(502);
+    expect(res.json()).toMatchObject({ title: 'Bad Gateway', message: 'The upstream service is not reachable' });
+  });
+
+  it('keeps its own request id and CORS policy: the upstream cannot override them', async () => {
+    upstream.on('/app/own-headers', (_req, res) => {
+      res.setHeader('x-request-id', 'upstream-id');
+      res.setHeader('access-control-allow-origin', 'https://evil.example');
+      res.setHeader('access-control-allow-credentials', 'true');
+      res.setHeader('x-kept', 'yes');
+      res.end('ok');
+    });
+    await processor('own-headers', '/own-headers', { url: '/own-headers' });
+    const res = await send(`${h.baseUrl}/own-headers`, { headers: { origin: 'https://evil.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-request-id']).not.toBe('upstream-id');
+    expect(res.headers['x-request-id']).toBe(upstream.last().headers['x-request-id']);
+    // Portico's policy (here: any origin, without credentials) wins over the upstream's
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(res.headers['x-kept']).toBe('yes');
+  });
+
   it('reuses upstream connections (keep-alive) and answers HEAD without a body', async () => {
     await processor('reuse', '/reuse', { url: '/reuse' });
     const before = upstream.opened;

@@ -8,7 +8,7 @@ import {
   type UpstreamRequest,
   upstreamFailure,
 } from '../../connections/http.js';
-import { badRequest } from '../../errors.js';
+import { badRequest, PorticoError } from '../../errors.js';
 import type { ActionContext, ActionRequest, ActionResponse, JsonSchema } from '../action.js';
 import { response } from '../action.js';
 import {
@@ -370,13 +370,17 @@ export function addForwardingHeaders(
   headers[`${p}remote-ip`] = request.ip;
 }
 
-/** The upstream's response headers minus hop-by-hop ones (set-cookie stays a list). */
+/** Response headers that are Portico's to set: its request id and operation, and its CORS policy. */
+const portico = new Set(['x-request-id', 'x-operation-id', 'x-stability']);
+
+/** The upstream's response headers minus hop-by-hop ones and Portico's own (set-cookie stays a list). */
 export function upstreamHeaders(incoming: Record<string, string | string[] | undefined>): Values {
   const listed = connectionListed(incoming.connection);
   const out: Values = {};
   for (const name in incoming) {
     const value = incoming[name];
-    if (value === undefined || hopByHop.has(name) || name.startsWith('proxy-') || listed?.has(name)) continue;
+    if (value === undefined || hopByHop.has(name) || portico.has(name) || listed?.has(name)) continue;
+    if (name.startsWith('proxy-') || name.startsWith('access-control-')) continue;
     out[name] = value;
   }
   return out;
@@ -449,6 +453,23 @@ function dropEntityHeaders(headers: Values): void {
  * is read into memory only for a body template (2xx) — everything else flows through as it arrives.
  */
 export async function finishResponse(
+  res: Dispatcher.ResponseData,
+  method: string,
+  rules: ResponseRules,
+  scope: () => Scope,
+  timeout: number,
+): Promise<ActionResponse> {
+  try {
+    return await answer(res, method, rules, scope);
+  } catch (error) {
+    res.body.destroy();
+    // the upstream broke off or stalled while its body was being read
+    if (error instanceof PorticoError || errorCode(error) !== undefined) throw upstreamFailure(error, timeout);
+    throw error;
+  }
+}
+
+async function answer(
   res: Dispatcher.ResponseData,
   method: string,
   rules: ResponseRules,
@@ -617,8 +638,8 @@ export class ForwardPlan {
     return JSON.stringify(parsed);
   }
 
-  finish(res: Dispatcher.ResponseData, method: string, scope: () => Scope): Promise<ActionResponse> {
-    return finishResponse(res, method, this.responseRules, scope);
+  finish(res: Dispatcher.ResponseData, method: string, scope: () => Scope, timeout: number): Promise<ActionResponse> {
+    return finishResponse(res, method, this.responseRules, scope, timeout);
   }
 }
 

@@ -141,7 +141,7 @@ export const httpLoadBalancerAction = defineActionType<HttpLoadBalancerConfig>({
             continue;
           }
         }
-        return plan.finish(res, call.method, call.scope);
+        return plan.finish(res, call.method, call.scope, upstream.timeout);
       }
       throw upstreamFailure(lastError, upstream.timeout);
     };

@@ -61,7 +61,7 @@ export const httpProcessorAction = defineActionType<HttpProcessorConfig>({
         },
         context,
       );
-      return plan.finish(res, call.method, call.scope);
+      return plan.finish(res, call.method, call.scope, upstream.timeout);
     };
   },
 });

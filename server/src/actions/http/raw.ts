@@ -127,7 +127,7 @@ export const httpRawAction = defineActionType<HttpRawConfig>({
         { url: withQuery(url.render(request, scope), encodeQuery(query)), method, headers, body: payload },
         context,
       );
-      return finishResponse(res, method, responseRules, scope);
+      return finishResponse(res, method, responseRules, scope, upstream.timeout);
     };
   },
 });
