@@ -71,6 +71,18 @@ export function renderError(
       body: { success: false, title: STATUS_CODES[error.status] ?? 'Error', message: error.message },
     };
   }
+  // two requests racing to create the same name: the database's unique index decides, the client gets 409
+  if (isUniqueViolation(error)) {
+    return {
+      status: 409,
+      headers: {},
+      body: {
+        success: false,
+        title: STATUS_CODES[409] as string,
+        message: 'An entry with the same name already exists',
+      },
+    };
+  }
   // errors from Fastify itself (body too large, bad content-type, ...) carry a statusCode
   const status = statusOf(error);
   if (status !== undefined && status >= 400 && status < 500) {
@@ -115,4 +127,11 @@ function clientMessage(error: unknown, status: number): string {
     default:
       return error instanceof Error && error.message ? error.message : (STATUS_CODES[status] ?? 'Bad Request');
   }
+}
+
+/** A unique-constraint violation from PostgreSQL, MySQL/MariaDB or SQLite. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: unknown; errno?: unknown };
+  return e.code === '23505' || e.code === 'ER_DUP_ENTRY' || e.errno === 1062 || e.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

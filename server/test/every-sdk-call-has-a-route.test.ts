@@ -37,6 +37,7 @@ const implemented: Record<string, string[]> = {
   BackendDashboardTag: [],
   BackendLogTag: [],
   BackendOperationTag: [],
+  BackendRateTag: [],
   BackendRoleTag: [],
   BackendSchemaTag: [],
   BackendScopeTag: [],
