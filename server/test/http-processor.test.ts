@@ -451,6 +451,20 @@ describe.each(sqlite)('HTTP-Processor forwards calls to a legacy upstream ($kind
     expect(upstream.last().method).toBe('HEAD');
   });
 
+  it('can be tried from the backend (action execute), streamed answers included', async () => {
+    upstream.on('/app/chunked', (_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.write('{"part":');
+      setTimeout(() => res.end('"two"}'), 10);
+    });
+    await processor('chunked', '/chunked', { url: '/chunked' });
+    const streamed = await h.admin.backend().action().execute('~chunked', { method: 'GET' });
+    expect(streamed).toMatchObject({ statusCode: 200, body: { part: 'two' } });
+
+    const picked = await h.admin.backend().action().execute('~pick', { method: 'GET', uriFragments: 'id=17' });
+    expect(picked).toMatchObject({ statusCode: 200, body: { id: 17, name: 'Ada', rows: ['a', 'b'] } });
+  });
+
   it('refuses a config it cannot understand with a clear 400', async () => {
     const bad = await h.fetch('/backend/action', {
       method: 'POST',

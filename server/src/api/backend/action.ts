@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type {
   BackendAction,
   BackendActionCommit,
@@ -84,6 +85,31 @@ async function checkedConfig(platform: Platform, className: string, config: unkn
 }
 
 const noopLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Bytes and streams (a proxied answer) are read (at most 1 MiB) and shown as JSON or text. */
+async function shownBody(body: unknown, headers: Readonly<Record<string, string>>): Promise<unknown> {
+  let bytes: Buffer | undefined;
+  if (Buffer.isBuffer(body)) bytes = body;
+  else if (body instanceof Readable) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      chunks.push(Buffer.from(chunk as Uint8Array));
+      size += (chunk as Uint8Array).length;
+      if (size > 1024 * 1024) break;
+    }
+    body.destroy();
+    bytes = Buffer.concat(chunks);
+  }
+  const type = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  const text = bytes ? bytes.toString('utf8') : body;
+  if (typeof text !== 'string' || (!bytes && !type.includes('json'))) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
 
 async function assertNameFree(platform: Platform, name: string, exceptId?: number): Promise<void> {
   let query = platform.db.selectFrom('actions').select('id').where('name', '=', name);
@@ -225,7 +251,11 @@ export const actionOperations: SystemOperation[] = [
           { baseUrl: platform.config.publicUrl, logger: noopLogger, connections: platform.connections },
         );
         result = isActionResponse(out)
-          ? { statusCode: out.status ?? 200, headers: { ...out.headers }, body: out.body as Record<string, unknown> }
+          ? {
+              statusCode: out.status ?? 200,
+              headers: { ...out.headers },
+              body: (await shownBody(out.body, out.headers)) as Record<string, unknown>,
+            }
           : { statusCode: 200, headers: {}, body: out as Record<string, unknown> };
       } catch (error) {
         const rendered = renderError(error, platform.config.debug);
