@@ -139,6 +139,10 @@ export class UrlTemplate {
     if (!this.absolute && /^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
       throw new TemplateError(`${where}: only http and https URLs are supported`);
     }
+    if (this.absolute && /[{}]/.test(/^https?:\/\/[^/?#]*/i.exec(source)?.[0] ?? '')) {
+      // a caller must never choose the host a request goes to
+      throw new TemplateError(`${where}: placeholders are not allowed in the host of a URL`);
+    }
     let literal = '';
     let i = 0;
     const flush = () => {

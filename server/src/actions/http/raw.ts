@@ -15,7 +15,7 @@ import {
   upstreamFor,
   withQuery,
 } from './forward.js';
-import { compileResponseRules, requestRoots, type Values } from './rules.js';
+import { assertHeaderValue, compileResponseRules, requestRoots, type Values } from './rules.js';
 import { compileText, compileValue, evaluate, renderText, type Scope, toText } from './template.js';
 
 export interface HttpRawConfig {
@@ -104,7 +104,11 @@ export const httpRawAction = defineActionType<HttpRawConfig>({
       for (const [name, template] of headerTemplates) {
         const value = evaluate(template, scope());
         if (value === undefined || value === null) delete headers[name];
-        else headers[name] = toText(value);
+        else {
+          const text = toText(value);
+          assertHeaderValue(name, text);
+          headers[name] = text;
+        }
       }
       let payload: string | undefined;
       if (body && method !== 'GET') {

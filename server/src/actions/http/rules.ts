@@ -1,3 +1,4 @@
+import { badRequest } from '../../errors.js';
 import { compileValue, evaluate, type Scope, TemplateError, toText, type ValueTemplate } from './template.js';
 
 /** Rules for a set of named values (query parameters or headers), applied in this order. */
@@ -60,7 +61,12 @@ export class ParamRules {
   private readonly dropPrefixes: string[];
   private readonly set: [string, ValueTemplate][];
 
-  constructor(config: ParamRulesConfig, roots: ReadonlySet<string>, where: string, caseless: boolean) {
+  constructor(
+    config: ParamRulesConfig,
+    roots: ReadonlySet<string>,
+    where: string,
+    private readonly caseless: boolean,
+  ) {
     const norm = caseless ? (s: string) => s.toLowerCase() : (s: string) => s;
     this.forward = config.forward !== false;
     this.rename = Object.entries(config.rename ?? {}).map(([from, to]) => {
@@ -102,9 +108,19 @@ export class ParamRules {
     for (const [name, template] of this.set) {
       const value = evaluate(template, s);
       if (value === undefined || value === null) delete values[name];
-      else values[name] = Array.isArray(value) ? value.map(toText) : toText(value);
+      else {
+        const text = Array.isArray(value) ? value.map(toText) : toText(value);
+        if (this.caseless) assertHeaderValue(name, text);
+        values[name] = text;
+      }
     }
   }
+}
+
+/** A header value built from caller data must not smuggle in a line break (another header). */
+export function assertHeaderValue(name: string, value: string | string[]): void {
+  const values = Array.isArray(value) ? value : [value];
+  if (values.some((v) => /[\r\n\0]/.test(v))) throw badRequest(`The value for header "${name}" is not allowed`);
 }
 
 export class StatusMap {

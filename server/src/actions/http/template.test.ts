@@ -107,6 +107,13 @@ describe('request and response rules', () => {
     expect(query).toEqual({});
   });
 
+  it('refuses a header value with a line break from caller data', () => {
+    const rules = compileRequestRules({ headers: { set: { 'X-Name': '{{ body.name }}' } } });
+    expect(() => rules.headers?.apply({}, () => ({ body: { name: 'a\r\nX-Admin: 1' } }))).toThrow(
+      'The value for header "x-name" is not allowed',
+    );
+  });
+
   it('maps status codes exactly or by class', () => {
     const rules = compileResponseRules('{"status": {"404": 200, "5xx": 502}}');
     expect(rules.status?.map(404)).toBe(200);
@@ -144,6 +151,8 @@ describe('URL templates', () => {
   it('refuses other schemes and broken placeholders', () => {
     expect(() => new UrlTemplate('ftp://host/x', 'url')).toThrow('only http and https');
     expect(() => new UrlTemplate('/x/{id', 'url')).toThrow('is not a parameter');
+    expect(() => new UrlTemplate('http://{host}/x', 'url')).toThrow('not allowed in the host');
+    expect(() => new UrlTemplate('http://api.{{ query.env }}.internal/x', 'url')).toThrow('not allowed in the host');
   });
 });
 
