@@ -149,6 +149,29 @@ describe.each(kinds)('SQL actions serve a legacy %s table over public operations
     expect(bad.message).toContain('must start with postgres://');
   });
 
+  it('offers the SQL connections and a SQL editor in the action forms', async () => {
+    const form = await h.admin.backend().action().getForm('Fusio.Adapter.Sql.Action.SqlSelectAll');
+    const byName = Object.fromEntries((form.element ?? []).map((e) => [e.name, e as Record<string, unknown>]));
+    expect(byName.connection).toMatchObject({ element: 'select' });
+    const options = ((byName.connection?.options ?? []) as { key: string }[]).map((o) => o.key);
+    expect(options).toContain('legacy');
+    expect(byName.orderDirection).toMatchObject({ element: 'select' });
+    const query = await h.admin.backend().action().getForm('Fusio.Adapter.Sql.Action.Query.SqlQueryAll');
+    expect(query.element?.find((e) => e.name === 'sql')).toMatchObject({ element: 'textarea', mode: 'sql' });
+    const classes = (await h.admin.backend().action().getClasses()).actions?.map((a) => a.class);
+    expect(classes).toEqual(
+      expect.arrayContaining([
+        'Fusio.Adapter.Sql.Action.SqlSelectAll',
+        'Fusio.Adapter.Sql.Action.SqlSelectRow',
+        'Fusio.Adapter.Sql.Action.SqlInsert',
+        'Fusio.Adapter.Sql.Action.SqlUpdate',
+        'Fusio.Adapter.Sql.Action.SqlDelete',
+        'Fusio.Adapter.Sql.Action.Query.SqlQueryAll',
+        'Fusio.Adapter.Sql.Action.Query.SqlQueryRow',
+      ]),
+    );
+  });
+
   it('creates, reads, updates and deletes a row through the operations', async () => {
     const created = await call('POST', '/news', {
       title: 'Hello',
@@ -268,6 +291,13 @@ describe.each(kinds)('SQL actions serve a legacy %s table over public operations
     expect((await call('GET', '/news?filterBy=title&filterOp=contains&filterValue=%25')).body?.totalResults).toBe(0);
     const equals = await call('GET', '/news?filterBy=views&filterOp=equals&filterValue=10');
     expect(titles(equals)).toEqual(['gamma']);
+    // a query parameter named like a column filters by it; others are left to the operation
+    expect(titles(await call('GET', '/news?views=10&cachebust=1'))).toEqual(['gamma']);
+    expect(titles(await call('GET', '/news?title=beta&views=5'))).toEqual(['beta']);
+    expect((await call('GET', '/news?title=beta&views=6')).body?.totalResults).toBe(0);
+    const badColumnValue = await call('GET', '/news?views=many');
+    expect(badColumnValue.status).toBe(400);
+    expect(badColumnValue.body?.message).toBe('Property views must be an integer');
     const present = await call('GET', '/news?filterBy=content&filterOp=present');
     expect(present.body?.totalResults).toBe(0);
   });

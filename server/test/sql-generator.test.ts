@@ -117,6 +117,20 @@ describe.each(databases)(
       ).toMatchObject({ message: 'Provided table does not exist' });
     });
 
+    it('proposes every table of the connection with SQL-Database', async () => {
+      const changelog = await generator().getChangelog('Fusio.Adapter.Sql.Generator.SqlDatabase', {
+        connection: 'legacy',
+      });
+      expect(changelog.schemas?.map((s) => s.name)).toEqual(['App_news_SQL_GetAll', 'App_news_SQL_Get']);
+      expect(changelog.operations?.map((o) => `${o.name} ${o.httpPath}`)).toEqual([
+        'app_news.getAll /app_news/',
+        'app_news.get /app_news/:id',
+        'app_news.create /app_news/',
+        'app_news.update /app_news/:id',
+        'app_news.delete /app_news/:id',
+      ]);
+    });
+
     it('creates schemas, actions and operations in one call, live at once', async () => {
       const result = await generator().executeProvider(provider, {
         path: '/news',
@@ -227,7 +241,7 @@ describe.each(databases)(
         operations: (before.operations ?? 0) + 5,
       });
       // live at once (not public: asks for a token)
-    expect((await call('GET', '/race')).status).toBe(401);
+      expect((await call('GET', '/race')).status).toBe(401);
     });
 
     it('protects the generated operations with the given scopes when they are not public', async () => {

@@ -92,7 +92,8 @@ function generateForTable(connection: string, table: TableInfo, name?: string): 
   const pk = singlePrimaryKey(table);
   if (typeof pk === 'string') throw badRequest(pk);
   const basePath = name ? `/${name}` : '';
-  const prefix = name ? `${entityName(name)}_` : '';
+  // Fusio: ucfirst of the table name, so app_news gives App_news_SQL_Get
+  const prefix = name ? `${name.charAt(0).toUpperCase()}${name.slice(1)}_` : '';
   const operationPrefix = name ? `${name}.` : '';
   const entity = entityName(table.name);
   const schemaGetAll = `${prefix}SQL_GetAll`;

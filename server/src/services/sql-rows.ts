@@ -7,10 +7,22 @@ import { toColumnValue } from './sql-values.js';
 
 /**
  * Paged listing of one table with Fusio's query parameters (startIndex, count, filterBy/filterOp/
- * filterValue, sortBy/sortOrder), shared by the SQL-Select-All action and database browsing.
- * Column names in the request are only looked up, never written into SQL; each shape of query is
- * built once and then reused.
+ * filterValue, sortBy/sortOrder), shared by the SQL-Select-All action and database browsing; the
+ * action also filters by `?column=value`. Column names in the request are only looked up, never
+ * written into SQL; each shape of query is built once and then reused.
  */
+
+/** Query parameters that steer the listing and so never name a column filter. */
+export const listParameters = new Set([
+  'startIndex',
+  'count',
+  'filterBy',
+  'filterOp',
+  'filterValue',
+  'sortBy',
+  'sortOrder',
+  'columns',
+]);
 
 export const filterOperators = ['contains', 'equals', 'startsWith', 'present'] as const;
 export type FilterOperator = (typeof filterOperators)[number];
@@ -28,7 +40,8 @@ export interface ListSort {
 }
 
 export interface ListRequest {
-  readonly filter: ListFilter | null;
+  /** all must hold */
+  readonly filters: readonly ListFilter[];
   readonly sort: ListSort | null;
   readonly startIndex: number;
   readonly count: number;
@@ -45,6 +58,8 @@ export interface ListOptions {
   readonly resolve: (name: string) => ColumnInfo | undefined;
   readonly defaultSort: ListSort | null;
   readonly dialect: SqlDialect;
+  /** `?column=value` filters by equality (query parameters that name no column are left alone) */
+  readonly columnFilters?: boolean;
 }
 
 /** Reads the listing parameters; an unknown column or operator is a 400. */
@@ -56,7 +71,22 @@ export function parseListRequest(query: Query, options: ListOptions): ListReques
       ? requested
       : (options.fallbackCount ?? options.limit);
 
-  let filter: ListFilter | null = null;
+  const filters: ListFilter[] = [];
+  if (options.columnFilters) {
+    for (const name of Object.keys(query)) {
+      if (listParameters.has(name)) continue;
+      const column = options.resolve(name);
+      if (!column || column.kind === 'binary' || column.kind === 'json') continue;
+      const raw = query[name];
+      const text = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+      if (text === undefined) continue;
+      filters.push({
+        column,
+        op: 'equals',
+        value: toColumnValue({ ...column, notNull: true }, text, options.dialect, name),
+      });
+    }
+  }
   const filterBy = queryString(query, 'filterBy');
   if (filterBy !== undefined) {
     const column = options.resolve(filterBy);
@@ -66,7 +96,7 @@ export function parseListRequest(query: Query, options: ListOptions): ListReques
       throw badRequest(`Query parameter "filterOp" must be one of: ${filterOperators.join(', ')}`);
     }
     if (op === 'present') {
-      filter = { column, op };
+      filters.push({ column, op });
     } else {
       const raw = query.filterValue;
       const text = Array.isArray(raw) ? raw[raw.length - 1] : raw;
@@ -80,7 +110,7 @@ export function parseListRequest(query: Query, options: ListOptions): ListReques
           : op === 'contains'
             ? `%${escapeLike(text)}%`
             : `${escapeLike(text)}%`;
-      filter = { column, op, value };
+      filters.push({ column, op, value });
     }
   }
 
@@ -97,7 +127,7 @@ export function parseListRequest(query: Query, options: ListOptions): ListReques
   } else if (sortOrder !== undefined && sort) {
     sort = { column: sort.column, direction: sortOrder as 'ASC' | 'DESC' };
   }
-  return { filter, sort, startIndex, count };
+  return { filters, sort, startIndex, count };
 }
 
 export interface Page {
@@ -127,7 +157,8 @@ export class RowLister {
 
   async page(request: ListRequest): Promise<Page> {
     const shape = this.shapeOf(request);
-    const params: unknown[] = request.filter && request.filter.op !== 'present' ? [request.filter.value] : [];
+    const params: unknown[] = [];
+    for (const filter of request.filters) if (filter.op !== 'present') params.push(filter.value);
     const [counted, rows] = await Promise.all([
       this.client.all(shape.count, params),
       this.client.all(shape.select, [...params, request.count, request.startIndex]),
@@ -136,25 +167,26 @@ export class RowLister {
   }
 
   private shapeOf(request: ListRequest): Shape {
-    const { filter, sort } = request;
-    const key = `${filter ? `${filter.column.name}\u0000${filter.op}` : ''}\u0001${sort ? `${sort.column.name}\u0000${sort.direction}` : ''}`;
+    const { filters, sort } = request;
+    const key = `${filters.map((f) => `${f.column.name}\u0000${f.op}`).join('\u0001')}\u0002${sort ? `${sort.column.name}\u0000${sort.direction}` : ''}`;
     const known = this.shapes.get(key);
     if (known) return known;
     const dialect = this.client.dialect;
-    let where = '';
+    const conditions: string[] = [];
     let next = 1;
-    if (filter) {
+    for (const filter of filters) {
       const col = quoteIdentifier(dialect, filter.column.name);
       if (filter.op === 'present') {
-        where = ` WHERE ${col} IS NOT NULL`;
+        conditions.push(`${col} IS NOT NULL`);
       } else if (filter.op === 'equals') {
-        where = ` WHERE ${col} = ${placeholder(dialect, next++)}`;
+        conditions.push(`${col} = ${placeholder(dialect, next++)}`);
       } else {
         // LIKE needs text; PostgreSQL does not cast numbers, dates or JSON implicitly
         const target = dialect === 'postgres' && filter.column.kind !== 'string' ? `CAST(${col} AS TEXT)` : col;
-        where = ` WHERE ${target} LIKE ${placeholder(dialect, next++)} ESCAPE '!'`;
+        conditions.push(`${target} LIKE ${placeholder(dialect, next++)} ESCAPE '!'`);
       }
     }
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
     const order = sort ? ` ORDER BY ${quoteIdentifier(dialect, sort.column.name)} ${sort.direction}` : '';
     const limit = ` LIMIT ${placeholder(dialect, next)} OFFSET ${placeholder(dialect, next + 1)}`;
     const count = `SELECT COUNT(*) AS n FROM ${this.table}${where}`;
@@ -163,8 +195,8 @@ export class RowLister {
       this.salt === null
         ? { count: { text: count }, select: { text: select } }
         : { count: statement(count, this.salt), select: statement(select, this.salt) };
-    // the number of shapes is bounded by columns × operators × directions
-    this.shapes.set(key, shape);
+    // column filters can combine freely: keep the common shapes, build rare ones each time
+    if (this.shapes.size < 256) this.shapes.set(key, shape);
     return shape;
   }
 }

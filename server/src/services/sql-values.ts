@@ -86,6 +86,13 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function integerValue(column: ColumnInfo, value: unknown, property: string): number | string {
+  // the common case (an id from the path, a small number) without BigInt
+  if (typeof value === 'string' && value.length <= 15 && integerText.test(value)) {
+    const n = Number(value);
+    const range = column.range;
+    if (range && (n < Number(range[0]) || n > Number(range[1]))) fail(property, `must be an integer${rangeText(column)}`);
+    return n;
+  }
   let big: bigint;
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) fail(property, 'must be an integer');

@@ -2,7 +2,14 @@ import { statement } from '../../connections/sql-client.js';
 import { notFound } from '../../errors.js';
 import { placeholder, quoteIdentifier } from '../../services/sql-dialect.js';
 import { defineActionType } from '../action.js';
-import { primaryKeyOf, requestedId, TableAccess, type TableActionConfig, tableProperties } from './table-access.js';
+import {
+  idColumnOf,
+  primaryKeyOf,
+  requestedId,
+  TableAccess,
+  type TableActionConfig,
+  tableProperties,
+} from './table-access.js';
 
 /** Deletes the row named by the id; 404 when there is no such row. */
 export const sqlDeleteAction = defineActionType<TableActionConfig>({
@@ -17,11 +24,11 @@ export const sqlDeleteAction = defineActionType<TableActionConfig>({
         `DELETE FROM ${plan.quotedTable} WHERE ${quoteIdentifier(plan.dialect, pk.name)} = ${placeholder(plan.dialect, 1)}`,
         plan.salt,
       );
-      return { pk, remove };
+      return { pk, idColumn: idColumnOf(pk), remove };
     });
     return async (request, context) => {
       const plan = await access.plan(context.connections);
-      const id = requestedId(request, plan.pk, plan.dialect);
+      const id = requestedId(request, plan.idColumn, plan.dialect);
       const result = await plan.client.run(plan.remove, [id]);
       if (result.changes === 0) throw notFound('Entry not available');
       return { success: true, message: 'Entry successfully deleted', id: String(id) };

@@ -78,7 +78,7 @@ export const sqlSelectAllAction = defineActionType<SelectAllConfig>({
       return {
         lister: new RowLister(plan.client, plan.table.name, list, plan.salt),
         convert,
-        listOptions: { limit, resolve, defaultSort, dialect: plan.dialect },
+        listOptions: { limit, resolve, defaultSort, dialect: plan.dialect, columnFilters: true },
       };
     });
     return async (request, context) => {

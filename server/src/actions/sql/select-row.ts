@@ -3,6 +3,7 @@ import { notFound } from '../../errors.js';
 import { placeholder, quoteIdentifier } from '../../services/sql-dialect.js';
 import { defineActionType } from '../action.js';
 import {
+  idColumnOf,
   primaryKeyOf,
   requestedId,
   selection,
@@ -44,11 +45,11 @@ export const sqlSelectRowAction = defineActionType<SelectRowConfig>({
         `SELECT ${list} FROM ${plan.quotedTable} WHERE ${quoteIdentifier(plan.dialect, pk.name)} = ${placeholder(plan.dialect, 1)}`,
         plan.salt,
       );
-      return { pk, select, convert };
+      return { pk, idColumn: idColumnOf(pk), select, convert };
     });
     return async (request, context) => {
       const plan = await access.plan(context.connections);
-      const id = requestedId(request, plan.pk, plan.dialect);
+      const id = requestedId(request, plan.idColumn, plan.dialect);
       const rows = await plan.client.all(plan.select, [id]);
       const row = rows[0];
       if (row === undefined) throw notFound('Entry not available');

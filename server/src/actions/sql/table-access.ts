@@ -149,12 +149,17 @@ export function primaryKeyOf(table: TableInfo): ColumnInfo {
   return pk;
 }
 
+/** The key column as an id is checked against it: an id is never null. */
+export function idColumnOf(pk: ColumnInfo): ColumnInfo {
+  return { ...pk, notNull: true };
+}
+
 /** The id of the row a request means: path `id`, the path parameter named like the key, or query `id`. */
-export function requestedId(request: ActionRequest, pk: ColumnInfo, dialect: SqlDialect): unknown {
-  const raw = request.params.id ?? request.params[pk.name] ?? request.query.id;
+export function requestedId(request: ActionRequest, idColumn: ColumnInfo, dialect: SqlDialect): unknown {
+  const raw = request.params.id ?? request.params[idColumn.name] ?? request.query.id;
   const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
   if (value === undefined || value === '') throw badRequest('Id not available');
-  return toColumnValue({ ...pk, notNull: true }, value, dialect, 'id');
+  return toColumnValue(idColumn, value, dialect, 'id');
 }
 
 /** The request body as an object of properties, or a 400. */

@@ -6,6 +6,7 @@ import { defineActionType } from '../action.js';
 import {
   bodyObject,
   columnValues,
+  idColumnOf,
   primaryKeyOf,
   requestedId,
   TableAccess,
@@ -39,11 +40,11 @@ export const sqlUpdateAction = defineActionType<TableActionConfig>({
         if (shapes.size < maxShapes) shapes.set(shapeKey, built);
         return built;
       };
-      return { pk, updateFor };
+      return { pk, idColumn: idColumnOf(pk), updateFor };
     });
     return async (request, context) => {
       const plan = await access.plan(context.connections);
-      const id = requestedId(request, plan.pk, plan.dialect);
+      const id = requestedId(request, plan.idColumn, plan.dialect);
       const { columns, values } = columnValues(plan, bodyObject(request));
       if (columns.length === 0) throw badRequest('Request body contains no property to update');
       const result = await plan.client.run(plan.updateFor(columns), [...values, id]);
