@@ -238,7 +238,15 @@ export interface SchemaCommitTable {
   created_at: Millis;
 }
 
+export interface ChangeTable {
+  id: Id;
+  kind: string;
+  node: string;
+  created_at: Millis;
+}
+
 export interface Database {
+  changes: ChangeTable;
   action_commits: ActionCommitTable;
   schema_commits: SchemaCommitTable;
   categories: CategoryTable;

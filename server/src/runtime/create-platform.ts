@@ -28,6 +28,7 @@ import { type LoginThrottle, MemoryLoginThrottle } from '../services/accounts-th
 import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
+import { type ChangeFeed, DatabaseChangeFeed, RedisChangeFeed } from './change-feed.js';
 import type { Platform } from './platform.js';
 
 export interface PlatformOptions {
@@ -40,6 +41,8 @@ export interface PlatformOptions {
   requestLogIntervalMs?: number;
   /** how revocations reach the other nodes; by default each node polls the tokens table every second */
   revocationFeed?: RevocationFeed;
+  /** how configuration changes reach other nodes (default: the database, plus Redis with REDIS_URL) */
+  changeFeed?: ChangeFeed;
   /** where mails go instead of MAILER_URL or the log */
   mailTransport?: MailTransport;
   /** a shared login throttle (e.g. Redis-backed) instead of this node's memory */
@@ -145,6 +148,15 @@ async function assemble(
         }
       : undefined,
   });
+  const feedLogger = logger.child({ component: 'changes' });
+  const databaseFeed = new DatabaseChangeFeed(db, feedLogger);
+  const changes: ChangeFeed =
+    options.changeFeed ??
+    (config.redisUrl ? new RedisChangeFeed(databaseFeed, config.redisUrl, feedLogger) : databaseFeed);
+  /** everything a node caches from the configuration, rebuilt from the database */
+  const reloadConfiguration = async () => {
+    await Promise.all([settings.load(), connections.refresh(), gateway.reload(), rateLimits.reload()]);
+  };
   const mailer = createMailer(config, logger, options.mailTransport);
   const loginThrottle = options.loginThrottle ?? new MemoryLoginThrottle();
   const pruner = setInterval(() => {
@@ -170,13 +182,20 @@ async function assemble(
     loginThrottle,
     startedAt: Date.now(),
     async configChanged() {
-      await Promise.all([connections.refresh(), gateway.reload(), rateLimits.reload()]);
+      await reloadConfiguration();
+      // the change is committed and live here; the other nodes follow within a second
+      await changes.publish('config').catch((error) => feedLogger.error({ err: error }, 'announcing a change failed'));
     },
   };
   await Promise.all([gateway.reload(), rateLimits.reload()]);
   rateLimits.start();
   const generatedAdminPassword = await ensureAdmin(platform);
   tokens.start(logger);
+  changes.subscribe(() => {
+    reloadConfiguration().catch((error) =>
+      feedLogger.error({ err: error }, 'applying a change from another node failed'),
+    );
+  });
 
   let closed = false;
   return {
@@ -186,6 +205,7 @@ async function assemble(
       if (closed) return;
       closed = true;
       clearInterval(pruner);
+      await changes.close();
       await rateLimits.close();
       await tokens.close();
       await requestLog.close();

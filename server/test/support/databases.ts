@@ -84,3 +84,27 @@ export async function systemDatabases(): Promise<TestDatabase[]> {
   if (wanted.includes('mysql') && (await requireService('MariaDB', ...hostPort(mysqlAdmin, 3306)))) out.push(mariadb);
   return out;
 }
+
+/**
+ * Several harnesses on one system database: the first `create` makes it, later ones get the same URL, and
+ * it is dropped when the last of them closes.
+ */
+export function sharedDatabase(base: TestDatabase): TestDatabase {
+  let made: Promise<{ url: string; drop(): Promise<void> }> | null = null;
+  let users = 0;
+  return {
+    kind: base.kind,
+    async create() {
+      made ??= base.create();
+      const { url, drop } = await made;
+      users++;
+      return {
+        url,
+        async drop() {
+          users--;
+          if (users === 0) await drop();
+        },
+      };
+    },
+  };
+}

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { BackendRateCreate } from 'fusio-sdk';
 import { Redis } from 'ioredis';
-import type { TestDatabase } from './databases.js';
+
+export { sharedDatabase } from './databases.js';
+
 import type { Harness } from './harness.js';
 
 /** What a rate-limited call came back with. */
@@ -89,30 +91,6 @@ export async function clientCredentials(h: Harness, id: string, secret: string):
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Several harnesses on one system database: the first `create` makes it, later ones get the same URL, and
- * it is dropped when the last of them closes.
- */
-export function sharedDatabase(base: TestDatabase): TestDatabase {
-  let made: Promise<{ url: string; drop(): Promise<void> }> | null = null;
-  let users = 0;
-  return {
-    kind: base.kind,
-    async create() {
-      made ??= base.create();
-      const { url, drop } = await made;
-      users++;
-      return {
-        url,
-        async drop() {
-          users--;
-          if (users === 0) await drop();
-        },
-      };
-    },
-  };
 }
 
 /** A unique key prefix for one test file, and a way to remove its keys afterwards. */

@@ -87,7 +87,7 @@ export const configOperations: SystemOperation[] = [
           .set({ value: storedValue(row, value) })
           .where('id', '=', row.id)
           .execute();
-        await platform.settings.load();
+        await platform.configChanged();
       }
       return message('Config successfully updated', row.id);
     },
