@@ -151,7 +151,9 @@ describe.each(kinds)('SQL actions serve a legacy %s table over public operations
 
   it('offers the SQL connections and a SQL editor in the action forms', async () => {
     const form = await h.admin.backend().action().getForm('Fusio.Adapter.Sql.Action.SqlSelectAll');
-    const byName = Object.fromEntries((form.element ?? []).map((e) => [e.name, e as unknown as Record<string, unknown>]));
+    const byName = Object.fromEntries(
+      (form.element ?? []).map((e) => [e.name, e as unknown as Record<string, unknown>]),
+    );
     expect(byName.connection).toMatchObject({ element: 'select' });
     const options = ((byName.connection?.options ?? []) as { key: string }[]).map((o) => o.key);
     expect(options).toContain('legacy');
