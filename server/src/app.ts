@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { CustomActionLoader, type LoadReport } from './actions/custom/loader.js';
+import { safeEqual } from './auth/secrets.js';
 import type { PorticoConfig } from './config.js';
 import { renderError } from './errors.js';
 import { corsHeaders, corsPolicy } from './gateway/cors.js';
@@ -70,12 +71,23 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     gateway: platform.gateway,
     tokens: platform.tokens,
     limits: platform.rateLimits,
+    metrics: platform.metrics,
     requestLog: platform.requestLog,
     cors,
     debug: config.debug,
     logger: platform.logger,
     audit: (entry) => recordAudit(platform.db, entry),
   });
+  // Prometheus scrapes this; with METRICS_TOKEN set it takes `Authorization: Bearer <token>`
+  fastify.get('/metrics', async (req, reply) => {
+    if (config.metricsToken && !safeEqual(req.headers.authorization ?? '', `Bearer ${config.metricsToken}`)) {
+      reply.code(401).header('www-authenticate', 'Bearer realm="metrics"');
+      return { success: false, title: 'Unauthorized', message: 'Metrics need the metrics token' };
+    }
+    reply.header('content-type', platform.metrics.contentType);
+    return platform.metrics.render();
+  });
+
   fastify.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url: '*',

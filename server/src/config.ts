@@ -25,6 +25,8 @@ export interface PorticoConfig {
   trustProxy: boolean;
   /** encrypts connection credentials at rest; generated into the data folder when unset */
   secretKey: string | undefined;
+  /** when set, /metrics needs `Authorization: Bearer <token>` */
+  metricsToken: string | undefined;
   /** folder of custom action modules */
   actionsDir: string;
   /** reload custom actions when their files change (development) */
@@ -106,6 +108,7 @@ const envSchema = z.object({
   PORTICO_DATA_DIR: z.string().trim().min(1).optional(),
   PORTICO_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   ACTIONS_DIR: z.string().trim().min(1).optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ACTIONS_WATCH: bool.default(false),
 });
 
@@ -123,7 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
       const key = String(issue.path[0] ?? '');
       const got = cleaned[key];
       // values that may carry credentials are never echoed
-      const shown = /PASSWORD|SECRET|URL/.test(key) || got === undefined ? '' : ` (got "${got}")`;
+      const shown = /PASSWORD|SECRET|URL|TOKEN/.test(key) || got === undefined ? '' : ` (got "${got}")`;
       return `${key}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     bodyLimit: e.BODY_LIMIT,
     trustProxy: e.TRUST_PROXY,
     secretKey: e.PORTICO_SECRET_KEY,
+    metricsToken: e.METRICS_TOKEN,
     actionsDir: path.resolve(baseDir, e.ACTIONS_DIR ?? 'actions'),
     actionsWatch: e.ACTIONS_WATCH,
   };

@@ -14,11 +14,12 @@ export function limitRequest(
   caller: Caller,
   ip: string,
   headers: Record<string, string>,
+  onRejected?: (rateName: string) => void,
 ): Promise<void> | undefined {
   const decision = limiter.check(operation.id, caller, ip);
   if (decision === null) return undefined;
-  if (decision instanceof Promise) return decision.then((d) => apply(d, headers));
-  apply(decision, headers);
+  if (decision instanceof Promise) return decision.then((d) => apply(d, headers, onRejected));
+  apply(decision, headers, onRejected);
   return undefined;
 }
 
@@ -26,7 +27,7 @@ export function limitRequest(
  * Headers of draft-ietf-httpapi-ratelimit-headers-10 (`RateLimit-Policy`, `RateLimit`), Fusio's
  * `RateLimit-Limit`/`RateLimit-Remaining`, and `X-RateLimit-Limit`/`X-RateLimit-Remaining` for older clients.
  */
-function apply(decision: RateDecision, headers: Record<string, string>): void {
+function apply(decision: RateDecision, headers: Record<string, string>, onRejected?: (rateName: string) => void): void {
   const rate = decision.rate;
   const remaining = String(decision.remaining);
   const seconds = decision.resetMs < 0 ? Math.ceil(rate.windowMs / 1000) : Math.ceil(decision.resetMs / 1000);
@@ -37,6 +38,7 @@ function apply(decision: RateDecision, headers: Record<string, string>): void {
   headers['x-ratelimit-limit'] = rate.limitText;
   headers['x-ratelimit-remaining'] = remaining;
   if (!decision.allowed) {
+    onRejected?.(rate.name);
     throw new PorticoError('TOO_MANY_REQUESTS', 'Rate limit exceeded', { 'retry-after': String(Math.max(seconds, 1)) });
   }
 }

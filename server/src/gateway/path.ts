@@ -75,8 +75,12 @@ function assertParamName(name: string, seen: string[]): void {
   if (seen.includes(name)) throw new PathSyntaxError(`Path parameter "${name}" is used twice`);
 }
 
-/** True when the first segment is one the platform keeps for its own APIs. */
+/** Exact paths the platform serves outside the operation table. */
+export const reservedPaths = ['/metrics'] as const;
+
+/** True when the first segment is one the platform keeps for its own APIs, or the path is reserved. */
 export function usesReservedSegment(path: string): boolean {
   const first = path.split('/')[1]?.toLowerCase() ?? '';
+  if ((reservedPaths as readonly string[]).includes(path.replace(/\/+$/, '').toLowerCase())) return true;
   return (reservedSegments as readonly string[]).includes(first);
 }

@@ -5,6 +5,7 @@ import type { TokenService } from '../auth/tokens.js';
 import { notFound, PorticoError, renderError } from '../errors.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { AuditEntry } from '../telemetry/audit.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
 import { authenticate } from './authenticate.js';
 import { authorize } from './authorize.js';
@@ -21,6 +22,7 @@ export interface PipelineDeps {
   tokens: TokenService;
   /** rate limits: counted after authorize, before the body is read */
   limits: RateLimiter;
+  metrics: Metrics;
   requestLog: RequestLogSink;
   cors: CorsPolicy;
   debug: boolean;
@@ -33,6 +35,7 @@ export interface PipelineDeps {
  * respond → record. Nothing here reads the system database; the request log is written later, in batches.
  */
 export function createPipeline(deps: PipelineDeps) {
+  const rateLimited = (rate: string) => deps.metrics.rateLimited(rate);
   return async function handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const started = performance.now();
     const method = req.method;
@@ -84,7 +87,7 @@ export function createPipeline(deps: PipelineDeps) {
       if (!operation.active) throw new PorticoError('GONE', 'This action is no longer available');
       caller = await authenticate(req.headers.authorization, operation, deps.tokens);
       authorize(operation, caller);
-      const limited = limitRequest(deps.limits, operation, caller, req.ip, headers);
+      const limited = limitRequest(deps.limits, operation, caller, req.ip, headers, rateLimited);
       if (limited) await limited;
       const body = parseBody(raw, req.headers['content-type'], operation.body);
       validateRequest(operation, body, req.query as ActionRequest['query']);
@@ -119,6 +122,8 @@ export function createPipeline(deps: PipelineDeps) {
         failure = { message: err.message, trace: err.stack ?? '' };
       }
     }
+    const elapsed = performance.now() - started;
+    deps.metrics.request(operation.name, method, status, elapsed);
     deps.requestLog.record({
       categoryId: operation.categoryId,
       operationId: operation.id,
@@ -130,7 +135,7 @@ export function createPipeline(deps: PipelineDeps) {
       headers: req.headers,
       body: operation.logBody ? raw : undefined,
       responseCode: status,
-      executionTime: performance.now() - started,
+      executionTime: elapsed,
       date: Date.now(),
       error: failure,
     });

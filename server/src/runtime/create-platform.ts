@@ -27,6 +27,7 @@ import { createMailer, type MailTransport } from '../mail/index.js';
 import { type LoginThrottle, MemoryLoginThrottle } from '../services/accounts-throttle.js';
 import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
+import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
 import { type ChangeFeed, DatabaseChangeFeed, RedisChangeFeed } from './change-feed.js';
 import type { Platform } from './platform.js';
@@ -117,6 +118,12 @@ async function assemble(
     intervalMs: options.requestLogIntervalMs ?? 250,
   });
 
+  const metrics = new Metrics({
+    requestLogPending: () => requestLog.pending,
+    requestLogDropped: () => requestLog.dropped,
+    databasePool: () => poolFigures(sdb),
+  });
+
   const definitions = new Map<string, SystemOperation>(platformOperations.map((op) => [op.name, op]));
   // the platform object is completed below; system handlers only run after that
   let platform: Platform | undefined;
@@ -176,6 +183,7 @@ async function assemble(
     gateway,
     rateLimits,
     requestLog,
+    metrics,
     settings,
     connections,
     mailer,
@@ -252,4 +260,26 @@ async function ensureAdmin(platform: Platform): Promise<string | undefined> {
     throw error;
   }
   return generated;
+}
+
+/** Connections of the system database pool, for /metrics (SQLite has no pool). */
+function poolFigures(sdb: SystemDatabase): { total: number; idle: number; waiting: number } | null {
+  const raw = sdb.raw;
+  if (raw.dialect === 'postgres') {
+    return { total: raw.pool.totalCount, idle: raw.pool.idleCount, waiting: raw.pool.waitingCount };
+  }
+  if (raw.dialect === 'mysql') {
+    // mysql2 keeps these lists on the pool; they are not typed
+    const pool = raw.pool as unknown as {
+      _allConnections?: { length: number };
+      _freeConnections?: { length: number };
+      _connectionQueue?: { length: number };
+    };
+    return {
+      total: pool._allConnections?.length ?? 0,
+      idle: pool._freeConnections?.length ?? 0,
+      waiting: pool._connectionQueue?.length ?? 0,
+    };
+  }
+  return null;
 }

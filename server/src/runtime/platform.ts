@@ -12,6 +12,7 @@ import type { RateLimiter } from '../limits/limiter.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { LoginThrottle } from '../services/accounts-throttle.js';
 import type { Settings } from '../services/settings.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
 
 /** The running platform: every service a handler may use, built once at start by `createPlatform`. */
@@ -27,6 +28,7 @@ export interface Platform {
   /** rate limits: the compiled rates and where requests are counted (memory, or Redis with REDIS_URL) */
   readonly rateLimits: RateLimiter;
   readonly requestLog: RequestLogSink;
+  readonly metrics: Metrics;
   readonly settings: Settings;
   readonly connections: ConnectionManager;
   readonly mailer: Mailer;
