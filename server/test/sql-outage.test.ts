@@ -76,16 +76,14 @@ describe.each(kinds)('a %s outage gives 503 and Portico recovers by itself', (ki
     await backend
       .operation()
       .create({ name: 'items.list', httpMethod: 'GET', httpPath: '/items', action: 'items-list', public: true });
-    await backend
-      .operation()
-      .create({
-        name: 'items.create',
-        httpMethod: 'POST',
-        httpPath: '/items',
-        action: 'items-insert',
-        public: true,
-        httpCode: 201,
-      });
+    await backend.operation().create({
+      name: 'items.create',
+      httpMethod: 'POST',
+      httpPath: '/items',
+      action: 'items-insert',
+      public: true,
+      httpCode: 201,
+    });
     await backend
       .operation()
       .create({ name: 'ping', httpMethod: 'GET', httpPath: '/ping', action: 'ping', public: true });

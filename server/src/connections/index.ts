@@ -1,7 +1,6 @@
 import { amqpConnection } from './amqp.js';
 import { beanstalkConnection } from './beanstalk.js';
 import type { ConnectionType } from './connection.js';
-import { sqlAdvancedConnection, sqlConnection } from './sql.js';
 import { httpConnection } from './http.js';
 import { mqttConnection } from './mqtt.js';
 import { natsConnection } from './nats.js';
