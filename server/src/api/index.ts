@@ -8,6 +8,7 @@ import { connectionHttpOperations } from './backend/connection-http.js';
 import { dashboardOperations } from './backend/dashboard.js';
 import { databaseOperations } from './backend/database.js';
 import { generatorOperations } from './backend/generator.js';
+import { identityOperations } from './backend/identity.js';
 import { logOperations } from './backend/log.js';
 import { operationOperations } from './backend/operation.js';
 import { rateOperations } from './backend/rate.js';
@@ -17,6 +18,7 @@ import { scopeOperations } from './backend/scope.js';
 import { tokenOperations } from './backend/token.js';
 import { userOperations } from './backend/user.js';
 import { consumerAuthorizeOperations } from './consumer/authorize.js';
+import { consumerIdentityOperations } from './consumer/identity.js';
 import { consumerOperations } from './consumer/index.js';
 import { systemOperations } from './system/index.js';
 import type { SystemOperation } from './system-operation.js';
@@ -33,6 +35,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...dashboardOperations,
   ...databaseOperations,
   ...generatorOperations,
+  ...identityOperations,
   ...logOperations,
   ...operationOperations,
   ...rateOperations,
@@ -45,5 +48,6 @@ export const platformOperations: readonly SystemOperation[] = [
   ...authorizationOperations,
   ...systemOperations,
   ...consumerAuthorizeOperations,
+  ...consumerIdentityOperations,
   ...wellKnownOperations,
 ];
