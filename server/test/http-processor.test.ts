@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemDatabases } from './support/databases.js';
@@ -354,6 +355,23 @@ describe.each(sqlite)('HTTP-Processor forwards calls to a legacy upstream ($kind
         .on('error', reject);
     });
     expect(body).toBe('first chunk;last chunk');
+  });
+
+  it('streams large answers intact, with and without Content-Length', async () => {
+    const big = randomBytes(3 * 1024 * 1024);
+    upstream.on('/app/big', (req, res) => {
+      if (req.query.get('sized')) res.setHeader('content-length', String(big.length));
+      // two writes without a length: the upstream answers chunked
+      res.write(big.subarray(0, 1024 * 1024));
+      res.end(big.subarray(1024 * 1024));
+    });
+    await processor('big', '/big', { url: '/big' });
+    for (const query of ['', '?sized=1']) {
+      const res = await send(`${h.baseUrl}/big${query}`);
+      expect(res.status).toBe(200);
+      expect(res.body.length).toBe(big.length);
+      expect(res.body.equals(big)).toBe(true);
+    }
   });
 
   it('answers 502 when the upstream port is closed and 504 when it is too slow, and keeps serving', async () => {

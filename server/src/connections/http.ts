@@ -1,7 +1,8 @@
-import { Agent, type Dispatcher, type FormData, getGlobalDispatcher, ProxyAgent } from 'undici';
+import { Agent, type Dispatcher, type FormData, ProxyAgent } from 'undici';
 import { PorticoError, serviceUnavailable } from '../errors.js';
 import { defineConnectionType } from './connection.js';
 import { basicAuth, ClientCredentialsAuth, fixedAuth, noAuth, type UpstreamAuth } from './http-auth.js';
+import { discard, exchange, type UpstreamResponse } from './http-exchange.js';
 
 export const httpConnectionClass = 'Fusio.Adapter.Http.Connection.Http';
 
@@ -81,12 +82,15 @@ export class HttpUpstream {
    * Sends a request with the upstream's own authentication (unless the request brings an Authorization
    * header). An OAuth2 token the upstream rejects with 401 is renewed and the request sent once more.
    */
-  async send(request: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+  async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     const { origin, path } = this.target(request.url);
     const headers = request.headers;
-    const given = headers.authorization !== undefined;
-    const credential = given ? undefined : await this.auth.header();
-    const options: Dispatcher.RequestOptions = {
+    let credential: string | undefined;
+    if (headers.authorization === undefined) {
+      const pending = this.auth.header();
+      credential = typeof pending === 'string' || pending === undefined ? pending : await pending;
+    }
+    const options: Dispatcher.DispatchOptions = {
       origin,
       path,
       method: request.method as Dispatcher.HttpMethod,
@@ -95,13 +99,13 @@ export class HttpUpstream {
       headersTimeout: this.timeout,
       bodyTimeout: this.timeout,
     };
-    const response = await this.dispatcher.request(options);
+    const response = await exchange(this.dispatcher, options);
     if (response.statusCode !== 401 || credential === undefined || !this.auth.rejected(credential)) return response;
     if (isStream(request.body)) return response;
     const fresh = await this.auth.header();
     if (fresh === undefined || fresh === credential) return response;
-    await response.body.dump();
-    return this.dispatcher.request({ ...options, headers: { ...headers, authorization: fresh } });
+    await discard(response);
+    return exchange(this.dispatcher, { ...options, headers: { ...headers, authorization: fresh } });
   }
 
   async close(): Promise<void> {
@@ -115,9 +119,17 @@ function isStream(body: unknown): boolean {
 
 let direct: HttpUpstream | null = null;
 
-/** For actions without a connection (absolute URLs only): undici's shared keep-alive dispatcher. */
+/** For actions without a connection (absolute URLs only): one shared keep-alive pool for the process. */
 export function directUpstream(): HttpUpstream {
-  direct ??= new HttpUpstream(getGlobalDispatcher(), null, {}, noAuth, defaultTimeout, false);
+  // not undici's global dispatcher: that may be Node's bundled, older undici
+  direct ??= new HttpUpstream(
+    new Agent({ keepAliveTimeout: 4_000, connections: 256, connect: { timeout: 10_000 } }),
+    null,
+    {},
+    noAuth,
+    defaultTimeout,
+    false,
+  );
   return direct;
 }
 

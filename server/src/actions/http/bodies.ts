@@ -119,17 +119,3 @@ export async function decodeBody(
   }
   return text;
 }
-
-/** Reads a whole upstream body, refusing more than `limit` bytes (a transformation must hold it). */
-export async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      throw new PorticoError('BAD_GATEWAY', `The upstream response is larger than ${limit} bytes`);
-    }
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-}

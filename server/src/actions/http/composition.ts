@@ -1,8 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import { errorCode, upstreamFailure } from '../../connections/http.js';
+import { discard, readAll } from '../../connections/http-exchange.js';
 import { PorticoError } from '../../errors.js';
 import { type ActionContext, defineActionType, response } from '../action.js';
-import { decodeBody, readLimited } from './bodies.js';
+import { decodeBody } from './bodies.js';
 import {
   configError,
   connectionProperty,
@@ -10,6 +11,7 @@ import {
   ForwardPlan,
   forwardProperties,
   responseScope,
+  tooLarge,
   transformLimit,
   UrlTemplate,
   withQuery,
@@ -109,14 +111,14 @@ export const httpCompositionAction = defineActionType<HttpCompositionConfig>({
               body: call.body,
             });
             if (res.statusCode >= 400) {
-              await res.body.dump();
+              await discard(res);
               const error = partError(
                 res.statusCode,
                 `Part "${key}": the upstream answered with status ${res.statusCode}`,
               );
               return [key, error, error];
             }
-            const body = await decodeBody(await readLimited(res.body, transformLimit), res.headers);
+            const body = await decodeBody(await readAll(res, transformLimit, tooLarge), res.headers);
             return [key, body, null];
           } catch (error) {
             if (error instanceof PorticoError && error.status === 400) throw error;

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { Dispatcher, FormData } from 'undici';
+import type { FormData } from 'undici';
 import {
   directUpstream,
   errorCode,
@@ -8,18 +8,11 @@ import {
   type UpstreamRequest,
   upstreamFailure,
 } from '../../connections/http.js';
+import { discard, readAll, type UpstreamResponse } from '../../connections/http-exchange.js';
 import { badRequest, PorticoError } from '../../errors.js';
 import type { ActionContext, ActionRequest, ActionResponse, JsonSchema } from '../action.js';
 import { response } from '../action.js';
-import {
-  type ContentType,
-  contentTypes,
-  decodeBody,
-  encodeBody,
-  isJsonMedia,
-  mediaTypeOf,
-  readLimited,
-} from './bodies.js';
+import { type ContentType, contentTypes, decodeBody, encodeBody, isJsonMedia, mediaTypeOf } from './bodies.js';
 import {
   compileRequestRules,
   compileResponseRules,
@@ -39,9 +32,6 @@ import {
   toText,
   type ValueTemplate,
 } from './template.js';
-
-/** Answers up to this size with a Content-Length are read whole before they are sent on; larger ones stream. */
-export const smallBody = 64 * 1024;
 
 /** What a transformation may hold in memory; larger upstream answers are refused with 502. */
 export const transformLimit = 10 * 1024 * 1024;
@@ -402,7 +392,7 @@ export async function sendUpstream(
   upstream: HttpUpstream,
   request: UpstreamRequest,
   context: ActionContext,
-): Promise<Dispatcher.ResponseData> {
+): Promise<UpstreamResponse> {
   try {
     return await upstream.send(request);
   } catch (error) {
@@ -424,6 +414,10 @@ function safeUrl(upstream: HttpUpstream, url: string): string {
   } catch {
     return url;
   }
+}
+
+export function tooLarge(): PorticoError {
+  return new PorticoError('BAD_GATEWAY', `The upstream response is larger than ${transformLimit} bytes`);
 }
 
 /** Answers without a body: HEAD, 204, 304. */
@@ -457,7 +451,7 @@ function dropEntityHeaders(headers: Values): void {
  * is read into memory only for a body template (2xx) — everything else flows through as it arrives.
  */
 export async function finishResponse(
-  res: Dispatcher.ResponseData,
+  res: UpstreamResponse,
   method: string,
   rules: ResponseRules,
   scope: () => Scope,
@@ -466,7 +460,7 @@ export async function finishResponse(
   try {
     return await answer(res, method, rules, scope);
   } catch (error) {
-    res.body.destroy();
+    res.stream?.destroy();
     // the upstream broke off or stalled while its body was being read
     if (error instanceof PorticoError || errorCode(error) !== undefined) throw upstreamFailure(error, timeout);
     throw error;
@@ -474,7 +468,7 @@ export async function finishResponse(
 }
 
 async function answer(
-  res: Dispatcher.ResponseData,
+  res: UpstreamResponse,
   method: string,
   rules: ResponseRules,
   scope: () => Scope,
@@ -483,19 +477,19 @@ async function answer(
   const status = rules.status ? rules.status.map(upstreamStatus) : upstreamStatus;
   const headers = upstreamHeaders(res.headers);
   if (bodiless(method, upstreamStatus) || status === 204 || status === 304) {
-    await res.body.dump();
+    await discard(res);
     if (rules.headers) rules.headers.apply(headers, () => responseScope(scope(), upstreamStatus, headers, undefined));
     return response(status, undefined, asResponseHeaders(headers));
   }
   if (upstreamStatus >= 400 && rules.errors === 'fusio') {
-    await res.body.dump();
+    await discard(res);
     dropEntityHeaders(headers);
     if (rules.headers) rules.headers.apply(headers, () => responseScope(scope(), upstreamStatus, headers, undefined));
     headers['content-type'] = 'application/json';
     return response(status, JSON.stringify(fusioError(status, upstreamStatus)), asResponseHeaders(headers));
   }
   if (rules.body && upstreamStatus >= 200 && upstreamStatus < 300) {
-    const raw = await readLimited(res.body, transformLimit);
+    const raw = await readAll(res, transformLimit, tooLarge);
     const parsed = await decodeBody(raw, res.headers);
     const s = responseScope(scope(), upstreamStatus, headers, parsed);
     const value = evaluate(rules.body, s);
@@ -506,12 +500,8 @@ async function answer(
     return response(status, JSON.stringify(value), asResponseHeaders(headers));
   }
   if (rules.headers) rules.headers.apply(headers, () => responseScope(scope(), upstreamStatus, headers, undefined));
-  const length = Number(res.headers['content-length']);
-  if (length >= 0 && length <= smallBody) {
-    // a small answer of known size is all but arrived: one buffer is cheaper than a pipe (nginx buffers too)
-    return response(status, Buffer.from(await res.body.arrayBuffer()), asResponseHeaders(headers));
-  }
-  return response(status, res.body, asResponseHeaders(headers));
+  // a small answer arrived whole (one buffer is cheaper than a pipe; nginx buffers too), others stream
+  return response(status, res.bytes ?? res.stream ?? undefined, asResponseHeaders(headers));
 }
 
 // ---- the plan shared by the proxying actions ----------------------------------------------------
@@ -642,7 +632,7 @@ export class ForwardPlan {
     return JSON.stringify(parsed);
   }
 
-  finish(res: Dispatcher.ResponseData, method: string, scope: () => Scope, timeout: number): Promise<ActionResponse> {
+  finish(res: UpstreamResponse, method: string, scope: () => Scope, timeout: number): Promise<ActionResponse> {
     return finishResponse(res, method, this.responseRules, scope, timeout);
   }
 }

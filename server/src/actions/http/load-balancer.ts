@@ -1,5 +1,5 @@
-import type { Dispatcher } from 'undici';
 import { errorCode, neverArrived, upstreamFailure } from '../../connections/http.js';
+import { discard, type UpstreamResponse } from '../../connections/http-exchange.js';
 import { PorticoError } from '../../errors.js';
 import { defineActionType } from '../action.js';
 import {
@@ -113,7 +113,7 @@ export const httpLoadBalancerAction = defineActionType<HttpLoadBalancerConfig>({
       for (let attempt = 0; attempt < sequence.length; attempt++) {
         const i = sequence[attempt] as number;
         const last = attempt === sequence.length - 1;
-        let res: Dispatcher.ResponseData;
+        let res: UpstreamResponse;
         try {
           res = await upstream.send({
             url: withQuery((targets[i] as UrlTemplate).render(request, call.scope), call.query),
@@ -137,7 +137,7 @@ export const httpLoadBalancerAction = defineActionType<HttpLoadBalancerConfig>({
           downUntil[i] = Date.now() + downFor;
           context.logger.warn('load balancer target answered 5xx', { target: i, status: res.statusCode });
           if (!last && mayRetryAfterArrival) {
-            await res.body.dump();
+            await discard(res);
             continue;
           }
         }

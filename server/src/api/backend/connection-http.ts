@@ -1,5 +1,6 @@
 import type { BackendHttpRequest, BackendHttpResponse } from 'fusio-sdk';
 import { type HttpUpstream, httpConnectionClass, upstreamFailure } from '../../connections/http.js';
+import type { UpstreamResponse } from '../../connections/http-exchange.js';
 import { Status } from '../../db/schema.js';
 import { badRequest, notFound } from '../../errors.js';
 import type { Platform } from '../../runtime/platform.js';
@@ -71,37 +72,44 @@ export const connectionHttpOperations: SystemOperation[] = [
       if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^https?:\/\//i.test(uri)) {
         throw badRequest('The URI must be a path or an http(s) URL');
       }
-      let res: Awaited<ReturnType<HttpUpstream['send']>>;
+      let res: UpstreamResponse;
       try {
         res = await client.send({ url: uri, method, headers, body });
       } catch (error) {
         throw upstreamFailure(error, client.timeout, true);
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
+      let shown = res.bytes ?? Buffer.alloc(0);
       let truncated = false;
-      try {
-        for await (const chunk of res.body) {
-          const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-          if (size + bytes.length > shownBytes) {
-            chunks.push(bytes.subarray(0, shownBytes - size));
-            truncated = true;
-            break;
+      if (res.stream) {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        try {
+          for await (const chunk of res.stream) {
+            const bytes = chunk as Buffer;
+            chunks.push(bytes);
+            size += bytes.length;
+            if (size > shownBytes) {
+              truncated = true;
+              break;
+            }
           }
-          chunks.push(bytes);
-          size += bytes.length;
+        } catch (error) {
+          throw upstreamFailure(error, client.timeout, true);
+        } finally {
+          res.stream.destroy();
         }
-      } catch (error) {
-        throw upstreamFailure(error, client.timeout, true);
-      } finally {
-        if (truncated) res.body.destroy();
+        shown = Buffer.concat(chunks);
+      }
+      if (shown.length > shownBytes) {
+        shown = shown.subarray(0, shownBytes);
+        truncated = true;
       }
       const out: Record<string, string> = {};
       for (const [name, value] of Object.entries(res.headers)) {
         if (value !== undefined) out[headerCase(name)] = Array.isArray(value) ? value.join(', ') : value;
       }
       if (truncated) out['X-Portico-Truncated'] = `only the first ${shownBytes} bytes are shown`;
-      return { statusCode: res.statusCode, headers: out, body: Buffer.concat(chunks).toString('utf8') };
+      return { statusCode: res.statusCode, headers: out, body: shown.toString('utf8') };
     },
   }),
 ];
