@@ -119,7 +119,8 @@ describe.each(databases)(
       const created = await h.admin
         .backend()
         .user()
-        .create({ roleId: role.id, status: 1, name: 'grace', email: 'grace@example.com', password });
+        // stored with the capitals she typed; Google reports the address in lower case
+        .create({ roleId: role.id, status: 1, name: 'grace', email: 'Grace@Example.com', password });
       world.oidc.accounts.set('google-grace', {
         email: 'grace@example.com',
         email_verified: true,

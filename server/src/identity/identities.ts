@@ -79,6 +79,11 @@ export function identityView(platform: Platform, row: IdentityRow, withConfig: b
   return view;
 }
 
+/** Where the portal sends the browser to start a login with an identity. */
+export function redirectUrl(platform: Platform, identityId: number): string {
+  return `${platform.config.publicUrl}/consumer/identity/${identityId}/redirect`;
+}
+
 /** Where a provider sends the browser back: registered at the provider as the client's redirect URI. */
 export function exchangeUrl(platform: Platform, identityId: number): string {
   return `${platform.config.publicUrl}/consumer/identity/${identityId}/exchange`;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { userScopes } from '../auth/scopes.js';
 import { insertWithId } from '../db/insert.js';
 import { type UserRow, UserStatus } from '../db/schema.js';
@@ -33,6 +34,19 @@ function verifiedEmail(remote: RemoteUser): string | undefined {
   if (!remote.emailVerified || remote.email === undefined) return undefined;
   const email = remote.email.trim().toLowerCase();
   return email.length <= 128 && emailPattern.test(email) ? email : undefined;
+}
+
+/** The account with an address, however its owner capitalised it when it was stored. */
+async function accountWithEmail(platform: Platform, email: string): Promise<UserRow | undefined> {
+  const exact = await findUserByEmail(platform.db, email);
+  if (exact) return exact;
+  // first logins only: a scan is fine here, and PostgreSQL and SQLite compare case-sensitively
+  return platform.db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<string>`lower(email)`, '=', email)
+    .orderBy('id')
+    .executeTakeFirst();
 }
 
 /** Accounts that can reach the backend are never taken over by an email match: their owners log in with a password. */
@@ -133,7 +147,7 @@ async function create(
       const raced = await knownUser(platform, identity, remote.id);
       if (raced) return raced;
       if (attempt >= 3) throw error;
-      if (email !== undefined && (await findUserByEmail(platform.db, email))) email = undefined;
+      if (email !== undefined && (await accountWithEmail(platform, email))) email = undefined;
     }
   }
 }
@@ -158,7 +172,7 @@ export async function linkOrCreateUser(
     return known;
   }
   const email = verifiedEmail(remote);
-  const owner = email !== undefined ? await findUserByEmail(platform.db, email) : undefined;
+  const owner = email !== undefined ? await accountWithEmail(platform, email) : undefined;
   if (owner && owner.status !== UserStatus.deleted) {
     if (owner.status !== UserStatus.active) throw badRequest('This account is not active');
     if (!(await canBeLinked(platform, owner))) {

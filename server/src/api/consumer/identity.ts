@@ -3,7 +3,7 @@ import { response } from '../../actions/action.js';
 import { grantScopes, userScopes } from '../../auth/scopes.js';
 import { AppStatus, Category } from '../../db/schema.js';
 import { badRequest } from '../../errors.js';
-import { exchangeUrl, findIdentity } from '../../identity/identities.js';
+import { findIdentity, redirectUrl } from '../../identity/identities.js';
 import { finishLogin, startLogin } from '../../identity/login.js';
 import { IdentityStatus } from '../../identity/tables.js';
 import { collection, entityRef, paging, queryInt, queryString } from '../http.js';
@@ -66,7 +66,7 @@ export const consumerIdentityOperations: SystemOperation[] = [
           const entry: ConsumerIdentity = {
             id: row.id,
             name: row.name,
-            redirect: exchangeUrl(platform, row.id).replace(/\/exchange$/, '/redirect'),
+            redirect: redirectUrl(platform, row.id),
           };
           if (row.icon !== null) entry.icon = row.icon;
           return entry;
