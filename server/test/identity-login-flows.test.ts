@@ -157,9 +157,24 @@ describe.each(databases)(
         ],
       });
       world.github.loginAs = 583231;
+      // new users get the identity's role instead of role_default
+      const role = await h.admin
+        .backend()
+        .role()
+        .create({ name: 'Partner', scopes: ['authorization', 'consumer', 'default'] });
+      await h.admin
+        .backend()
+        .identity()
+        .update(String(world.ids.github), { roleId: Number(role.id) });
       const outcome = await loginThroughPortal(world, world.ids.github);
       const { account } = await accountOf(outcome.callback);
       expect(account).toMatchObject({ name: 'octocat', email: 'octocat@example.com' });
+      const created = await h.portico.platform.db
+        .selectFrom('users')
+        .select(['role_id', 'identity_id', 'remote_id'])
+        .where('id', '=', account.id as number)
+        .executeTakeFirstOrThrow();
+      expect(created).toEqual({ role_id: Number(role.id), identity_id: world.ids.github, remote_id: '583231' });
       // the code was redeemed with the client secret, the exchange URL and the PKCE verifier
       const tokenRequest = world.github.tokenRequests.at(-1);
       expect(tokenRequest?.get('client_secret')).toBe(world.github.clientSecret);
