@@ -24,9 +24,18 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/** A setting of type secret (7) is a credential whatever its name: its new value is not recorded. */
+async function maskSecretSetting(db: Kysely<Database>, entry: AuditEntry): Promise<unknown> {
+  const body = entry.content;
+  if (entry.event !== 'backend.config.update' || entry.refId === null || !body || typeof body !== 'object') return body;
+  const row = await db.selectFrom('config').select('type').where('id', '=', entry.refId).executeTakeFirst();
+  return row?.type === 7 ? { ...(body as Record<string, unknown>), value: '[redacted]' } : body;
+}
+
 /** Who changed what, when: one row per change made through the backend API. */
 export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
-  const content = entry.content === undefined ? null : JSON.stringify(redactSecrets(entry.content));
+  const body = await maskSecretSetting(db, entry);
+  const content = body === undefined ? null : JSON.stringify(redactSecrets(body));
   await db
     .insertInto('audits')
     .values({
