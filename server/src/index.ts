@@ -10,6 +10,7 @@ export type {
   ActionResponse,
   ActionUser,
   ConnectionAccess,
+  DispatchOptions,
   JsonSchema,
 } from './actions/action.js';
 export { response } from './actions/action.js';

@@ -60,6 +60,17 @@ export interface ActionContext {
   readonly requestId: string;
   readonly logger: ActionLogger;
   readonly connections: ConnectionAccess;
+  /**
+   * Dispatches an event to its webhooks and triggers. Resolves once the event is stored in the system
+   * database (delivery follows in the background, retried until it succeeds); `userId` limits delivery
+   * to that user's webhooks. The request is answered only after every dispatch of it is stored.
+   */
+  dispatch(eventName: string, payload?: unknown, options?: DispatchOptions): Promise<void>;
+}
+
+export interface DispatchOptions {
+  /** only the webhooks of this user receive the event */
+  readonly userId?: number;
 }
 
 const responseBrand: unique symbol = Symbol.for('portico.response');

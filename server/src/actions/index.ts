@@ -1,3 +1,4 @@
+import { dispatchEventAction } from '../events/util-dispatch-event.js';
 import type { ActionType } from './action.js';
 import { httpActionTypes } from './http/index.js';
 import { mqActionTypes } from './mq/index.js';
@@ -11,6 +12,7 @@ import { staticResponseAction } from './util/static-response.js';
 export const builtInActionTypes: ActionType<any>[] = [
   // util
   staticResponseAction,
+  dispatchEventAction,
   ...sqlActionTypes,
   ...httpActionTypes,
   ...mqActionTypes,
