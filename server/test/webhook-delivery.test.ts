@@ -276,6 +276,32 @@ describe.each(databases)('webhooks receive dispatched events, reliably ($kind)',
     expect(flaky.runs[0]).not.toHaveProperty('error');
   });
 
+  it('runs the platform’s own durable jobs (e.g. mails) from the outbox, encrypted at rest, retried until done', async () => {
+    const done: unknown[] = [];
+    let failures = 1;
+    h.portico.platform.events.registerJob('test.mail', (payload) => {
+      if (failures-- > 0) throw new Error('smtp server busy');
+      done.push(payload);
+    });
+    const mail = { to: 'dev@example.com', subject: 'Reset', text: 'token-7f3a9c' };
+    const id = await h.portico.platform.events.enqueueJob('test.mail', mail);
+    const stored = await h.portico.platform.db
+      .selectFrom('event_messages')
+      .select('payload')
+      .where('uid', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(stored.payload).not.toContain('token-7f3a9c');
+    await eventually(async () => done.length === 1);
+    expect(done).toEqual([mail]);
+    const delivery = await h.portico.platform.db
+      .selectFrom('event_deliveries')
+      .innerJoin('event_messages', 'event_messages.id', 'event_deliveries.message_id')
+      .select(['event_deliveries.status', 'event_deliveries.attempts'])
+      .where('event_messages.uid', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(delivery).toEqual({ status: 2, attempts: 2 });
+  });
+
   it('checks the address again at delivery time: a target that became private is refused', async () => {
     const hook = await subscribe(alice, 'order.created', '/alice-later');
     await allowPrivateWebhooks(h.admin, false);
