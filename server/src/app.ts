@@ -71,6 +71,7 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     gateway: platform.gateway,
     tokens: platform.tokens,
     limits: platform.rateLimits,
+    points: platform.points,
     metrics: platform.metrics,
     requestLog: platform.requestLog,
     cors,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type {} from '../plans/tables.js';
 
 /** Scopes as a client sends them: comma- or space-separated (Fusio splits on commas when there are any). */
 export function splitScopes(input: unknown): string[] {
@@ -31,7 +32,7 @@ export function grantScopes(requested: string[], ...entitlements: readonly strin
   return candidates.filter((scope) => sets.every((set) => covers(set, scope)));
 }
 
-/** A user's scopes: those of their role plus those given to them directly. */
+/** A user's scopes: those of their role, those given to them directly and those of their plan. */
 export async function userScopes(db: Kysely<Database>, userId: number, roleId: number): Promise<string[]> {
   const rows = await db
     .selectFrom('scopes')
@@ -47,6 +48,15 @@ export async function userScopes(db: Kysely<Database>, userId: number, roleId: n
           'scopes.id',
           'in',
           eb.selectFrom('user_scopes').select('user_scopes.scope_id').where('user_scopes.user_id', '=', userId),
+        ),
+        eb(
+          'scopes.id',
+          'in',
+          eb
+            .selectFrom('plan_scopes')
+            .innerJoin('users', 'users.plan_id', 'plan_scopes.plan_id')
+            .select('plan_scopes.scope_id')
+            .where('users.id', '=', userId),
         ),
       ]),
     )

@@ -4,12 +4,14 @@ import type { ActionRequest } from '../actions/action.js';
 import type { TokenService } from '../auth/tokens.js';
 import { notFound, PorticoError, renderError } from '../errors.js';
 import type { RateLimiter } from '../limits/limiter.js';
+import type { PointsLedger } from '../plans/points.js';
 import type { AuditEntry } from '../telemetry/audit.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
 import { authenticate } from './authenticate.js';
 import { authorize } from './authorize.js';
 import { parseBody } from './body.js';
+import { chargeCall } from './charge.js';
 import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
 import type { Gateway } from './gateway.js';
 import { limitRequest } from './limit.js';
@@ -22,6 +24,8 @@ export interface PipelineDeps {
   tokens: TokenService;
   /** rate limits: counted after authorize, before the body is read */
   limits: RateLimiter;
+  /** points: operations with costs debit the caller before their action runs */
+  points: PointsLedger;
   metrics: Metrics;
   requestLog: RequestLogSink;
   cors: CorsPolicy;
@@ -31,8 +35,9 @@ export interface PipelineDeps {
 }
 
 /**
- * One request, top to bottom: route → authenticate → authorize → limit → parse and validate → invoke →
- * respond → record. Nothing here reads the system database; the request log is written later, in batches.
+ * One request, top to bottom: route → authenticate → authorize → limit → parse and validate → charge →
+ * invoke → respond → record. Nothing here reads the system database (except the one debit of an operation
+ * that costs points); the request log is written later, in batches.
  */
 export function createPipeline(deps: PipelineDeps) {
   const rateLimited = (rate: string) => deps.metrics.rateLimited(rate);
@@ -91,6 +96,8 @@ export function createPipeline(deps: PipelineDeps) {
       if (limited) await limited;
       const body = parseBody(raw, req.headers['content-type'], operation.body);
       validateRequest(operation, body, req.query as ActionRequest['query']);
+      const charged = chargeCall(deps.points, operation, caller);
+      if (charged) await charged;
       const request: ActionRequest = {
         method,
         path,

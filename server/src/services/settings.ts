@@ -123,6 +123,18 @@ export const configDefaults: ConfigDefault[] = [
   { name: 'recaptcha_secret', type: T.secret, description: 'reCAPTCHA secret', value: '' },
   { name: 'payment_stripe_secret', type: T.secret, description: 'Stripe secret API key', value: '' },
   {
+    name: 'payment_stripe_webhook_secret',
+    type: T.secret,
+    description: 'Signing secret of the Stripe webhook endpoint (whsec_…); comma-separated while rolling it',
+    value: '',
+  },
+  {
+    name: 'payment_stripe_api_url',
+    type: T.string,
+    description: 'Base URL of the Stripe API; empty means https://api.stripe.com',
+    value: '',
+  },
+  {
     name: 'payment_stripe_portal_configuration',
     type: T.string,
     description: 'Stripe billing portal configuration id',

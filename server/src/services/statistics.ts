@@ -1,142 +1,537 @@
-import type { BackendStatisticChart } from 'fusio-sdk';
-import { sql } from 'kysely';
-import { Category } from '../db/schema.js';
-import type { Platform } from '../runtime/platform.js';
+import type { BackendStatisticChart, BackendStatisticCount } from 'fusio-sdk';
+import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { containsIgnoreCase, queryDate, queryInt, queryString } from '../api/http.js';
+import type { DialectName } from '../db/database.js';
+import { Category, type Database } from '../db/schema.js';
+import '../plans/tables.js';
+
+/**
+ * Fusio's usage statistics (Backend/View/Statistic), computed by aggregation in the system database: a
+ * chart is either one series of values per day, or the top six of something (operations, apps, users,
+ * IPs, events) with one series per day each. Every query reads one date range of one table through an
+ * index that starts with the date (see migration 2026-11-28i-plans and bench/statistics).
+ */
 
 const day = 86_400_000;
+const topSeries = 6;
 
-export interface Range {
-  from: number;
-  to: number;
+/** What a statistic reads from: the system database. */
+export interface StatisticsSource {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
 }
 
-/** Defaults to the last 30 days, whole days in UTC. */
-export function rangeOf(from: number | undefined, to: number | undefined): Range {
-  const end = to ?? Date.now();
-  const start = from ?? end - 29 * day;
-  return { from: Math.floor(start / day) * day, to: end };
+/** Whole UTC days: `from` is the start of the first day, `to` the end of the last (exclusive). */
+export interface StatisticRange {
+  readonly from: number;
+  readonly to: number;
+  readonly firstDay: number;
+  readonly lastDay: number;
 }
 
-function dayLabels(range: Range): number[] {
-  const days: number[] = [];
-  for (let d = Math.floor(range.from / day); d <= Math.floor(range.to / day); d++) days.push(d);
-  return days;
+/** The query parameters of fusio-sdk's BackendStatisticTag (a log filter), plus planId for transactions. */
+export interface StatisticFilter {
+  readonly range: StatisticRange;
+  readonly search?: string | undefined;
+  readonly operationId?: number | undefined;
+  readonly appId?: number | undefined;
+  readonly userId?: number | undefined;
+  readonly planId?: number | undefined;
+  readonly ip?: string | undefined;
+  readonly userAgent?: string | undefined;
+  readonly method?: string | undefined;
+  readonly path?: string | undefined;
+  readonly header?: string | undefined;
+  readonly body?: string | undefined;
 }
 
-function label(dayNumber: number): string {
-  return new Date(dayNumber * day).toISOString().slice(0, 10);
+/** One calendar month later (UTC), the 31st becoming the last day of a shorter month. */
+function monthsLater(millis: number, months: number): number {
+  const d = new Date(millis);
+  const dayOfMonth = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(dayOfMonth, last));
+  return d.getTime();
 }
 
-/** A count per day over the range; days without rows count 0. */
-function perDay(range: Range, rows: { d: number | string; n: number | string }[], name: string): BackendStatisticChart {
-  const counts = new Map(rows.map((r) => [Number(r.d), Number(r.n)]));
-  const days = dayLabels(range);
-  return { labels: days.map(label), series: [{ name, data: days.map((d) => counts.get(d) ?? 0) }] };
+/**
+ * The days a statistic covers: by default the last 30 days up to today; a reversed range is swapped, and
+ * a range longer than 56 days ends two months after it starts (as Fusio's DateQueryFilter does).
+ */
+export function statisticRange(from: number | undefined, to: number | undefined, now = Date.now()): StatisticRange {
+  let end = to ?? now;
+  let start = from ?? end - 29 * day;
+  if (start > end) [start, end] = [end, start];
+  if (end - start > 56 * day) end = monthsLater(start, 2);
+  const firstDay = Math.floor(start / day);
+  const lastDay = Math.floor(end / day);
+  return { from: firstDay * day, to: (lastDay + 1) * day, firstDay, lastDay };
 }
 
-function ranking(rows: { label: string | null; n: number | string }[], name: string): BackendStatisticChart {
+type Query = Readonly<Record<string, string | string[] | undefined>>;
+const methods = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const ipPattern = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]+)$/;
+
+/**
+ * Reads the SDK's parameters. Like Fusio, `search` is a comma-separated list whose parts say what they
+ * filter: an IP, a path (starts with /), a method, a header (`Name: value`), or else the body.
+ */
+export function statisticFilter(query: Query, now = Date.now()): StatisticFilter {
+  const filter: {
+    -readonly [K in keyof StatisticFilter]: StatisticFilter[K];
+  } = {
+    range: statisticRange(queryDate(query, 'from'), queryDate(query, 'to'), now),
+    search: queryString(query, 'search'),
+    operationId: queryInt(query, 'operationId'),
+    appId: queryInt(query, 'appId'),
+    userId: queryInt(query, 'userId'),
+    planId: queryInt(query, 'planId'),
+    ip: queryString(query, 'ip'),
+    userAgent: queryString(query, 'userAgent'),
+    method: queryString(query, 'method')?.toUpperCase(),
+    path: queryString(query, 'path'),
+    header: queryString(query, 'header'),
+    body: queryString(query, 'body'),
+  };
+  return filter;
+}
+
+/** The log filter with Fusio's reading of `search` applied. */
+function logFilter(filter: StatisticFilter): StatisticFilter {
+  if (!filter.search) return filter;
+  const out = { ...filter, search: undefined };
+  for (const raw of filter.search.split(',')) {
+    const part = raw.trim();
+    if (part === '') continue;
+    if (ipPattern.test(part)) out.ip = part;
+    else if (part.startsWith('/')) out.path = part;
+    else if (methods.has(part)) out.method = part;
+    else if (/^[A-Za-z-]+: .*$/.test(part)) out.header = part;
+    else out.body = part;
+  }
+  return out;
+}
+
+function startsWith(column: string, prefix: string) {
+  const escaped = prefix.replace(/[!%_]/g, (c) => `!${c}`);
+  return sql<boolean>`${sql.ref(column)} like ${`${escaped}%`} escape '!'`;
+}
+
+/** The day number (days since 1970-01-01 UTC) of an epoch-milliseconds column; integer division. */
+function dayOf(source: StatisticsSource, column: string): RawBuilder<number> {
+  // a literal, not a parameter: the same expression must appear in SELECT and GROUP BY
+  return source.dialect === 'mysql'
+    ? sql<number>`(${sql.ref(column)} div ${sql.lit(day)})`
+    : sql<number>`(${sql.ref(column)} / ${sql.lit(day)})`;
+}
+
+function days(range: StatisticRange): number[] {
+  const out: number[] = [];
+  for (let d = range.firstDay; d <= range.lastDay; d++) out.push(d);
+  return out;
+}
+
+const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** Fusio's labels: the weekday for ranges shorter than four weeks, else the date. */
+export function dayLabels(range: StatisticRange): string[] {
+  const short = range.lastDay - range.firstDay < 28;
+  return days(range).map((d) => {
+    const date = new Date(d * day);
+    return short ? (weekdays[date.getUTCDay()] as string) : date.toISOString().slice(0, 10);
+  });
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+type DayRow = { d: number | string; v: number | string | null };
+
+/** One series: a value per day of the range, 0 for days without rows. */
+function perDay(range: StatisticRange, rows: DayRow[], name: string, scale = 1): BackendStatisticChart {
+  const values = new Map(rows.map((r) => [Number(r.d), Number(r.v ?? 0)]));
   return {
-    labels: rows.map((r) => r.label ?? 'unknown'),
-    series: [{ name, data: rows.map((r) => Math.round(Number(r.n) * 100) / 100) }],
+    labels: dayLabels(range),
+    series: [{ name, data: days(range).map((d) => round((values.get(d) ?? 0) * scale)) }],
   };
 }
 
-// a literal, not a parameter: PostgreSQL must see the same expression in SELECT and GROUP BY
-const dayOf = sql<number>`floor(${sql.ref('date')} / ${sql.lit(day)})`;
+type KeyedDayRow = { k: number | string | null; d: number | string; v: number | string | null };
 
-export async function incomingRequests(platform: Platform, range: Range): Promise<BackendStatisticChart> {
-  const rows = await platform.db
-    .selectFrom('logs')
-    .select([dayOf.as('d'), (eb) => eb.fn.countAll<number>().as('n')])
-    .where('category_id', '=', Category.default)
-    .where('date', '>=', range.from)
-    .where('date', '<=', range.to)
-    .groupBy(dayOf)
-    .execute();
-  return perDay(range, rows, 'Requests');
+/** A series per key (in the order of `top`), each a value per day of the range. */
+function perKeyPerDay(
+  range: StatisticRange,
+  top: { k: number | string; label: string }[],
+  rows: KeyedDayRow[],
+): BackendStatisticChart {
+  const values = new Map<string, number>();
+  for (const r of rows) values.set(`${r.k}|${Number(r.d)}`, Number(r.v ?? 0));
+  const all = days(range);
+  return {
+    labels: dayLabels(range),
+    series: top.map((t) => ({ name: t.label, data: all.map((d) => round(values.get(`${t.k}|${d}`) ?? 0)) })),
+  };
 }
 
-export async function mostUsedOperations(platform: Platform, range: Range): Promise<BackendStatisticChart> {
-  const rows = await platform.db
-    .selectFrom('logs')
-    .innerJoin('operations', 'operations.id', 'logs.operation_id')
-    .select(['operations.name as label', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('logs.category_id', '=', Category.default)
-    .where('logs.date', '>=', range.from)
-    .where('logs.date', '<=', range.to)
-    .groupBy('operations.name')
-    .orderBy('n', 'desc')
-    .limit(10)
-    .execute();
-  return ranking(rows, 'Requests');
+/** The request-log conditions: API calls (not the platform's own) in the range, with the SDK's filters. */
+function logConditions(filter: StatisticFilter) {
+  const f = logFilter(filter);
+  return (eb: ExpressionBuilder<Database, 'logs'>) => {
+    const and: Expression<SqlBool>[] = [
+      eb('logs.category_id', '=', Category.default),
+      eb('logs.date', '>=', f.range.from),
+      eb('logs.date', '<', f.range.to),
+    ];
+    if (f.operationId !== undefined) and.push(eb('logs.operation_id', '=', f.operationId));
+    if (f.appId !== undefined) and.push(eb('logs.app_id', '=', f.appId));
+    if (f.userId !== undefined) and.push(eb('logs.user_id', '=', f.userId));
+    if (f.ip) and.push(eb('logs.ip', '=', f.ip));
+    if (f.method) and.push(eb('logs.method', '=', f.method));
+    if (f.userAgent) and.push(containsIgnoreCase('logs.user_agent', f.userAgent));
+    if (f.path) and.push(startsWith('logs.path', f.path));
+    if (f.header) and.push(containsIgnoreCase('logs.header', f.header));
+    if (f.body) and.push(containsIgnoreCase('logs.body', f.body));
+    return eb.and(and);
+  };
 }
 
-export async function errorsPerOperation(platform: Platform, range: Range): Promise<BackendStatisticChart> {
-  const rows = await platform.db
-    .selectFrom('logs')
-    .innerJoin('operations', 'operations.id', 'logs.operation_id')
-    .select(['operations.name as label', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('logs.category_id', '=', Category.default)
-    .where('logs.response_code', '>=', 500)
-    .where('logs.date', '>=', range.from)
-    .where('logs.date', '<=', range.to)
-    .groupBy('operations.name')
-    .orderBy('n', 'desc')
-    .limit(10)
-    .execute();
-  return ranking(rows, 'Errors');
+function logs(source: StatisticsSource, filter: StatisticFilter) {
+  return source.db.selectFrom('logs').where(logConditions(filter));
 }
 
-export async function timePerOperation(platform: Platform, range: Range): Promise<BackendStatisticChart> {
-  const rows = await platform.db
-    .selectFrom('logs')
-    .innerJoin('operations', 'operations.id', 'logs.operation_id')
-    .select(['operations.name as label', (eb) => eb.fn.avg<number>('logs.execution_time').as('n')])
-    .where('logs.category_id', '=', Category.default)
-    .where('logs.date', '>=', range.from)
-    .where('logs.date', '<=', range.to)
-    .groupBy('operations.name')
-    .orderBy('n', 'desc')
-    .limit(10)
+const count = sql<number>`count(*)`;
+
+export async function incomingRequests(source: StatisticsSource, filter: StatisticFilter) {
+  const d = dayOf(source, 'logs.date');
+  const rows = await logs(source, filter)
+    .select([d.as('d'), count.as('v')])
+    .groupBy(d)
     .execute();
-  return ranking(rows, 'Average time (ms)');
+  return perDay(filter.range, rows, 'Requests');
 }
 
-export async function userRegistrations(platform: Platform, range: Range): Promise<BackendStatisticChart> {
-  const registered = sql<number>`floor(${sql.ref('created_at')} / ${sql.lit(day)})`;
-  const rows = await platform.db
+export async function timeAverage(source: StatisticsSource, filter: StatisticFilter) {
+  const d = dayOf(source, 'logs.date');
+  const rows = await logs(source, filter)
+    .where('logs.execution_time', 'is not', null)
+    .select([d.as('d'), sql<number>`avg(${sql.ref('logs.execution_time')})`.as('v')])
+    .groupBy(d)
+    .execute();
+  return perDay(filter.range, rows, 'Execution time (ms)');
+}
+
+export async function countRequests(source: StatisticsSource, filter: StatisticFilter): Promise<BackendStatisticCount> {
+  const row = await logs(source, filter).select(count.as('n')).executeTakeFirstOrThrow();
+  return {
+    count: Number(row.n),
+    from: new Date(filter.range.from).toISOString(),
+    to: new Date(filter.range.to - 1).toISOString(),
+  };
+}
+
+type Grouped = { k: number | string; label: string; n: number | string; total: number | string | null };
+type GroupedDay = Grouped & { d: number | string; c: number | string; t: number | string | null };
+
+/**
+ * The top six keys of a chart and their values per day, in one pass over the rows: `perDay` groups the rows
+ * by key and day (k, d, c = count, t = summed time); the top keys are picked from those groups (by count or
+ * by total time, then by label) and only their groups come back.
+ */
+async function topPerDay(
+  source: StatisticsSource,
+  range: StatisticRange,
+  perDay: Expression<unknown>,
+  spec: {
+    names: 'operations' | 'apps' | 'users' | null;
+    order: 'count' | 'time';
+    value: 'count' | 'avg';
+    suffix?: string;
+  },
+): Promise<BackendStatisticChart> {
+  const label = spec.names ? sql`x.name` : sql`p.k`;
+  const join = spec.names ? sql`inner join ${sql.table(spec.names)} x on x.id = p.k` : sql``;
+  const groupBy = spec.names ? sql`p.k, x.name` : sql`p.k`;
+  const order = spec.order === 'time' ? sql`total` : sql`n`;
+  const result = await sql<GroupedDay>`
+    with per_day as ${perDay},
+    top as (
+      select p.k as k, ${label} as label, sum(p.c) as n, sum(p.t) as total
+      from per_day p ${join}
+      group by ${groupBy}
+      order by ${order} desc, label asc
+      limit ${sql.lit(topSeries)}
+    )
+    select p.k as k, top.label as label, top.n as n, top.total as total, p.d as d, p.c as c, p.t as t
+    from per_day p inner join top on top.k = p.k`.execute(source.db);
+  const keys = new Map<string, Grouped>();
+  for (const row of result.rows) keys.set(String(row.k), row);
+  const metric = (g: Grouped) => Number(spec.order === 'time' ? g.total : g.n);
+  const top = [...keys.values()].sort(
+    (a, b) => metric(b) - metric(a) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0),
+  );
+  const rows: KeyedDayRow[] = result.rows.map((r) => ({
+    k: String(r.k),
+    d: r.d,
+    v: spec.value === 'avg' ? Number(r.t ?? 0) / Math.max(Number(r.c), 1) : r.c,
+  }));
+  return perKeyPerDay(
+    range,
+    top.map((t) => ({ k: String(t.k), label: `${t.label}${spec.suffix ?? ''}` })),
+    rows,
+  );
+}
+
+/** Groups request logs by a key and day for `topPerDay`. */
+function logsPerDay(
+  source: StatisticsSource,
+  filter: StatisticFilter,
+  key: 'logs.operation_id',
+  narrow: { errorsOnly?: boolean; timed?: boolean } = {},
+) {
+  const d = dayOf(source, 'logs.date');
+  let q = logs(source, filter).where(key, 'is not', null);
+  if (narrow.errorsOnly) q = q.where('logs.response_code', '>=', 500);
+  if (narrow.timed) q = q.where('logs.execution_time', 'is not', null);
+  return q
+    .select([
+      sql.ref(key).as('k'),
+      d.as('d'),
+      count.as('c'),
+      sql<number>`sum(${sql.ref('logs.execution_time')})`.as('t'),
+    ])
+    .groupBy([key, d]);
+}
+
+export function requestsPerOperation(source: StatisticsSource, filter: StatisticFilter) {
+  return topPerDay(source, filter.range, logsPerDay(source, filter, 'logs.operation_id'), {
+    names: 'operations',
+    order: 'count',
+    value: 'count',
+  });
+}
+
+export function mostUsedOperations(source: StatisticsSource, filter: StatisticFilter) {
+  return requestsPerOperation(source, filter);
+}
+
+/** Calls answered with a server error (5xx) per operation. */
+export function errorsPerOperation(source: StatisticsSource, filter: StatisticFilter) {
+  return topPerDay(source, filter.range, logsPerDay(source, filter, 'logs.operation_id', { errorsOnly: true }), {
+    names: 'operations',
+    order: 'count',
+    value: 'count',
+  });
+}
+
+/** The operations that took the most time in total, with their average time per day. */
+export function timePerOperation(source: StatisticsSource, filter: StatisticFilter) {
+  return topPerDay(source, filter.range, logsPerDay(source, filter, 'logs.operation_id', { timed: true }), {
+    names: 'operations',
+    order: 'time',
+    value: 'avg',
+    suffix: ' (ms)',
+  });
+}
+
+/**
+ * The top six of a key with many values (apps, users, IPs) and their requests per day, in two steps: a
+ * one-pass grouping by key and day would build a group for every value and day, while ranking the values
+ * first and then grouping only the top six by day stays small.
+ */
+async function topManyPerDay(
+  source: StatisticsSource,
+  filter: StatisticFilter,
+  key: 'logs.app_id' | 'logs.user_id' | 'logs.ip',
+  names: 'apps' | 'users' | null,
+): Promise<BackendStatisticChart> {
+  const base = () => logs(source, filter).where(key, 'is not', null);
+  let top: { k: number | string; label: string }[];
+  if (names) {
+    // count per key first, then name the few thousand groups: cheaper than joining every row
+    const counted = base()
+      .select([sql.ref(key).as('k'), count.as('n')])
+      .groupBy(key)
+      .as('g');
+    const rows = await source.db
+      .selectFrom(counted)
+      // apps and users both have id and name; the type names one of them
+      .innerJoin(`${names} as x` as 'users as x', 'x.id', 'g.k')
+      .select(['g.k as k', 'x.name as label', 'g.n as n'])
+      .orderBy('g.n', 'desc')
+      .orderBy('x.name')
+      .limit(topSeries)
+      .execute();
+    top = rows.map((r) => ({ k: r.k as number, label: r.label }));
+  } else {
+    const rows = await base()
+      .select([sql.ref(key).as('k'), count.as('n')])
+      .groupBy(key)
+      .orderBy('n', 'desc')
+      .orderBy(key)
+      .limit(topSeries)
+      .execute();
+    top = rows.map((r) => ({ k: r.k as string, label: String(r.k) }));
+  }
+  if (top.length === 0) return perKeyPerDay(filter.range, [], []);
+  const d = dayOf(source, 'logs.date');
+  const rows = await base()
+    .where(
+      sql.ref(key),
+      'in',
+      top.map((t) => t.k),
+    )
+    .select([sql.ref(key).as('k'), d.as('d'), count.as('v')])
+    .groupBy([key, d])
+    .execute();
+  return perKeyPerDay(
+    filter.range,
+    top.map((t) => ({ k: String(t.k), label: t.label })),
+    rows.map((r) => ({ k: String(r.k), d: r.d, v: r.v })),
+  );
+}
+
+export function mostUsedApps(source: StatisticsSource, filter: StatisticFilter) {
+  return topManyPerDay(source, filter, 'logs.app_id', 'apps');
+}
+
+export function requestsPerUser(source: StatisticsSource, filter: StatisticFilter) {
+  return topManyPerDay(source, filter, 'logs.user_id', 'users');
+}
+
+export function requestsPerIp(source: StatisticsSource, filter: StatisticFilter) {
+  return topManyPerDay(source, filter, 'logs.ip', null);
+}
+
+/** Audits (backend changes) in the range; `search` looks in the message, as Fusio's audit filter does. */
+function audits(source: StatisticsSource, filter: StatisticFilter) {
+  let q = source.db
+    .selectFrom('audits')
+    .where('audits.date', '>=', filter.range.from)
+    .where('audits.date', '<', filter.range.to);
+  if (filter.userId !== undefined) q = q.where('audits.user_id', '=', filter.userId);
+  if (filter.appId !== undefined) q = q.where('audits.app_id', '=', filter.appId);
+  if (filter.ip) q = q.where('audits.ip', '=', filter.ip);
+  if (filter.search) q = q.where(containsIgnoreCase('audits.message', filter.search));
+  return q;
+}
+
+function auditsPerDay(source: StatisticsSource, filter: StatisticFilter, key: 'audits.event' | 'audits.user_id') {
+  const d = dayOf(source, 'audits.date');
+  return audits(source, filter)
+    .where(key, 'is not', null)
+    .select([sql.ref(key).as('k'), d.as('d'), count.as('c'), sql<number>`0`.as('t')])
+    .groupBy([key, d]);
+}
+
+export function mostUsedActivities(source: StatisticsSource, filter: StatisticFilter) {
+  return topPerDay(source, filter.range, auditsPerDay(source, filter, 'audits.event'), {
+    names: null,
+    order: 'count',
+    value: 'count',
+  });
+}
+
+export function activitiesPerUser(source: StatisticsSource, filter: StatisticFilter) {
+  return topPerDay(source, filter.range, auditsPerDay(source, filter, 'audits.user_id'), {
+    names: 'users',
+    order: 'count',
+    value: 'count',
+  });
+}
+
+export async function issuedTokens(source: StatisticsSource, filter: StatisticFilter) {
+  const d = dayOf(source, 'tokens.created_at');
+  let q = source.db
+    .selectFrom('tokens')
+    .where('tokens.created_at', '>=', filter.range.from)
+    .where('tokens.created_at', '<', filter.range.to);
+  if (filter.appId !== undefined) q = q.where('tokens.app_id', '=', filter.appId);
+  if (filter.userId !== undefined) q = q.where('tokens.user_id', '=', filter.userId);
+  if (filter.ip) q = q.where('tokens.ip', '=', filter.ip);
+  if (filter.search) q = q.where(containsIgnoreCase('tokens.name', filter.search));
+  const rows = await q
+    .select([d.as('d'), count.as('v')])
+    .groupBy(d)
+    .execute();
+  return perDay(filter.range, rows, 'Tokens');
+}
+
+export async function userRegistrations(source: StatisticsSource, filter: StatisticFilter) {
+  const d = dayOf(source, 'users.created_at');
+  let q = source.db
     .selectFrom('users')
-    .select([registered.as('d'), (eb) => eb.fn.countAll<number>().as('n')])
-    .where('created_at', '>=', range.from)
-    .where('created_at', '<=', range.to)
-    .groupBy(registered)
+    .where('users.created_at', '>=', filter.range.from)
+    .where('users.created_at', '<', filter.range.to);
+  if (filter.search) q = q.where(containsIgnoreCase('users.name', filter.search));
+  const rows = await q
+    .select([d.as('d'), count.as('v')])
+    .groupBy(d)
     .execute();
-  return perDay(range, rows, 'Registrations');
+  return perDay(filter.range, rows, 'Users');
 }
 
-export async function mostUsedActivities(platform: Platform, range: Range): Promise<BackendStatisticChart> {
-  const rows = await platform.db
-    .selectFrom('audits')
-    .select(['event as label', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('date', '>=', range.from)
-    .where('date', '<=', range.to)
-    .groupBy('event')
-    .orderBy('n', 'desc')
-    .limit(10)
+export async function usedPoints(source: StatisticsSource, filter: StatisticFilter) {
+  const d = dayOf(source, 'plan_usages.date');
+  let q = source.db
+    .selectFrom('plan_usages')
+    .where('plan_usages.date', '>=', filter.range.from)
+    .where('plan_usages.date', '<', filter.range.to);
+  if (filter.operationId !== undefined) q = q.where('plan_usages.operation_id', '=', filter.operationId);
+  if (filter.userId !== undefined) q = q.where('plan_usages.user_id', '=', filter.userId);
+  if (filter.appId !== undefined) q = q.where('plan_usages.app_id', '=', filter.appId);
+  const rows = await q
+    .select([d.as('d'), sql<number>`sum(${sql.ref('plan_usages.points')})`.as('v')])
+    .groupBy(d)
     .execute();
-  return ranking(rows, 'Changes');
+  return perDay(filter.range, rows, 'Points');
 }
 
-export async function activitiesPerUser(platform: Platform, range: Range): Promise<BackendStatisticChart> {
-  const rows = await platform.db
-    .selectFrom('audits')
-    .innerJoin('users', 'users.id', 'audits.user_id')
-    .select(['users.name as label', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('audits.date', '>=', range.from)
-    .where('audits.date', '<=', range.to)
-    .groupBy('users.name')
-    .orderBy('n', 'desc')
-    .limit(10)
+/** Money received per day (in the plans' currency), from the transactions of paid plans. */
+export async function incomingTransactions(source: StatisticsSource, filter: StatisticFilter) {
+  const d = dayOf(source, 'transactions.created_at');
+  let q = source.db
+    .selectFrom('transactions')
+    .where('transactions.created_at', '>=', filter.range.from)
+    .where('transactions.created_at', '<', filter.range.to);
+  if (filter.planId !== undefined) q = q.where('transactions.plan_id', '=', filter.planId);
+  if (filter.userId !== undefined) q = q.where('transactions.user_id', '=', filter.userId);
+  if (filter.search) q = q.where(containsIgnoreCase('transactions.transaction_id', filter.search));
+  const rows = await q
+    .select([d.as('d'), sql<number>`sum(${sql.ref('transactions.amount')})`.as('v')])
+    .groupBy(d)
     .execute();
-  return ranking(rows, 'Changes');
+  return perDay(filter.range, rows, 'Amount', 0.01);
 }
+
+/**
+ * Fusio charts the results of its operation tests by status. Portico has no operation tests, so there
+ * is nothing to count: the chart shows each status with 0 tests.
+ */
+export async function testCoverage(): Promise<BackendStatisticChart> {
+  return { labels: ['Pending', 'Success', 'Warning', 'Error'], series: [{ name: 'Tests', data: [0, 0, 0, 0] }] };
+}
+
+type Statistic = (source: StatisticsSource, filter: StatisticFilter) => Promise<BackendStatisticChart>;
+
+/** Every chart of fusio-sdk's BackendStatisticTag, by the last segment of its path. */
+export const statisticCharts: Readonly<Record<string, { name: string; compute: Statistic }>> = {
+  activities_per_user: { name: 'getActivitiesPerUser', compute: activitiesPerUser },
+  errors_per_operation: { name: 'getErrorsPerOperation', compute: errorsPerOperation },
+  incoming_requests: { name: 'getIncomingRequests', compute: incomingRequests },
+  incoming_transactions: { name: 'getIncomingTransactions', compute: incomingTransactions },
+  issued_tokens: { name: 'getIssuedTokens', compute: issuedTokens },
+  most_used_activities: { name: 'getMostUsedActivities', compute: mostUsedActivities },
+  most_used_apps: { name: 'getMostUsedApps', compute: mostUsedApps },
+  most_used_operations: { name: 'getMostUsedOperations', compute: mostUsedOperations },
+  requests_per_ip: { name: 'getRequestsPerIP', compute: requestsPerIp },
+  requests_per_operation: { name: 'getRequestsPerOperation', compute: requestsPerOperation },
+  requests_per_user: { name: 'getRequestsPerUser', compute: requestsPerUser },
+  test_coverage: { name: 'getTestCoverage', compute: testCoverage },
+  time_average: { name: 'getTimeAverage', compute: timeAverage },
+  time_per_operation: { name: 'getTimePerOperation', compute: timePerOperation },
+  used_points: { name: 'getUsedPoints', compute: usedPoints },
+  user_registrations: { name: 'getUserRegistrations', compute: userRegistrations },
+};

@@ -3,13 +3,14 @@ import {
   activitiesPerUser,
   errorsPerOperation,
   incomingRequests,
+  incomingTransactions,
   mostUsedActivities,
   mostUsedOperations,
-  rangeOf,
+  statisticFilter,
+  testCoverage,
   timePerOperation,
   userRegistrations,
 } from '../../services/statistics.js';
-import { queryDate } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 export const dashboardOperations: SystemOperation[] = [
@@ -18,24 +19,29 @@ export const dashboardOperations: SystemOperation[] = [
     method: 'GET',
     path: '/backend/dashboard',
     async handler({ platform, request }) {
-      const range = rangeOf(queryDate(request.query, 'from'), queryDate(request.query, 'to'));
-      const [requests, operations, errors, time, registrations, activities, perUser] = await Promise.all([
-        incomingRequests(platform, range),
-        mostUsedOperations(platform, range),
-        errorsPerOperation(platform, range),
-        timePerOperation(platform, range),
-        userRegistrations(platform, range),
-        mostUsedActivities(platform, range),
-        activitiesPerUser(platform, range),
-      ]);
+      const filter = statisticFilter(request.query);
+      const [errors, requests, transactions, operations, time, coverage, activities, perUser, registrations] =
+        await Promise.all([
+          errorsPerOperation(platform, filter),
+          incomingRequests(platform, filter),
+          incomingTransactions(platform, filter),
+          mostUsedOperations(platform, filter),
+          timePerOperation(platform, filter),
+          testCoverage(),
+          mostUsedActivities(platform, filter),
+          activitiesPerUser(platform, filter),
+          userRegistrations(platform, filter),
+        ]);
       const dashboard: BackendDashboard = {
-        incomingRequests: requests,
-        mostUsedOperations: operations,
         errorsPerOperation: errors,
+        incomingRequests: requests,
+        incomingTransactions: transactions,
+        mostUsedOperations: operations,
         timePerOperation: time,
-        userRegistrations: registrations,
+        testCoverage: coverage,
         mostUsedActivities: activities,
         activitiesPerUser: perUser,
+        userRegistrations: registrations,
       };
       return dashboard;
     },

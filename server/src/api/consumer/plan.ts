@@ -1,0 +1,23 @@
+import { consumerPlanView, findPlan, listPlans } from '../../plans/plans.js';
+import { entityRef, paging } from '../http.js';
+import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+
+/** The plans a developer can subscribe to, cheapest first. */
+export const consumerPlanOperations: SystemOperation[] = [
+  systemOperation({
+    name: 'consumer.plan.getAll',
+    method: 'GET',
+    path: '/consumer/plan',
+    async handler({ platform, request }) {
+      return listPlans(platform.db, paging(request.query), consumerPlanView);
+    },
+  }),
+  systemOperation({
+    name: 'consumer.plan.get',
+    method: 'GET',
+    path: `/consumer/plan/$plan_id<${idOrName}>`,
+    async handler({ platform, request }) {
+      return consumerPlanView(await findPlan(platform.db, entityRef(request.params.plan_id)));
+    },
+  }),
+];
