@@ -322,6 +322,37 @@ describe.each(await systemDatabases())('usage statistics on $kind', (database) =
     ).toBe(400);
   });
 
+  it("filters /backend/log with the SDK's parameters", async () => {
+    const log = h.admin.backend().log();
+    const total = async (...args: (string | number | undefined)[]) =>
+      (
+        await log.getAll(
+          0,
+          100,
+          args[0] as string | undefined,
+          '2026-01-05T00:00:00Z',
+          '2026-01-11T23:59:59.999Z',
+          args[1] as number | undefined,
+          args[2] as number | undefined,
+          args[3] as number | undefined,
+          args[4] as string | undefined,
+          args[5] as string | undefined,
+          args[6] as string | undefined,
+          args[7] as string | undefined,
+        )
+      ).totalResults;
+    expect(await total()).toBe(8);
+    expect(await total(undefined, op.a)).toBe(4);
+    expect(await total(undefined, undefined, app2)).toBe(2);
+    expect(await total(undefined, undefined, undefined, u1)).toBe(5);
+    expect(await total(undefined, undefined, undefined, undefined, '10.0.0.3')).toBe(2);
+    expect(await total(undefined, undefined, undefined, undefined, undefined, 'curl')).toBe(1);
+    expect(await total(undefined, undefined, undefined, undefined, undefined, undefined, 'post')).toBe(1);
+    expect(
+      await total(undefined, undefined, undefined, undefined, undefined, undefined, undefined, `/${prefix}/c`),
+    ).toBe(2);
+  });
+
   it('combines the charts on the dashboard', async () => {
     const token = await h.adminToken();
     const dashboard = await call(h, `/backend/dashboard?from=${from}&to=${to}`, {
