@@ -306,6 +306,12 @@ describe.each(await systemDatabases())('Stripe payments on $kind', (database) =>
     } finally {
       await configure('payment_stripe_api_url', stripe.url);
     }
+    await configure('payment_stripe_api_url', 'not a url');
+    try {
+      expect((await checkout(dev.token)).status).toBe(503);
+    } finally {
+      await configure('payment_stripe_api_url', stripe.url);
+    }
     await configure('payment_stripe_secret', 'sk_test_wrong_key_abcdef');
     try {
       const refused = await checkout(dev.token);

@@ -168,10 +168,15 @@ export class StripeProvider implements PaymentProvider {
   }
 
   /** One call to Stripe's API; Stripe's refusals become 502, an unreachable or slow Stripe 502/504. */
-  private async call(method: 'POST' | 'GET', path: string, params: Record<string, FormValue>, idempotencyKey?: string) {
+  private async call(method: 'POST', path: string, params: Record<string, FormValue>, idempotencyKey?: string) {
     const secret = this.settings.string('payment_stripe_secret');
     if (!secret) throw serviceUnavailable('The payment provider stripe is not configured');
-    const base = (this.settings.string('payment_stripe_api_url') || stripeApiUrl).replace(/\/+$/, '');
+    let base: URL;
+    try {
+      base = new URL(this.settings.string('payment_stripe_api_url') || stripeApiUrl);
+    } catch {
+      throw serviceUnavailable('The payment provider stripe is not configured: payment_stripe_api_url is not a URL');
+    }
     const headers: Record<string, string> = {
       authorization: `Bearer ${secret}`,
       'content-type': 'application/x-www-form-urlencoded',
@@ -182,8 +187,8 @@ export class StripeProvider implements PaymentProvider {
     let text: string;
     try {
       const response = await this.dispatcher.request({
-        origin: new URL(base).origin,
-        path: `${new URL(base).pathname.replace(/\/+$/, '')}${path}`,
+        origin: base.origin,
+        path: `${base.pathname.replace(/\/+$/, '')}${path}`,
         method,
         headers,
         body: stripeForm(params),
