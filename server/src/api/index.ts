@@ -2,25 +2,40 @@ import { authorizationOperations } from './authorization/index.js';
 import { accountOperations } from './backend/account.js';
 import { actionOperations } from './backend/action.js';
 import { appOperations } from './backend/app.js';
+import { auditOperations } from './backend/audit.js';
 import { configOperations } from './backend/config.js';
 import { connectionOperations } from './backend/connection.js';
 import { connectionHttpOperations } from './backend/connection-http.js';
+import { cronjobOperations } from './backend/cronjob.js';
 import { dashboardOperations } from './backend/dashboard.js';
 import { databaseOperations } from './backend/database.js';
+import { eventOperations } from './backend/event.js';
 import { generatorOperations } from './backend/generator.js';
 import { identityOperations } from './backend/identity.js';
 import { logOperations } from './backend/log.js';
 import { operationOperations } from './backend/operation.js';
+import { planOperations } from './backend/plan.js';
 import { rateOperations } from './backend/rate.js';
 import { roleOperations } from './backend/role.js';
 import { schemaOperations } from './backend/schema.js';
 import { scopeOperations } from './backend/scope.js';
+import { statisticOperations } from './backend/statistic.js';
 import { tokenOperations } from './backend/token.js';
+import { transactionOperations } from './backend/transaction.js';
+import { triggerOperations } from './backend/trigger.js';
 import { userOperations } from './backend/user.js';
+import { webhookOperations } from './backend/webhook.js';
 import { consumerAuthorizeOperations } from './consumer/authorize.js';
+import { consumerEventOperations } from './consumer/event.js';
 import { consumerIdentityOperations } from './consumer/identity.js';
 import { consumerOperations } from './consumer/index.js';
+import { consumerLogOperations } from './consumer/log.js';
+import { consumerPaymentOperations } from './consumer/payment.js';
+import { consumerPlanOperations } from './consumer/plan.js';
+import { consumerTransactionOperations } from './consumer/transaction.js';
+import { consumerWebhookOperations } from './consumer/webhook.js';
 import { systemOperations } from './system/index.js';
+import { systemPaymentOperations } from './system/payment.js';
 import type { SystemOperation } from './system-operation.js';
 import { wellKnownOperations } from './well-known.js';
 
@@ -29,24 +44,39 @@ export const platformOperations: readonly SystemOperation[] = [
   ...accountOperations,
   ...actionOperations,
   ...appOperations,
+  ...auditOperations,
   ...configOperations,
   ...connectionOperations,
   ...connectionHttpOperations,
+  ...cronjobOperations,
   ...dashboardOperations,
   ...databaseOperations,
+  ...eventOperations,
   ...generatorOperations,
   ...identityOperations,
   ...logOperations,
   ...operationOperations,
+  ...planOperations,
   ...rateOperations,
   ...roleOperations,
   ...schemaOperations,
+  ...statisticOperations,
   ...scopeOperations,
   ...tokenOperations,
+  ...triggerOperations,
+  ...transactionOperations,
   ...userOperations,
+  ...webhookOperations,
   ...consumerOperations,
+  ...consumerLogOperations,
+  ...consumerPaymentOperations,
+  ...consumerPlanOperations,
+  ...consumerTransactionOperations,
+  ...consumerEventOperations,
+  ...consumerWebhookOperations,
   ...authorizationOperations,
   ...systemOperations,
+  ...systemPaymentOperations,
   ...consumerAuthorizeOperations,
   ...consumerIdentityOperations,
   ...wellKnownOperations,

@@ -19,11 +19,15 @@ import { migrateToLatest } from '../db/migrate.js';
 import { UserStatus } from '../db/schema.js';
 import { installDefaults } from '../db/seed.js';
 import { PorticoError } from '../errors.js';
+import { type EventOptions, EventService } from '../events/event-service.js';
 import { OperationCompiler, type SystemHandlerLookup } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
 import type { Exchange } from '../gateway/types.js';
 import { RateLimiter } from '../limits/limiter.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
+import { PaymentProviders } from '../payments/provider.js';
+import { StripeProvider } from '../payments/stripe.js';
+import { PointsLedger } from '../plans/points.js';
 import { type LoginThrottle, MemoryLoginThrottle } from '../services/accounts-throttle.js';
 import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
@@ -48,6 +52,10 @@ export interface PlatformOptions {
   mailTransport?: MailTransport;
   /** a shared login throttle (e.g. Redis-backed) instead of this node's memory */
   loginThrottle?: LoginThrottle;
+  /** how often free plans are checked for a new period (default a minute; 0: only when asked, in tests) */
+  pointsRenewalIntervalMs?: number;
+  /** webhook delivery and cron settings (timeouts, retries, leases; whether this node runs the worker) */
+  events?: EventOptions;
 }
 
 export interface RunningPlatform {
@@ -136,11 +144,15 @@ async function assemble(
     incoming: (name) => definitions.get(name)?.incoming,
   };
   const logForActions = actionLogger(logger.child({ component: 'action' }));
+  const events = new EventService(
+    { db, dialect, logger, encryption, actions, actionLogger: logForActions, connections, baseUrl: config.publicUrl },
+    options.events,
+  );
   const compiler = new OperationCompiler({
     actions,
     system,
     actionEnv: { logger: logForActions, connections, baseUrl: config.publicUrl },
-    contextFor: { baseUrl: config.publicUrl, logger: logForActions, connections },
+    contextFor: { baseUrl: config.publicUrl, logger: logForActions, connections, events },
   });
   const gateway = new Gateway(db, compiler, logger);
   const rateLimits = new RateLimiter({
@@ -162,9 +174,25 @@ async function assemble(
     (config.redisUrl ? new RedisChangeFeed(databaseFeed, config.redisUrl, feedLogger) : databaseFeed);
   /** everything a node caches from the configuration, rebuilt from the database */
   const reloadConfiguration = async () => {
-    await Promise.all([settings.load(), connections.refresh(), gateway.reload(), rateLimits.reload()]);
+    await Promise.all([
+      settings.load(),
+      connections.refresh(),
+      gateway.reload(),
+      rateLimits.reload(),
+      events.configChanged(),
+    ]);
   };
   const mailer = createMailer(config, logger, options.mailTransport);
+  const points = new PointsLedger({
+    db,
+    logger: logger.child({ component: 'points' }),
+    settings,
+    mailer,
+    publicUrl: config.publicUrl,
+    renewalIntervalMs: options.pointsRenewalIntervalMs,
+  });
+  const stripe = new StripeProvider(settings);
+  const payments = new PaymentProviders([stripe]);
   const loginThrottle = options.loginThrottle ?? new MemoryLoginThrottle();
   const pruner = setInterval(() => {
     revocations.prune();
@@ -184,10 +212,13 @@ async function assemble(
     rateLimits,
     requestLog,
     metrics,
+    points,
+    payments,
     settings,
     connections,
     mailer,
     loginThrottle,
+    events,
     startedAt: Date.now(),
     async configChanged() {
       await reloadConfiguration();
@@ -199,6 +230,8 @@ async function assemble(
   rateLimits.start();
   const generatedAdminPassword = await ensureAdmin(platform);
   tokens.start(logger);
+  await events.start();
+  points.start();
   changes.subscribe(() => {
     reloadConfiguration().catch((error) =>
       feedLogger.error({ err: error }, 'applying a change from another node failed'),
@@ -214,9 +247,13 @@ async function assemble(
       closed = true;
       clearInterval(pruner);
       await changes.close();
+      // deliveries and cron runs in flight finish (bounded) while the database and connections are open
+      await events.close();
       await rateLimits.close();
       await tokens.close();
       await requestLog.close();
+      await points.close();
+      await stripe.close();
       // queued mails may still read the database (password reset): before it closes
       await mailer.close();
       await connections.closeAll();

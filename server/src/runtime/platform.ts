@@ -7,9 +7,12 @@ import type { PorticoConfig } from '../config.js';
 import type { ConnectionManager } from '../connections/manager.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import type { EventService } from '../events/event-service.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { Mailer } from '../mail/mailer.js';
+import type { PaymentProviders } from '../payments/provider.js';
+import type { PointsLedger } from '../plans/points.js';
 import type { LoginThrottle } from '../services/accounts-throttle.js';
 import type { Settings } from '../services/settings.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -29,11 +32,17 @@ export interface Platform {
   readonly rateLimits: RateLimiter;
   readonly requestLog: RequestLogSink;
   readonly metrics: Metrics;
+  /** users' points: debits for operations with costs, usage records, renewal of free plans */
+  readonly points: PointsLedger;
+  /** payment providers by name (stripe) */
+  readonly payments: PaymentProviders;
   readonly settings: Settings;
   readonly connections: ConnectionManager;
   readonly mailer: Mailer;
   /** failed password logins per account and IP (consumer login and the token endpoint) */
   readonly loginThrottle: LoginThrottle;
+  /** events: the outbox actions dispatch into, webhook delivery, triggers and cronjobs */
+  readonly events: EventService;
   readonly startedAt: number;
   /** rebuilds this node's routing table from the database (after a configuration change) */
   configChanged(): Promise<void>;
