@@ -42,8 +42,10 @@ describe.each(databases)('two nodes share the outbox and deliver each event once
     // a short answer delay keeps deliveries in flight while the other node polls
     receiver.answer = () => ({ status: 200, delayMs: 15 });
     const shared = sharedDatabase(database);
-    // few deliveries per node at once, so both nodes keep claiming from the same queue
-    const options = { events: { ...fastEvents, pollIntervalMs: 20, concurrency: 3 } };
+    // few deliveries per node at once, so both nodes keep claiming from the same queue; a lease far longer
+    // than any delivery here, so a duplicate can only come from two nodes claiming one row (on a loaded CI
+    // machine the short test lease could expire mid-delivery, which at-least-once allows)
+    const options = { events: { ...fastEvents, leaseMs: 60_000, pollIntervalMs: 20, concurrency: 3 } };
     a = await startHarness(shared, {}, options);
     b = await startHarness(shared, {}, options);
     await allowPrivateWebhooks(a.admin);
