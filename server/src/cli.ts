@@ -60,16 +60,19 @@ async function serve(options: { port?: number; host?: string }): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** Commands that run and exit must not start delivering webhooks or running cronjobs. */
+const oneShot = { events: { worker: false, scheduler: false } };
+
 async function migrate(): Promise<void> {
   const cfg = config();
-  const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }) });
+  const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }), ...oneShot });
   await running.close();
   process.stdout.write('System database is up to date.\n');
 }
 
 async function addUser(options: { name: string; email: string; password?: string; role: string }): Promise<void> {
   const cfg = config();
-  const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }) });
+  const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }), ...oneShot });
   try {
     const { platform } = running;
     const role = await platform.db.selectFrom('roles').select('id').where('name', '=', options.role).executeTakeFirst();

@@ -115,5 +115,7 @@ export function queryDate(query: Query, name: string): number | undefined {
   const millis = Date.parse(value);
   if (Number.isNaN(millis))
     throw badRequest(`Query parameter "${name}" must be a date, e.g. 2026-11-28 or 2026-11-28T10:00:00Z`);
+  // a date without a time means the whole day: `to=2026-11-28` includes that day, as Fusio's filters do
+  if (name === 'to' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return millis + 86_399_999;
   return millis;
 }

@@ -248,7 +248,12 @@ export const actionOperations: SystemOperation[] = [
         const out = await invokeAction(
           handler,
           { request: testRequest, caller: call.caller, operation: call.operation },
-          { baseUrl: platform.config.publicUrl, logger: noopLogger, connections: platform.connections },
+          {
+            baseUrl: platform.config.publicUrl,
+            logger: noopLogger,
+            connections: platform.connections,
+            events: platform.events,
+          },
         );
         result = isActionResponse(out)
           ? {

@@ -40,13 +40,6 @@ function summary(row: AuditRowView): AuditView {
   return audit;
 }
 
-/** A date without a time as `to` means the whole day, as Fusio reads it. */
-function endOf(query: Readonly<Record<string, string | string[] | undefined>>): number | undefined {
-  const to = queryDate(query, 'to');
-  const raw = queryString(query, 'to');
-  return to !== undefined && raw !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(raw) ? to + 86_399_999 : to;
-}
-
 export const auditOperations: SystemOperation[] = [
   systemOperation({
     name: 'backend.audit.getAll',
@@ -58,7 +51,7 @@ export const auditOperations: SystemOperation[] = [
       const page = paging(q);
       let query = platform.db.selectFrom('audits');
       const from = queryDate(q, 'from');
-      const to = endOf(q);
+      const to = queryDate(q, 'to');
       if (from !== undefined) query = query.where('date', '>=', from);
       if (to !== undefined) query = query.where('date', '<=', to);
       const appId = queryInt(q, 'appId');
