@@ -17,7 +17,7 @@ describe.each(sqlite)('HTTP-Composition merges several upstream calls into one a
       .create({
         name: 'shop',
         class: 'Fusio.Adapter.Http.Connection.Http',
-        config: { url: upstream.url, timeout: 1500 },
+        config: { url: upstream.url, timeout: 1.5 },
       });
     const json = (res: import('node:http').ServerResponse, value: unknown) => {
       res.setHeader('content-type', 'application/json');
@@ -127,7 +127,7 @@ describe.each(sqlite)('HTTP-Composition merges several upstream calls into one a
       .create({
         name: 'impatient-shop',
         class: 'Fusio.Adapter.Http.Connection.Http',
-        config: { url: upstream.url, timeout: 300 },
+        config: { url: upstream.url, timeout: 0.3 },
       });
     await composition('sleepy', '/sleepy-profile/:id', {
       connection: 'impatient-shop',

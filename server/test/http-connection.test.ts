@@ -46,7 +46,7 @@ describe.each(databases)('the HTTP connection is stored safely ($kind)', (databa
       username: 'portico',
       password: 'pw-very-secret',
       headers: { 'X-Client': 'portico' },
-      timeout: 5000,
+      timeout: 5,
     });
     const shown = await h.admin.backend().connection().get('~crm');
     expect(shown.config).toMatchObject({ url: `${upstream.url}/crm`, username: 'portico', password: '********' });
@@ -79,7 +79,7 @@ describe.each(databases)('the HTTP connection is stored safely ($kind)', (databa
     await h.admin
       .backend()
       .connection()
-      .update('~crm', { name: 'crm', class: httpClass, config: { ...shown.config, timeout: 4000 } });
+      .update('~crm', { name: 'crm', class: httpClass, config: { ...shown.config, timeout: 4 } });
     const again = await h.admin.backend().connection().http().execute('~crm', { method: 'GET', uri: '/echo' });
     const headers = (JSON.parse(again.body ?? '') as { headers: Record<string, string> }).headers;
     expect(headers.authorization).toBe(`Basic ${Buffer.from('portico:pw-very-secret').toString('base64')}`);

@@ -20,7 +20,7 @@ describe.each(sqlite)('HTTP-Processor forwards calls to a legacy upstream ($kind
       .create({
         name: 'legacy',
         class: 'Fusio.Adapter.Http.Connection.Http',
-        config: { url: `${upstream.url}/app/`, headers: { 'X-Legacy-Client': 'portico' }, timeout: 2000 },
+        config: { url: `${upstream.url}/app/`, headers: { 'X-Legacy-Client': 'portico' }, timeout: 2 },
       });
   });
   afterAll(async () => {
@@ -406,7 +406,7 @@ describe.each(sqlite)('HTTP-Processor forwards calls to a legacy upstream ($kind
       .create({
         name: 'impatient',
         class: 'Fusio.Adapter.Http.Connection.Http',
-        config: { url: `${upstream.url}/app`, timeout: 250 },
+        config: { url: `${upstream.url}/app`, timeout: 0.25 },
       });
     await createProxy(h, {
       action: { name: 'slow', class: httpClasses.processor, config: { connection: 'impatient', url: '/slow' } },

@@ -268,11 +268,11 @@ export const httpConnection = defineConnectionType<HttpConnectionConfig, HttpUps
         description: 'How the client id and secret are sent to the token endpoint (default: HTTP Basic)',
       },
       timeout: {
-        type: 'integer',
-        minimum: 1,
-        maximum: 3_600_000,
-        title: 'Timeout (ms)',
-        description: `Milliseconds to wait for the upstream's response headers, and between body chunks (default ${defaultTimeout})`,
+        type: 'number',
+        exclusiveMinimum: 0,
+        maximum: 3600,
+        title: 'Timeout (s)',
+        description: `Seconds to wait for the upstream's response headers, and between body chunks; fractions allowed (default ${defaultTimeout / 1000})`,
       },
       verify: {
         type: 'boolean',
@@ -284,7 +284,8 @@ export const httpConnection = defineConnectionType<HttpConnectionConfig, HttpUps
   },
   async connect(config) {
     const base = config.url ? assertHttpUrl(config.url, 'URL') : null;
-    const timeout = config.timeout ?? defaultTimeout;
+    // seconds, as in Fusio's HTTP connection; everything below works in milliseconds
+    const timeout = config.timeout !== undefined ? Math.max(1, Math.round(config.timeout * 1000)) : defaultTimeout;
     const connect = { timeout: Math.min(timeout, 10_000), rejectUnauthorized: config.verify !== false };
     const options: Agent.Options = {
       keepAliveTimeout: 4_000,
