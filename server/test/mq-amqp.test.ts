@@ -173,7 +173,7 @@ describe.runIf(up && database)('a write request becomes a confirmed RabbitMQ mes
     expect(down.body.message).toMatch(/rabbit-via-proxy|AMQP/);
     const stillDown = await call(h, 'POST', '/jobs', { n: 3 });
     expect(stillDown.status).toBe(503);
-    expect(stillDown.body.message).toMatch(/Connection "rabbit-via-proxy" is not available: .*ECONNREFUSED/);
+    expect(stillDown.body.message).toMatch(/Connection "rabbit-via-proxy" is not available$/);
 
     await proxy.up();
     const back = await call(h, 'POST', '/jobs', { n: 4 });

@@ -152,7 +152,7 @@ describe.runIf(up && database)('a write request becomes a beanstalkd job', () =>
     expect(down.body).toMatchObject({ success: false });
     const stillDown = await call(h, 'POST', '/thumbs', { n: 3 });
     expect(stillDown.status).toBe(503);
-    expect(stillDown.body.message).toMatch(/Connection "beanstalk-via-proxy" is not available: .*ECONNREFUSED/);
+    expect(stillDown.body.message).toMatch(/Connection "beanstalk-via-proxy" is not available$/);
 
     await proxy.up();
     expect((await call(h, 'POST', '/thumbs', { n: 4 })).status).toBe(202);

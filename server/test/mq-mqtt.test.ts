@@ -138,7 +138,7 @@ describe.runIf(up && database)('a write request becomes an acknowledged MQTT pub
     expect(down.body).toMatchObject({ success: false });
     const stillDown = await call(h, 'POST', '/jobs', { n: 3 });
     expect(stillDown.status).toBe(503);
-    expect(stillDown.body.message).toMatch(/Connection "mqtt-via-proxy" is not available: .*ECONNREFUSED/);
+    expect(stillDown.body.message).toMatch(/Connection "mqtt-via-proxy" is not available$/);
 
     await proxy.up();
     expect((await call(h, 'POST', '/jobs', { n: 4 })).status).toBe(202);

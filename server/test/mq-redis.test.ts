@@ -140,7 +140,7 @@ describe.runIf(up && database)('Redis hashes and streams behind operations', () 
     expect(down.body).toMatchObject({ success: false });
     const stillDown = await call(h, 'GET', '/flags');
     expect(stillDown.status).toBe(503);
-    expect(stillDown.body.message).toMatch(/Connection "cache-via-proxy" is not available: .*ECONNREFUSED/);
+    expect(stillDown.body.message).toMatch(/Connection "cache-via-proxy" is not available$/);
     await proxy.up();
     expect(await call(h, 'GET', '/flags')).toEqual({ status: 200, body: { values: { size: '12' } } });
 

@@ -82,7 +82,9 @@ export class ConnectionManager implements ConnectionAccess {
     try {
       return (await live.client) as T;
     } catch (error) {
-      throw serviceUnavailable(`Connection "${live.row.name}" is not available: ${(error as Error).message}`, error);
+      // the reason (host, port, driver message) is for the operator's log, not for API callers
+      this.logger.warn({ connection: live.row.name, err: (error as Error).message }, 'connection is not available');
+      throw serviceUnavailable(`Connection "${live.row.name}" is not available`, error);
     }
   }
 
