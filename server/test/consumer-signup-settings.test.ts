@@ -62,7 +62,7 @@ describe.skipIf(!sqlite)('admins decide how developers sign up; developers manag
       expect(
         await sdkError(h.anonymous().consumer().account().login({ username: dev.name, password: dev.password })),
       ).toMatchObject({ message: 'This account is not active' });
-      await h.portico.platform.mailer.idle();
+      await h.portico.platform.events.settled();
       expect(mailsTo(dev.email)).toHaveLength(0);
       const users = await h.admin.backend().user().getAll(0, 16, dev.name);
       const id = users.entry?.[0]?.id;
@@ -103,7 +103,7 @@ describe.skipIf(!sqlite)('admins decide how developers sign up; developers manag
       await h.anonymous().consumer().account().register(dev);
       const jwt = await h.anonymous().consumer().account().login({ username: dev.name, password: dev.password });
       expect(jwt.token).toBeTruthy();
-      await h.portico.platform.mailer.idle();
+      await h.portico.platform.events.settled();
       expect(mailsTo(dev.email)).toHaveLength(0);
     } finally {
       await setConfig('user_approval', true);

@@ -100,6 +100,28 @@ export class DeliveryWorker {
     wake?.();
   }
 
+  /**
+   * Resolves once nothing is waiting, due or in flight — every event fanned out and every due attempt
+   * made. For shutdown drains and tests that must see a job's effect; gives up after `timeoutMs`.
+   */
+  async settled(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      this.wake();
+      if (this.inFlight.size === 0) {
+        const waiting = await this.deps.db
+          .selectFrom('event_messages')
+          .select('id')
+          .where('state', '=', MessageState.waiting)
+          .limit(1)
+          .executeTakeFirst();
+        if (!waiting && !(await this.anythingDue()) && this.inFlight.size === 0) return true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return false;
+  }
+
   /** Stops claiming; waits a bounded time for attempts in flight (the others are retried after their lease). */
   async close(waitMs: number): Promise<void> {
     this.closed = true;

@@ -178,6 +178,11 @@ export class EventService implements EventDispatcher {
   }
 
   /** Waits a bounded time for deliveries and cron runs in flight; the rest are retried after their lease. */
+  /** Resolves once every stored event and job due now has been handled (see DeliveryWorker.settled). */
+  settled(timeoutMs?: number): Promise<boolean> {
+    return this.worker.settled(timeoutMs);
+  }
+
   async close(): Promise<void> {
     if (this.settingTimer) clearInterval(this.settingTimer);
     const waitMs = Math.min(this.timeoutMs + 1_000, 15_000);

@@ -28,6 +28,7 @@ import { createMailer, type MailTransport } from '../mail/index.js';
 import { PaymentProviders } from '../payments/provider.js';
 import { StripeProvider } from '../payments/stripe.js';
 import { PointsLedger } from '../plans/points.js';
+import { accountMailJob, runAccountMailJob } from '../services/accounts.js';
 import { type LoginThrottle, MemoryLoginThrottle } from '../services/accounts-throttle.js';
 import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
@@ -148,6 +149,8 @@ async function assemble(
     { db, dialect, logger, encryption, actions, actionLogger: logForActions, connections, baseUrl: config.publicUrl },
     options.events,
   );
+  // account mails go through the outbox: a crash between the request and the mail server loses none
+  events.registerJob(accountMailJob, (payload) => runAccountMailJob(platform as Platform, payload));
   const compiler = new OperationCompiler({
     actions,
     system,

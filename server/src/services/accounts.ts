@@ -71,7 +71,7 @@ export async function register(platform: Platform, input: Registration): Promise
   const existing = await findUserByEmail(db, email);
   if (existing) {
     await hashPassword(input.password);
-    queueExistingAccountMail(platform, existing.id);
+    await queueAccountMail(platform, { kind: 'existing', userId: existing.id });
     return;
   }
   const mode = signupMode(platform);
@@ -88,39 +88,59 @@ export async function register(platform: Platform, input: Registration): Promise
     // a concurrent sign-up took the address between the check and the insert: same answer as above
     const raced = error instanceof PorticoError && error.status === 409 ? await findUserByEmail(db, email) : undefined;
     if (!raced) throw error;
-    queueExistingAccountMail(platform, raced.id);
+    await queueAccountMail(platform, { kind: 'existing', userId: raced.id });
     return;
   }
-  if (mode === 'mail') queueActivationMail(platform, userId);
+  if (mode === 'mail') await queueAccountMail(platform, { kind: 'activation', userId });
 }
 
-function queueActivationMail(platform: Platform, userId: number): void {
-  platform.mailer.queue(async () => {
-    const user = await platform.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-    if (!user?.email) return null;
-    const token = await issueAccountToken(platform.db, platform.dialect, user.id, 'activate');
-    return accountMail(platform, 'mail_register', { name: user.name, email: user.email }, token);
-  }, `activation for user ${userId}`);
+/** The account mails, as durable jobs: stored with the request, sent by any node, retried until done. */
+export const accountMailJob = 'account-mail';
+
+export type AccountMailJob =
+  | { kind: 'activation'; userId: number }
+  | { kind: 'existing'; userId: number }
+  | { kind: 'reset'; email: string };
+
+async function queueAccountMail(platform: Platform, job: AccountMailJob): Promise<void> {
+  await platform.events.enqueueJob(accountMailJob, job);
+}
+
+/** Runs one account-mail job: decides whether a mail is due, issues its token, sends it (throws to retry). */
+export async function runAccountMailJob(platform: Platform, payload: unknown): Promise<void> {
+  const job = payload as AccountMailJob;
+  const message =
+    job.kind === 'activation'
+      ? await activationMail(platform, job.userId)
+      : job.kind === 'existing'
+        ? await existingAccountMail(platform, job.userId)
+        : await passwordResetMail(platform, job.email);
+  if (message) await platform.mailer.send(message);
+}
+
+async function activationMail(platform: Platform, userId: number) {
+  const user = await platform.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  if (!user?.email || user.status !== UserStatus.disabled) return null;
+  const token = await issueAccountToken(platform.db, platform.dialect, user.id, 'activate');
+  return accountMail(platform, 'mail_register', { name: user.name, email: user.email }, token);
 }
 
 /** Someone signed up with a known address: a fresh activation link if it never was activated, else a notice. */
-function queueExistingAccountMail(platform: Platform, userId: number): void {
-  platform.mailer.queue(async () => {
-    const { db, dialect } = platform;
-    const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-    if (!user?.email || user.status === UserStatus.deleted) return null;
-    const now = Date.now();
-    const activation = await latestAccountToken(db, user.id, 'activate');
-    if (user.status === UserStatus.disabled && activation && activation.used_at === null) {
-      if (activation.created_at > now - mailCooldownMs) return null;
-      const token = await issueAccountToken(db, dialect, user.id, 'activate');
-      return accountMail(platform, 'mail_register', { name: user.name, email: user.email }, token);
-    }
-    const notice = await latestAccountToken(db, user.id, 'notice');
-    if (notice && notice.created_at > now - noticeCooldownMs) return null;
-    await issueAccountToken(db, dialect, user.id, 'notice');
-    return accountMail(platform, 'mail_register_exists', { name: user.name, email: user.email });
-  }, `registration notice for user ${userId}`);
+async function existingAccountMail(platform: Platform, userId: number) {
+  const { db, dialect } = platform;
+  const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  if (!user?.email || user.status === UserStatus.deleted) return null;
+  const now = Date.now();
+  const activation = await latestAccountToken(db, user.id, 'activate');
+  if (user.status === UserStatus.disabled && activation && activation.used_at === null) {
+    if (activation.created_at > now - mailCooldownMs) return null;
+    const token = await issueAccountToken(db, dialect, user.id, 'activate');
+    return accountMail(platform, 'mail_register', { name: user.name, email: user.email }, token);
+  }
+  const notice = await latestAccountToken(db, user.id, 'notice');
+  if (notice && notice.created_at > now - noticeCooldownMs) return null;
+  await issueAccountToken(db, dialect, user.id, 'notice');
+  return accountMail(platform, 'mail_register_exists', { name: user.name, email: user.email });
 }
 
 /** An admin sends the activation link (again); waits for the mail server so the admin learns of failures. */
@@ -167,15 +187,17 @@ export async function requestPasswordReset(platform: Platform, email: unknown, c
   if (typeof email !== 'string' || email.trim() === '') throw badRequest('No email was provided');
   const address = email.trim();
   assertEmail(address);
-  platform.mailer.queue(async () => {
-    const { db, dialect } = platform;
-    const user = await findUserByEmail(db, address);
-    if (!user?.email || user.identity_id !== null || user.status === UserStatus.deleted) return null;
-    const latest = await latestAccountToken(db, user.id, 'reset');
-    if (latest && latest.created_at > Date.now() - mailCooldownMs) return null;
-    const token = await issueAccountToken(db, dialect, user.id, 'reset');
-    return accountMail(platform, 'mail_pw_reset', { name: user.name, email: user.email }, token);
-  }, 'password reset');
+  await queueAccountMail(platform, { kind: 'reset', email: address });
+}
+
+async function passwordResetMail(platform: Platform, address: string) {
+  const { db, dialect } = platform;
+  const user = await findUserByEmail(db, address);
+  if (!user?.email || user.identity_id !== null || user.status === UserStatus.deleted) return null;
+  const latest = await latestAccountToken(db, user.id, 'reset');
+  if (latest && latest.created_at > Date.now() - mailCooldownMs) return null;
+  const token = await issueAccountToken(db, dialect, user.id, 'reset');
+  return accountMail(platform, 'mail_pw_reset', { name: user.name, email: user.email }, token);
 }
 
 /** Sets a new password with a mailed token; every token of the account stops working. */
