@@ -153,6 +153,37 @@ export const configDefaults: ConfigDefault[] = [
     description: 'Whether a new user must activate the account through a mail',
     value: '1',
   },
+  {
+    name: 'user_admin_approval',
+    type: T.boolean,
+    description: 'If true new accounts stay disabled until an administrator activates them',
+    value: '0',
+  },
+  {
+    name: 'recaptcha_verify_url',
+    type: T.string,
+    description: 'Where captcha responses are verified (reCAPTCHA siteverify or a compatible service)',
+    value: 'https://www.google.com/recaptcha/api/siteverify',
+  },
+  {
+    name: 'mail_register_exists_subject',
+    type: T.string,
+    description: 'Subject of the mail sent when someone registers with an email that already has an account',
+    value: 'Portico registration',
+  },
+  {
+    name: 'mail_register_exists_body',
+    type: T.text,
+    description: 'Body of the mail sent when someone registers with an email that already has an account',
+    value:
+      'Hello {name},\n\nsomebody tried to register a new account with your email address, which already has an account.\nIf this was you and you forgot your password, you can reset it at:\n{apps_url}/developer/password\n\nOtherwise you can ignore this email.',
+  },
+  {
+    name: 'webhook_allow_private',
+    type: T.boolean,
+    description: 'If true webhooks may point to private, loopback and link-local addresses (only for trusted networks)',
+    value: '0',
+  },
 ];
 
 /** The config table, cached in memory; refreshed after every change made through the API. */

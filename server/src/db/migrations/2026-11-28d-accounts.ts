@@ -21,37 +21,5 @@ export const migration: VersionedMigration = {
       .columns(['user_id', 'purpose', 'created_at'])
       .execute();
     await db.schema.createIndex('account_tokens_expire_idx').on('account_tokens').column('expire').execute();
-
-    const existing = new Set(
-      ((await db.selectFrom('config').select('name').execute()) as { name: string }[]).map((r) => r.name),
-    );
-    const settings = [
-      {
-        name: 'user_admin_approval',
-        type: 2,
-        description: 'If true new accounts stay disabled until an administrator activates them',
-        value: '0',
-      },
-      {
-        name: 'recaptcha_verify_url',
-        type: 1,
-        description: 'Where captcha responses are verified (reCAPTCHA siteverify or a compatible service)',
-        value: 'https://www.google.com/recaptcha/api/siteverify',
-      },
-      {
-        name: 'mail_register_exists_subject',
-        type: 1,
-        description: 'Subject of the mail sent when someone registers with an email that already has an account',
-        value: 'Portico registration',
-      },
-      {
-        name: 'mail_register_exists_body',
-        type: 6,
-        description: 'Body of the mail sent when someone registers with an email that already has an account',
-        value:
-          'Hello {name},\n\nsomebody tried to register a new account with your email address, which already has an account.\nIf this was you and you forgot your password, you can reset it at:\n{apps_url}/developer/password\n\nOtherwise you can ignore this email.',
-      },
-    ].filter((s) => !existing.has(s.name));
-    if (settings.length > 0) await db.insertInto('config').values(settings).execute();
   },
 };

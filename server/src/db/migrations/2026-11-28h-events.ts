@@ -138,19 +138,5 @@ export const migration: VersionedMigration = {
       .addUniqueConstraint('cronjob_runs_tick_uq', ['cronjob_id', 'scheduled_at'])
       .execute();
     await db.schema.createIndex('cronjob_runs_started_idx').on('cronjob_runs').column('started_at').execute();
-
-    const existing = await db.selectFrom('config').select('name').where('name', '=', 'webhook_allow_private').execute();
-    if (existing.length === 0) {
-      await db
-        .insertInto('config')
-        .values({
-          name: 'webhook_allow_private',
-          type: 2,
-          description:
-            'If true webhooks may point to private, loopback and link-local addresses (only for trusted networks)',
-          value: '0',
-        })
-        .execute();
-    }
   },
 };
