@@ -102,7 +102,7 @@ export class RateLimiter {
     const userId = user === null ? null : user.id;
     const rate = this.table.select(operationId, userId, caller.app === null ? null : caller.app.id);
     if (rate === null) return null;
-    const key = userId === null ? ip : userId;
+    const key = userId === null ? callerAddress(ip) : userId;
     if (this.redis === null) return this.takeInMemory(rate, key, this.scratch);
     if (!this.redis.ready) return this.redisUnavailable(operationId, rate, key, null);
     return this.redis.take(rate, key).then(
@@ -145,6 +145,12 @@ export class RateLimiter {
   ): RateDecision {
     let counter: WindowCounter | undefined = rate.counters.get(key);
     if (counter === undefined) {
+      if (
+        rate.counters.size >= maxCountersPerRate &&
+        makeRoom(rate.counters, rate.width, Date.now(), maxCountersPerRate)
+      ) {
+        this.logger.warn({ rate: rate.name }, 'rate limits: too many callers at once, forgot the oldest counters');
+      }
       counter = new WindowCounter();
       rate.counters.set(key, counter);
     }
@@ -222,4 +228,45 @@ export class RateLimiter {
     await this.running?.catch(() => {});
     await this.redis?.close();
   }
+}
+
+/**
+ * Bounds memory when very many callers (addresses) appear at once: first drops counters that hold
+ * nothing, then the oldest tenth — those callers start afresh, which can only let them in, never out.
+ * Returns true when it had to forget live counters.
+ */
+export function makeRoom(
+  counters: Map<number | string, WindowCounter>,
+  width: number,
+  now: number,
+  max: number,
+): boolean {
+  for (const [key, counter] of counters) if (expired(counter, width, now)) counters.delete(key);
+  if (counters.size < max) return false;
+  let drop = Math.ceil(max / 10);
+  for (const key of counters.keys()) {
+    if (drop-- <= 0) break;
+    counters.delete(key);
+  }
+  return true;
+}
+
+/** At most this many callers counted in memory per rate (about 300 bytes each). */
+export const maxCountersPerRate = 200_000;
+
+/**
+ * The key an anonymous caller is counted under: its IPv4 address, or the /64 network of an IPv6
+ * address — one host gets a whole /64, so counting single addresses would let it rotate past any limit.
+ */
+export function callerAddress(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  if (ip.startsWith('::ffff:') && ip.includes('.')) return ip.slice(7);
+  const [head = '', tail] = ip.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
