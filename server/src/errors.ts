@@ -35,7 +35,11 @@ export class PorticoError extends Error {
     readonly headers: Record<string, string> = {},
     options?: { cause?: unknown },
   ) {
+    // an answer to the client, not a bug: a stack trace would cost more than the rest of a 4xx response
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message, options);
+    Error.stackTraceLimit = limit;
     this.name = 'PorticoError';
     this.status = errorCodes[code];
   }
