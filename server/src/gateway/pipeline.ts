@@ -15,7 +15,7 @@ import { chargeCall } from './charge.js';
 import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
 import type { Gateway } from './gateway.js';
 import { limitRequest } from './limit.js';
-import { respond } from './respond.js';
+import { respond, writeResponse } from './respond.js';
 import { anonymousCaller, type Caller, stabilityNames } from './types.js';
 import { validateRequest } from './validate.js';
 
@@ -57,10 +57,12 @@ export function createPipeline(deps: PipelineDeps) {
         return;
       }
       const requested = req.headers['access-control-request-headers'];
-      reply
-        .code(204)
-        .headers({ 'x-request-id': req.id, ...preflightHeaders(origin, requested, allow, deps.cors) })
-        .send();
+      writeResponse(
+        reply,
+        204,
+        { 'x-request-id': req.id, ...preflightHeaders(origin, requested, allow, deps.cors) },
+        undefined,
+      );
       return;
     }
 
@@ -154,10 +156,7 @@ function sendError(reply: FastifyReply, error: unknown, headers: Record<string, 
   if (rendered.status >= 500) {
     deps.logger.error({ err: error, requestId: headers['x-request-id'] }, 'request failed');
   }
-  reply
-    .code(rendered.status)
-    .headers({ ...headers, ...lowerKeys(rendered.headers) })
-    .send(rendered.body);
+  writeResponse(reply, rendered.status, { ...headers, ...lowerKeys(rendered.headers) }, rendered.body);
   return rendered.status;
 }
 
