@@ -11,6 +11,7 @@ import { createPipeline } from './gateway/pipeline.js';
 import { createPlatform, type PlatformOptions } from './runtime/create-platform.js';
 import type { Platform } from './runtime/platform.js';
 import { recordAudit } from './telemetry/audit.js';
+import { startTracing } from './telemetry/tracing.js';
 
 export interface Portico {
   readonly fastify: FastifyInstance;
@@ -18,7 +19,10 @@ export interface Portico {
   readonly generatedAdminPassword: string | undefined;
   /** re-reads ACTIONS_DIR and applies added, changed and removed custom actions at once */
   reloadActions(): Promise<LoadReport>;
-  /** stops accepting requests, finishes those in flight, writes buffered logs, closes connections */
+  /**
+   * stops accepting requests, lets those in flight finish (up to SHUTDOWN_GRACE_PERIOD, then closes their
+   * connections), writes buffered logs and spans, closes connections
+   */
   close(): Promise<void>;
 }
 
@@ -39,6 +43,8 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     return report;
   };
   const watcher = config.actionsWatch ? watchActions(config.actionsDir, reloadActions, platform) : null;
+  // OpenTelemetry is imported only when an OTLP endpoint is configured
+  const tracer = await startTracing(config.tracing, platform.logger);
   const cors = corsPolicy(config.corsOrigins);
   const fastify = Fastify({
     logger: false,
@@ -78,7 +84,12 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     debug: config.debug,
     logger: platform.logger,
     audit: (entry) => recordAudit(platform.db, entry),
+    tracer,
   });
+  // a worker of `serve --workers N` answers /metrics for all workers: a scrape may reach any of them
+  const cluster = options.cluster;
+  cluster?.serveMetrics(() => platform.metrics.render());
+  const renderMetrics = cluster ? () => cluster.metrics() : () => platform.metrics.render();
   // Prometheus scrapes this; with METRICS_TOKEN set it takes `Authorization: Bearer <token>`
   fastify.get('/metrics', async (req, reply) => {
     if (config.metricsToken && !safeEqual(req.headers.authorization ?? '', `Bearer ${config.metricsToken}`)) {
@@ -86,7 +97,7 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
       return { success: false, title: 'Unauthorized', message: 'Metrics need the metrics token' };
     }
     reply.header('content-type', platform.metrics.contentType);
-    return platform.metrics.render();
+    return renderMetrics();
   });
 
   fastify.route({
@@ -108,7 +119,17 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     close() {
       closing ??= (async () => {
         watcher?.close();
-        await fastify.close();
+        // requests in flight get the grace period to finish; then their connections are closed
+        const force = setTimeout(() => {
+          platform.logger.warn('grace period over: closing the connections of unfinished requests');
+          fastify.server.closeAllConnections();
+        }, config.shutdownGraceMs);
+        try {
+          await fastify.close();
+        } finally {
+          clearTimeout(force);
+        }
+        await tracer?.shutdown().catch((error) => platform.logger.warn({ err: error }, 'tracing: final flush failed'));
         await running.close();
       })();
       return closing;

@@ -1,8 +1,11 @@
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { createPortico } from './app.js';
 import { rotateSigningKeys } from './auth/keys.js';
+import { joinCluster } from './cluster/member.js';
+import { runPrimary } from './cluster/primary.js';
+import { serveProcess } from './cluster/serve-process.js';
 import { ConfigError, loadConfig, type PorticoConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -23,41 +26,13 @@ function config(overrides: Partial<Record<string, string>> = {}): PorticoConfig 
   });
 }
 
-async function serve(options: { port?: number; host?: string }): Promise<void> {
-  const cfg = config({ PORT: options.port?.toString(), HOST: options.host });
+async function serve(options: { port?: number; host?: string; workers?: string }): Promise<void> {
+  const cfg = config({ PORT: options.port?.toString(), HOST: options.host, WORKERS: options.workers });
   const logger = pino({ level: cfg.logLevel });
-  const app = await createPortico(cfg, { logger });
-  await app.fastify.listen({ port: cfg.port, host: cfg.host });
-  logger.info({ url: cfg.publicUrl, database: cfg.databaseUrl.split(':')[0] }, `Portico ${portico.version} listening`);
-  if (app.generatedAdminPassword) {
-    // printed once, to the terminal only: the hash is all that is stored
-    process.stdout.write(
-      `\n  Created the administrator account.\n  Log in with: ${cfg.adminEmail ?? 'admin@localhost.localdomain'}\n  Password:    ${app.generatedAdminPassword}\n  (shown once; set PORTICO_ADMIN_EMAIL and PORTICO_ADMIN_PASSWORD to choose them)\n\n`,
-    );
-  }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing requests in flight');
-    app
-      .close()
-      .then(() => process.exit(0))
-      .catch((error) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGHUP', () => {
-    app
-      .reloadActions()
-      .then((report) =>
-        logger.info({ loaded: report.loaded.length, failed: report.failed.length }, 'custom actions reloaded'),
-      )
-      .catch((error) => logger.error({ err: error }, 'reloading custom actions failed'));
-  });
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (cfg.workers <= 1) return serveProcess(cfg, logger);
+  if (cluster.isPrimary) return runPrimary(cfg, logger);
+  const id = cluster.worker?.id ?? 0;
+  return serveProcess(cfg, logger.child({ worker: id }), { cluster: joinCluster(id) });
 }
 
 /** Commands that run and exit must not start delivering webhooks or running cronjobs. */
@@ -111,6 +86,7 @@ export function buildCli(): Command {
     .description('start the server (configured by environment variables, see the README)')
     .option('-p, --port <port>', 'port to listen on (overrides PORT)', port)
     .option('-H, --host <host>', 'interface to listen on (overrides HOST)')
+    .option('-w, --workers <n>', 'processes sharing the port: a number, or auto for one per core (overrides WORKERS)')
     .action(serve);
   program.command('migrate').description('apply pending migrations and default data, then exit').action(migrate);
   const user = program.command('user').description('manage users');

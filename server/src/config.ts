@@ -1,5 +1,28 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+
+/** OpenTelemetry tracing, from the standard OTEL_* variables. */
+export interface TracingConfig {
+  /** OTLP/HTTP traces URL (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces) */
+  endpoint: string;
+  serviceName: string;
+  sampler: TraceSamplerName;
+  /** the ratio of the traceidratio samplers */
+  samplerRatio: number;
+  /** how long finished spans wait to be sent in one batch */
+  scheduleDelayMs: number;
+}
+
+export const traceSamplers = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type TraceSamplerName = (typeof traceSamplers)[number];
 
 /** Everything Portico reads from the environment, parsed once at start into a typed object. */
 export interface PorticoConfig {
@@ -31,6 +54,12 @@ export interface PorticoConfig {
   actionsDir: string;
   /** reload custom actions when their files change (development) */
   actionsWatch: boolean;
+  /** processes `portico serve` runs (node:cluster workers sharing the port); 1 = one process, as before */
+  workers: number;
+  /** at shutdown, how long requests in flight may take to finish before their connections are closed */
+  shutdownGraceMs: number;
+  /** OpenTelemetry tracing; undefined when no OTLP endpoint is set (nothing is loaded then) */
+  tracing: TracingConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +139,41 @@ const envSchema = z.object({
   ACTIONS_DIR: z.string().trim().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ACTIONS_WATCH: bool.default(false),
+  WORKERS: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(
+      (v) => v === 'auto' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 1024),
+      'must be a number of processes from 1 to 1024, or auto (one per core)',
+    )
+    .default('1'),
+  SHUTDOWN_GRACE_PERIOD: z.coerce
+    .number({ message: 'must be a number of seconds' })
+    .min(0, 'must not be negative')
+    .max(3600, 'must be at most 3600 seconds')
+    .default(25),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:'], 'http://otel-collector:4318').optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:'], 'http://otel-collector:4318/v1/traces').optional(),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).max(200).default('portico'),
+  OTEL_TRACES_SAMPLER: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(traceSamplers, { message: `must be one of ${traceSamplers.join(', ')}` }))
+    .default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number({ message: 'must be a ratio from 0 to 1' })
+    .min(0, 'must be a ratio from 0 to 1')
+    .max(1, 'must be a ratio from 0 to 1')
+    .default(1),
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be an integer number of milliseconds')
+    .min(1, 'must be at least 1 millisecond')
+    .max(600_000, 'must be at most 600000 milliseconds')
+    .default(5000),
+  OTEL_SDK_DISABLED: bool.default(false),
 });
 
 /** Parses the environment; throws a ConfigError listing every bad value. */
@@ -132,6 +196,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     throw new ConfigError(problems);
   }
   const e = parsed.data;
+  const workers = e.WORKERS === 'auto' ? os.availableParallelism() : Number(e.WORKERS);
+  if (workers > 1 && e.DATABASE_URL === 'sqlite::memory:') {
+    // each worker would have a database of its own
+    throw new ConfigError(['WORKERS: several workers need a shared system database, not sqlite::memory:']);
+  }
   // npm runs workspace scripts inside the workspace folder; INIT_CWD is where the user typed the command
   const baseDir = env.INIT_CWD ?? process.cwd();
   const dataDir = path.resolve(baseDir, e.PORTICO_DATA_DIR ?? 'data');
@@ -166,6 +235,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     metricsToken: e.METRICS_TOKEN,
     actionsDir: path.resolve(baseDir, e.ACTIONS_DIR ?? 'actions'),
     actionsWatch: e.ACTIONS_WATCH,
+    workers,
+    shutdownGraceMs: Math.round(e.SHUTDOWN_GRACE_PERIOD * 1000),
+    tracing: tracingConfig(e),
+  };
+}
+
+/** The standard rule: the traces endpoint as given, or the general endpoint with /v1/traces appended. */
+function tracingConfig(e: z.infer<typeof envSchema>): TracingConfig | undefined {
+  if (e.OTEL_SDK_DISABLED) return undefined;
+  const endpoint =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (endpoint === undefined) return undefined;
+  return {
+    endpoint,
+    serviceName: e.OTEL_SERVICE_NAME,
+    sampler: e.OTEL_TRACES_SAMPLER,
+    samplerRatio: e.OTEL_TRACES_SAMPLER_ARG,
+    scheduleDelayMs: e.OTEL_BSP_SCHEDULE_DELAY,
   };
 }
 

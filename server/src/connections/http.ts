@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, type FormData, ProxyAgent } from 'undici';
 import { PorticoError, serviceUnavailable } from '../errors.js';
+import { upstreamSpan } from '../telemetry/tracing.js';
 import { defineConnectionType } from './connection.js';
 import { basicAuth, ClientCredentialsAuth, fixedAuth, noAuth, type UpstreamAuth } from './http-auth.js';
 import { discard, exchange, type UpstreamResponse } from './http-exchange.js';
@@ -84,7 +85,9 @@ export class HttpUpstream {
    */
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     const { origin, path } = this.target(request.url);
-    const headers = request.headers;
+    // with tracing on (and only then), a client span whose traceparent the upstream continues
+    const span = upstreamSpan(request.method, origin + path);
+    const headers = span === null ? request.headers : { ...request.headers, ...span.headers };
     let credential: string | undefined;
     if (headers.authorization === undefined) {
       const pending = this.auth.header();
@@ -99,6 +102,23 @@ export class HttpUpstream {
       headersTimeout: this.timeout,
       bodyTimeout: this.timeout,
     };
+    if (span === null) return this.exchange(options, request, headers, credential);
+    try {
+      const response = await this.exchange(options, request, headers, credential);
+      span.end(response.statusCode);
+      return response;
+    } catch (error) {
+      span.end(null, error);
+      throw error;
+    }
+  }
+
+  private async exchange(
+    options: Dispatcher.DispatchOptions,
+    request: UpstreamRequest,
+    headers: UpstreamRequest['headers'],
+    credential: string | undefined,
+  ): Promise<UpstreamResponse> {
     const response = await exchange(this.dispatcher, options);
     if (response.statusCode !== 401 || credential === undefined || !this.auth.rejected(credential)) return response;
     if (isStream(request.body)) return response;

@@ -60,7 +60,8 @@ export function openDatabase(url: string, options: OpenOptions = {}): SystemData
   const parsed = new URL(url);
   const describe = `${parsed.protocol}//${parsed.hostname}:${parsed.port || 'default'}${parsed.pathname}`;
   if (dialect === 'postgres') {
-    const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+    // an unreachable server fails a request within seconds instead of leaving it waiting for TCP to give up
+    const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes, connectionTimeoutMillis: 5_000 });
     // an idle client that loses its server must not crash the process
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -2,12 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ActionRequest } from '../actions/action.js';
 import type { TokenService } from '../auth/tokens.js';
-import { notFound, PorticoError, renderError } from '../errors.js';
+import { notFound, PorticoError, renderError, serviceUnavailable } from '../errors.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { PointsLedger } from '../plans/points.js';
+import { isDatabaseUnavailable } from '../services/sql-errors.js';
 import type { AuditEntry } from '../telemetry/audit.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
+import type { RequestSpan, RequestTracer } from '../telemetry/tracing.js';
 import { authenticate } from './authenticate.js';
 import { authorize } from './authorize.js';
 import { parseBody } from './body.js';
@@ -32,6 +34,8 @@ export interface PipelineDeps {
   debug: boolean;
   logger: Logger;
   audit(entry: AuditEntry): Promise<void>;
+  /** OpenTelemetry server spans; null (the default) when no OTLP endpoint is configured */
+  tracer?: RequestTracer | null;
 }
 
 /**
@@ -41,7 +45,13 @@ export interface PipelineDeps {
  */
 export function createPipeline(deps: PipelineDeps) {
   const rateLimited = (rate: string) => deps.metrics.rateLimited(rate);
-  return async function handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const tracer = deps.tracer ?? null;
+  if (tracer !== null) {
+    return (req: FastifyRequest, reply: FastifyReply) => tracer.trace(req, reply, (span) => handle(req, reply, span));
+  }
+  return handle;
+
+  async function handle(req: FastifyRequest, reply: FastifyReply, span: RequestSpan | null = null): Promise<void> {
     const started = performance.now();
     const method = req.method;
     const url = req.url;
@@ -80,6 +90,7 @@ export function createPipeline(deps: PipelineDeps) {
     }
 
     const operation = match.operation;
+    if (span !== null) span.operation(operation.name, operation.path);
     const headers: Record<string, string> = {
       'x-request-id': req.id,
       'x-operation-id': operation.name,
@@ -125,7 +136,7 @@ export function createPipeline(deps: PipelineDeps) {
       }
       status = respond(reply, operation, result, headers);
     } catch (error) {
-      status = sendError(reply, error, headers, deps);
+      status = sendError(reply, unavailableOr(error), headers, deps);
       if (status >= 500) {
         const err = error instanceof Error ? error : new Error(String(error));
         failure = { message: err.message, trace: err.stack ?? '' };
@@ -148,7 +159,7 @@ export function createPipeline(deps: PipelineDeps) {
       date: Date.now(),
       error: failure,
     });
-  };
+  }
 }
 
 function sendError(reply: FastifyReply, error: unknown, headers: Record<string, string>, deps: PipelineDeps): number {
@@ -158,6 +169,12 @@ function sendError(reply: FastifyReply, error: unknown, headers: Record<string, 
   }
   writeResponse(reply, rendered.status, { ...headers, ...lowerKeys(rendered.headers) }, rendered.body);
   return rendered.status;
+}
+
+/** A database (the system database, mostly) that cannot be reached is a 503 the client may retry, not a 500. */
+function unavailableOr(error: unknown): unknown {
+  if (error instanceof PorticoError || !isDatabaseUnavailable(error)) return error;
+  return serviceUnavailable('A database this request needs is not available, please try again later', error);
 }
 
 function lowerKeys(headers: Record<string, string>): Record<string, string> {

@@ -8,8 +8,16 @@ import { RedisWindows } from './redis-store.js';
 import { expired, take, WindowCounter, type WindowVerdict } from './sliding-window.js';
 import './tables.js';
 
-/** What happens to requests while Redis cannot be reached. */
+/** What happens to requests while Redis (or the cluster primary) cannot be reached. */
 export type RedisFailurePolicy = 'open' | 'closed';
+
+/** Windows every worker or node counts in: Redis, or the cluster primary over IPC (ipc-store.ts). */
+export interface SharedWindows {
+  /** whether a request can be sent now; when not, the failure policy applies at once */
+  readonly ready: boolean;
+  take(rate: CompiledRate, caller: number | string): Promise<WindowVerdict>;
+  close(): Promise<void>;
+}
 
 export interface RateLimiterOptions {
   db: Kysely<Database>;
@@ -27,6 +35,8 @@ export interface RateLimiterOptions {
     failure: RedisFailurePolicy;
     scriptTag?: string;
   };
+  /** without Redis, `serve --workers`: count in the primary process, which every worker asks over IPC */
+  cluster?: SharedWindows;
   /** how often the rates and the users' plans are re-read, so changes made on other nodes arrive */
   refreshIntervalMs?: number;
 }
@@ -40,13 +50,15 @@ export interface RateDecision extends WindowVerdict {
  * Rate limits on the hot path. The rates are compiled into a `RateTable` when the configuration changes
  * and every `refreshIntervalMs` (so a change on another node and a user's new plan arrive within that
  * time); a request never waits for the database. Counting happens in this node's memory, synchronously,
- * or in Redis with one atomic round trip.
+ * or in Redis with one atomic round trip, or (workers of one machine without Redis) in the cluster primary.
  */
 export class RateLimiter {
   private table: RateTable = RateTable.empty;
   /** ids of the platform's own operations: they stay reachable when Redis is down, whatever the policy */
   private platformOperations: ReadonlySet<number> = new Set();
-  private readonly redis: RedisWindows | null;
+  private readonly shared: SharedWindows | null;
+  /** how logs name the shared store */
+  private readonly sharedName: string;
   private readonly failure: RedisFailurePolicy;
   private readonly logger: Logger;
   private readonly db: Kysely<Database>;
@@ -54,7 +66,7 @@ export class RateLimiter {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private requested = false;
-  private redisDown = false;
+  private sharedDown = false;
   /** the memory path writes its verdict here: it is read before anything else runs */
   private readonly scratch: { -readonly [K in keyof RateDecision]: RateDecision[K] } = {
     rate: undefined as unknown as CompiledRate,
@@ -68,7 +80,7 @@ export class RateLimiter {
     this.logger = options.logger;
     this.refreshIntervalMs = options.refreshIntervalMs ?? 10_000;
     this.failure = options.redis?.failure ?? 'open';
-    this.redis = options.redis
+    this.shared = options.redis
       ? new RedisWindows({
           url: options.redis.url,
           prefix: options.redis.prefix,
@@ -76,12 +88,14 @@ export class RateLimiter {
           logger: options.logger,
           scriptTag: options.redis.scriptTag,
         })
-      : null;
+      : (options.cluster ?? null);
+    this.sharedName = options.redis ? 'Redis' : 'the cluster primary';
   }
 
   /** Where the counts live. */
-  get store(): 'memory' | 'redis' {
-    return this.redis ? 'redis' : 'memory';
+  get store(): 'memory' | 'redis' | 'cluster' {
+    if (this.shared === null) return 'memory';
+    return this.shared instanceof RedisWindows ? 'redis' : 'cluster';
   }
 
   get rates(): readonly CompiledRate[] {
@@ -90,12 +104,13 @@ export class RateLimiter {
 
   /** The Redis client of the store (tests and health checks); null without Redis. */
   get redisClient(): RedisWindows['client'] | null {
-    return this.redis?.client ?? null;
+    return this.shared instanceof RedisWindows ? this.shared.client : null;
   }
 
   /**
    * Counts a request. Returns null when no rate applies, the verdict at once when counting in memory, or a
-   * promise of it when counting in Redis. Throws (or rejects) 503 when Redis is down and the policy is closed.
+   * promise of it when counting in Redis or the primary. Throws (or rejects) 503 when that store is down and the
+   * policy is closed.
    */
   check(operationId: number, caller: Caller, ip: string): RateDecision | Promise<RateDecision> | null {
     const user = caller.user;
@@ -103,33 +118,33 @@ export class RateLimiter {
     const rate = this.table.select(operationId, userId, caller.app === null ? null : caller.app.id);
     if (rate === null) return null;
     const key = userId === null ? callerAddress(ip) : userId;
-    if (this.redis === null) return this.takeInMemory(rate, key, this.scratch);
-    if (!this.redis.ready) return this.redisUnavailable(operationId, rate, key, null);
-    return this.redis.take(rate, key).then(
+    if (this.shared === null) return this.takeInMemory(rate, key, this.scratch);
+    if (!this.shared.ready) return this.sharedUnavailable(operationId, rate, key, null);
+    return this.shared.take(rate, key).then(
       (verdict) => {
-        if (this.redisDown) {
-          this.redisDown = false;
-          this.logger.info('rate limits: Redis is back, counting there again');
+        if (this.sharedDown) {
+          this.sharedDown = false;
+          this.logger.info(`rate limits: ${this.sharedName} is back, counting there again`);
         }
         return { rate, allowed: verdict.allowed, remaining: verdict.remaining, resetMs: verdict.resetMs };
       },
-      (error: unknown) => this.redisUnavailable(operationId, rate, key, error),
+      (error: unknown) => this.sharedUnavailable(operationId, rate, key, error),
     );
   }
 
-  private redisUnavailable(
+  private sharedUnavailable(
     operationId: number,
     rate: CompiledRate,
     key: number | string,
     error: unknown,
   ): RateDecision {
-    if (!this.redisDown) {
-      this.redisDown = true;
+    if (!this.sharedDown) {
+      this.sharedDown = true;
       this.logger.warn(
         { err: error instanceof Error ? error.message : 'not connected', policy: this.failure },
         this.failure === 'open'
-          ? 'rate limits: Redis unavailable, counting on this node until it is back'
-          : 'rate limits: Redis unavailable, refusing limited requests until it is back',
+          ? `rate limits: ${this.sharedName} unavailable, counting on this node until it is back`
+          : `rate limits: ${this.sharedName} unavailable, refusing limited requests until it is back`,
       );
     }
     if (this.failure === 'closed' && !this.platformOperations.has(operationId)) {
@@ -226,7 +241,7 @@ export class RateLimiter {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running?.catch(() => {});
-    await this.redis?.close();
+    await this.shared?.close();
   }
 }
 

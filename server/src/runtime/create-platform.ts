@@ -9,6 +9,7 @@ import { Encryption } from '../auth/encryption.js';
 import { KeyStore } from '../auth/keys.js';
 import { PollingRevocationFeed, type RevocationFeed } from '../auth/oauth-revocation-feed.js';
 import { RevocationList, TokenService } from '../auth/tokens.js';
+import type { ClusterMember } from '../cluster/member.js';
 import type { PorticoConfig } from '../config.js';
 import type { ConnectionType } from '../connections/connection.js';
 import { builtInConnectionTypes } from '../connections/index.js';
@@ -57,6 +58,8 @@ export interface PlatformOptions {
   pointsRenewalIntervalMs?: number;
   /** webhook delivery and cron settings (timeouts, retries, leases; whether this node runs the worker) */
   events?: EventOptions;
+  /** a worker of `serve --workers N`: rate limits (without Redis) and failed logins are counted in the primary */
+  cluster?: ClusterMember;
 }
 
 export interface RunningPlatform {
@@ -169,6 +172,7 @@ async function assemble(
           failure: config.rateLimitRedisFailure,
         }
       : undefined,
+    cluster: options.cluster?.rateWindows,
   });
   const feedLogger = logger.child({ component: 'changes' });
   const databaseFeed = new DatabaseChangeFeed(db, feedLogger);
@@ -196,7 +200,7 @@ async function assemble(
   });
   const stripe = new StripeProvider(settings);
   const payments = new PaymentProviders([stripe]);
-  const loginThrottle = options.loginThrottle ?? new MemoryLoginThrottle();
+  const loginThrottle = options.loginThrottle ?? options.cluster?.loginThrottle ?? new MemoryLoginThrottle();
   const pruner = setInterval(() => {
     revocations.prune();
     if (loginThrottle instanceof MemoryLoginThrottle) loginThrottle.prune();

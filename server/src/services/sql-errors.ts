@@ -17,6 +17,11 @@ export function mapSqlError(error: unknown, dialect: SqlDialect): unknown {
   return mapSqlite(e, error);
 }
 
+/** The driver error says the database cannot be reached or is not serving: a 503 rather than a 500. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && isConnectionFailure(error as DriverError);
+}
+
 /** The driver error says the table or a column it used is gone: cached table metadata is stale. */
 export function isSchemaDrift(error: unknown): boolean {
   const e = (cause(error) ?? {}) as DriverError;

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { SystemAbout, SystemHealthCheck, SystemRoute, SystemSchema } from 'fusio-sdk';
 import { sql } from 'kysely';
 import { response } from '../../actions/action.js';
@@ -16,13 +17,15 @@ export const systemOperations: SystemOperation[] = [
     public: true,
     description: 'Whether this node can serve: the system database answers',
     async handler({ platform }) {
+      // under `serve --workers N`: which worker answered (a replaced worker has a new id)
+      const worker = cluster.worker ? { worker: cluster.worker.id } : {};
       try {
         await sql`select 1`.execute(platform.db);
-        const body: SystemHealthCheck = { healthy: true };
+        const body: SystemHealthCheck = { healthy: true, ...worker };
         return body;
       } catch (error) {
         platform.logger.warn({ err: error }, 'health check: system database unreachable');
-        const body: SystemHealthCheck = { healthy: false, error: 'System database is not reachable' };
+        const body: SystemHealthCheck = { healthy: false, error: 'System database is not reachable', ...worker };
         return response(503, body);
       }
     },

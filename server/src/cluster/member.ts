@@ -1,0 +1,65 @@
+import { IpcWindows, type TakeReply, type TakeRequest } from '../limits/ipc-store.js';
+import type { SharedWindows } from '../limits/limiter.js';
+import type { LoginThrottle, ThrottleKey } from '../services/accounts-throttle.js';
+import { type IpcMessage, IpcPeer, type IpcPort } from './ipc.js';
+
+/** How long a worker waits for the primary before the rate limit failure policy applies. */
+const callTimeoutMs = 2_000;
+/** Collecting every worker's metrics takes a round trip to each: allow for a busy one. */
+const metricsTimeoutMs = 5_000;
+
+/**
+ * What a worker of `portico serve --workers N` shares with the others through the primary: rate limit
+ * counts (when there is no Redis), failed-login counts, and /metrics of every worker at once.
+ */
+export interface ClusterMember {
+  /** node:cluster's id of this worker: a replaced worker gets a new one */
+  readonly workerId: number;
+  readonly rateWindows: SharedWindows;
+  readonly loginThrottle: LoginThrottle;
+  /** how the primary gets this worker's metrics when any worker is scraped */
+  serveMetrics(render: () => Promise<string>): void;
+  /** the metrics of every worker, labelled by worker, as the primary merged them */
+  metrics(): Promise<string>;
+  close(): void;
+}
+
+/** The IPC channel to the primary, as seen from a worker process. */
+function primaryPort(): IpcPort {
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('Not a cluster worker: there is no IPC channel to a primary');
+  return {
+    send: (message: IpcMessage) => send(message),
+    on: (event, listener) => process.on(event, listener),
+    off: (event, listener) => process.off(event, listener),
+    get connected() {
+      return process.connected;
+    },
+  };
+}
+
+export function joinCluster(workerId: number, port: IpcPort = primaryPort()): ClusterMember {
+  let render: () => Promise<string> = async () => '';
+  const peer = new IpcPeer(port, { render: () => render() });
+  const rateWindows = new IpcWindows({
+    get ready() {
+      return peer.connected;
+    },
+    takeAll: (batch: TakeRequest[]) => peer.call<TakeReply[]>('rate', batch, callTimeoutMs),
+  });
+  const loginThrottle: LoginThrottle = {
+    blockedFor: (keys: readonly ThrottleKey[]) => peer.call<number>('throttle.blockedFor', keys, callTimeoutMs),
+    recordFailure: (keys: readonly ThrottleKey[]) => peer.call<void>('throttle.recordFailure', keys, callTimeoutMs),
+    reset: (keys: readonly ThrottleKey[]) => peer.call<void>('throttle.reset', keys, callTimeoutMs),
+  };
+  return {
+    workerId,
+    rateWindows,
+    loginThrottle,
+    serveMetrics(renderer) {
+      render = renderer;
+    },
+    metrics: () => peer.call<string>('metrics', null, metricsTimeoutMs),
+    close: () => peer.close(),
+  };
+}

@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import { createPortico } from '../app.js';
+import type { PorticoConfig } from '../config.js';
+import { portico } from '../version.js';
+import type { ClusterMember } from './member.js';
+
+/** Printed once, to the terminal only: the hash is all that is stored. */
+export function printAdminPassword(config: PorticoConfig, password: string): void {
+  process.stdout.write(
+    `\n  Created the administrator account.\n  Log in with: ${config.adminEmail ?? 'admin@localhost.localdomain'}\n  Password:    ${password}\n  (shown once; set PORTICO_ADMIN_EMAIL and PORTICO_ADMIN_PASSWORD to choose them)\n\n`,
+  );
+}
+
+/** Beyond the grace period, closing the platform (flushing logs, closing pools) may take this much longer. */
+const closeAllowanceMs = 15_000;
+
+/**
+ * Runs one serving process: the only one (`portico serve`) or a worker of `serve --workers N`. SIGTERM and
+ * SIGINT stop it gracefully (no new connections, requests in flight finish within SHUTDOWN_GRACE_PERIOD,
+ * buffered request logs and outboxes are written, then exit 0); SIGHUP reloads custom actions. A worker
+ * whose primary is gone stops the same way.
+ */
+export async function serveProcess(
+  config: PorticoConfig,
+  logger: Logger,
+  options: { cluster?: ClusterMember } = {},
+): Promise<void> {
+  const app = await createPortico(config, { logger, cluster: options.cluster });
+  await app.fastify.listen({ port: config.port, host: config.host });
+  if (options.cluster) {
+    logger.debug({ pid: process.pid }, 'worker listening');
+  } else {
+    logger.info(
+      { url: config.publicUrl, database: config.databaseUrl.split(':')[0] },
+      `Portico ${portico.version} listening`,
+    );
+  }
+  if (app.generatedAdminPassword) printAdminPassword(config, app.generatedAdminPassword);
+
+  let stopping = false;
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(
+      { reason, gracePeriodMs: config.shutdownGraceMs },
+      'shutting down: no new connections, finishing requests in flight',
+    );
+    // closing the platform after the grace period is bounded too: a process that cannot stop is not stopping
+    const deadline = setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + closeAllowanceMs);
+    deadline.unref();
+    app
+      .close()
+      .then(() => {
+        options.cluster?.close();
+        logger.info('shut down');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    app
+      .reloadActions()
+      .then((report) =>
+        logger.info({ loaded: report.loaded.length, failed: report.failed.length }, 'custom actions reloaded'),
+      )
+      .catch((error: unknown) => logger.error({ err: error }, 'reloading custom actions failed'));
+  });
+  // the primary is gone (killed): nobody restarts or signals this worker any more
+  if (options.cluster) process.on('disconnect', () => stop('the primary process is gone'));
+}

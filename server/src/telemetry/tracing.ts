@@ -1,0 +1,66 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { TracingConfig } from '../config.js';
+
+/**
+ * Tracing as the rest of Portico sees it. Nothing of OpenTelemetry is imported here: with no OTLP endpoint
+ * configured `startTracing` returns null, the pipeline runs untraced and `upstreamSpan` returns null, so
+ * tracing costs nothing. With one, tracing-otel.ts is loaded on demand.
+ */
+
+/** The server span of one request, as the pipeline sees it. */
+export interface RequestSpan {
+  /** names the span after the operation routing found, with its path template as `http.route` */
+  operation(name: string, route: string): void;
+}
+
+/** A client span around one upstream call, and the headers that continue its trace there. */
+export interface UpstreamSpan {
+  /** `traceparent` (and `tracestate` when the caller sent one) */
+  readonly headers: Readonly<Record<string, string>>;
+  /** the upstream answered with `status`, or failed with `error` */
+  end(status: number | null, error?: unknown): void;
+}
+
+export interface RequestTracer {
+  /** runs `handle` inside a server span that is current for everything it calls */
+  trace(req: FastifyRequest, reply: FastifyReply, handle: (span: RequestSpan) => Promise<void>): Promise<void>;
+  /** a client span, child of the current request's span; null outside a traced request */
+  upstream(method: string, url: string): UpstreamSpan | null;
+  /** sends the spans still buffered and stops */
+  shutdown(): Promise<void>;
+}
+
+/** The tracer of this process, for the places requests leave Portico (connections/http.ts). */
+let active: RequestTracer | null = null;
+
+/** Starts tracing when an endpoint is configured; null (and nothing loaded) otherwise. */
+export async function startTracing(config: TracingConfig | undefined, logger: Logger): Promise<RequestTracer | null> {
+  if (config === undefined) return null;
+  const { createOtelTracer } = await import('./tracing-otel.js');
+  const tracer = createOtelTracer(config, logger);
+  active = tracer;
+  logger.info({ endpoint: safeEndpoint(config.endpoint), sampler: config.sampler }, 'tracing: sending spans over OTLP');
+  return {
+    trace: (req, reply, handle) => tracer.trace(req, reply, handle),
+    upstream: (method, url) => tracer.upstream(method, url),
+    async shutdown() {
+      if (active === tracer) active = null;
+      await tracer.shutdown();
+    },
+  };
+}
+
+/** A client span for an outgoing HTTP call when the current request is traced; null otherwise (the usual case). */
+export function upstreamSpan(method: string, url: string): UpstreamSpan | null {
+  return active === null ? null : active.upstream(method, url);
+}
+
+function safeEndpoint(endpoint: string): string {
+  try {
+    const u = new URL(endpoint);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid)';
+  }
+}
