@@ -50,3 +50,39 @@ describe('configuration from the environment', () => {
     ]);
   });
 });
+
+describe('workers, shutdown and tracing settings', () => {
+  it('runs one process unless told otherwise; auto means one per core', async () => {
+    const os = await import('node:os');
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '3' }).workers).toBe(3);
+    expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(os.availableParallelism());
+    expect(() => loadConfig({ WORKERS: '0' })).toThrow(/WORKERS: must be a number of processes/);
+    expect(() => loadConfig({ WORKERS: '2', DATABASE_URL: 'sqlite::memory:' })).toThrow(/shared system database/);
+  });
+
+  it('reads the grace period in seconds', () => {
+    expect(loadConfig({}).shutdownGraceMs).toBe(25_000);
+    expect(loadConfig({ SHUTDOWN_GRACE_PERIOD: '0.5' }).shutdownGraceMs).toBe(500);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_PERIOD: '-1' })).toThrow(/SHUTDOWN_GRACE_PERIOD/);
+  });
+
+  it('traces only with an OTLP endpoint, taken as the standard variables define it', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toEqual({
+      endpoint: 'http://collector:4318/v1/traces',
+      serviceName: 'portico',
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+      scheduleDelayMs: 5000,
+    });
+    const specific = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/custom',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    }).tracing;
+    expect(specific).toMatchObject({ endpoint: 'https://traces.example.com/custom', samplerRatio: 0.25 });
+    expect(() => loadConfig({ OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow(/OTEL_TRACES_SAMPLER/);
+  });
+});

@@ -252,3 +252,20 @@ describe('portico serve --workers 2', () => {
     expect(proc.logs.filter((l) => l.msg === 'shut down')).toHaveLength(2);
   });
 });
+
+describe('workers whose primary is killed', () => {
+  it('stop gracefully by themselves instead of lingering or dying mid-request', async () => {
+    const proc = await startPortico(['--workers', '2']);
+    try {
+      const pids = proc.logs.filter((l) => l.msg === 'worker started').map((l) => Number(l.workerPid));
+      expect(pids).toHaveLength(2);
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+      await eventually(async () => (pids.every((pid) => !alive(pid)) ? true : undefined), 10_000);
+      // the workers' own log lines still reach the pipe the primary shared with them
+      await eventually(async () => (proc.logs.filter((l) => l.msg === 'shut down').length === 2 ? true : undefined));
+    } finally {
+      await proc.dispose();
+    }
+  });
+});

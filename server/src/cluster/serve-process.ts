@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { createPortico } from '../app.js';
 import type { PorticoConfig } from '../config.js';
@@ -73,6 +74,13 @@ export async function serveProcess(
       )
       .catch((error: unknown) => logger.error({ err: error }, 'reloading custom actions failed'));
   });
-  // the primary is gone (killed): nobody restarts or signals this worker any more
-  if (options.cluster) process.on('disconnect', () => stop('the primary process is gone'));
+  // the primary is gone (killed): nobody signals this worker any more. Node would exit it at once, cutting
+  // requests in flight and losing buffered logs; marking the disconnect as expected lets it stop gracefully
+  const worker = cluster.worker;
+  if (options.cluster && worker) {
+    worker.on('disconnect', () => {
+      worker.exitedAfterDisconnect = true;
+      stop('the primary process is gone');
+    });
+  }
 }
