@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher, type FormData, ProxyAgent } from 'undici';
 import { PorticoError, serviceUnavailable } from '../errors.js';
-import { upstreamSpan } from '../telemetry/tracing.js';
+import { tracingActive, upstreamSpan } from '../telemetry/tracing.js';
 import { defineConnectionType } from './connection.js';
 import { basicAuth, ClientCredentialsAuth, fixedAuth, noAuth, type UpstreamAuth } from './http-auth.js';
 import { discard, exchange, type UpstreamResponse } from './http-exchange.js';
@@ -83,11 +83,27 @@ export class HttpUpstream {
    * Sends a request with the upstream's own authentication (unless the request brings an Authorization
    * header). An OAuth2 token the upstream rejects with 401 is renewed and the request sent once more.
    */
-  async send(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const { origin, path } = this.target(request.url);
+  send(request: UpstreamRequest): Promise<UpstreamResponse> {
     // with tracing on (and only then), a client span whose traceparent the upstream continues
+    return tracingActive() ? this.traced(request) : this.dispatch(request, request.headers);
+  }
+
+  private async traced(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const { origin, path } = this.target(request.url);
     const span = upstreamSpan(request.method, origin + path);
-    const headers = span === null ? request.headers : { ...request.headers, ...span.headers };
+    if (span === null) return this.dispatch(request, request.headers);
+    try {
+      const response = await this.dispatch(request, { ...request.headers, ...span.headers });
+      span.end(response.statusCode);
+      return response;
+    } catch (error) {
+      span.end(null, error);
+      throw error;
+    }
+  }
+
+  private async dispatch(request: UpstreamRequest, headers: UpstreamRequest['headers']): Promise<UpstreamResponse> {
+    const { origin, path } = this.target(request.url);
     let credential: string | undefined;
     if (headers.authorization === undefined) {
       const pending = this.auth.header();
@@ -102,23 +118,6 @@ export class HttpUpstream {
       headersTimeout: this.timeout,
       bodyTimeout: this.timeout,
     };
-    if (span === null) return this.exchange(options, request, headers, credential);
-    try {
-      const response = await this.exchange(options, request, headers, credential);
-      span.end(response.statusCode);
-      return response;
-    } catch (error) {
-      span.end(null, error);
-      throw error;
-    }
-  }
-
-  private async exchange(
-    options: Dispatcher.DispatchOptions,
-    request: UpstreamRequest,
-    headers: UpstreamRequest['headers'],
-    credential: string | undefined,
-  ): Promise<UpstreamResponse> {
     const response = await exchange(this.dispatcher, options);
     if (response.statusCode !== 401 || credential === undefined || !this.auth.rejected(credential)) return response;
     if (isStream(request.body)) return response;

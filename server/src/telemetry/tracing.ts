@@ -51,6 +51,11 @@ export async function startTracing(config: TracingConfig | undefined, logger: Lo
   };
 }
 
+/** Whether this process traces at all: one check on the paths that would otherwise do nothing more. */
+export function tracingActive(): boolean {
+  return active !== null;
+}
+
 /** A client span for an outgoing HTTP call when the current request is traced; null otherwise (the usual case). */
 export function upstreamSpan(method: string, url: string): UpstreamSpan | null {
   return active === null ? null : active.upstream(method, url);
