@@ -180,11 +180,6 @@ async function load(url: string, seconds: number, headers: Record<string, string
   };
 }
 
-async function measure(url: string, headers: Record<string, string> = {}): Promise<LoadResult> {
-  await load(url, warmup, headers);
-  return load(url, duration, headers);
-}
-
 async function api(base: string, token: string, method: string, p: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${base}${p}`, {
     method,

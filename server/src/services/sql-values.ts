@@ -90,7 +90,8 @@ function integerValue(column: ColumnInfo, value: unknown, property: string): num
   if (typeof value === 'string' && value.length <= 15 && integerText.test(value)) {
     const n = Number(value);
     const range = column.range;
-    if (range && (n < Number(range[0]) || n > Number(range[1]))) fail(property, `must be an integer${rangeText(column)}`);
+    if (range && (n < Number(range[0]) || n > Number(range[1])))
+      fail(property, `must be an integer${rangeText(column)}`);
     return n;
   }
   let big: bigint;

@@ -31,7 +31,7 @@ function observeInto(h: { bucketCounts: number[]; sum: number; count: number }, 
   (h.bucketCounts[i] as number)++;
 }
 
-function escape(value: string): string {
+function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
@@ -141,7 +141,7 @@ export class Metrics {
       for (const [key, count] of stats.responses) {
         const [method, status] = key.split(' ');
         lines.push(
-          `portico_requests_total{operation="${escape(operation)}",method="${method}",status="${status}"} ${count}`,
+          `portico_requests_total{operation="${escapeLabel(operation)}",method="${method}",status="${status}"} ${count}`,
         );
       }
     }
@@ -150,28 +150,30 @@ export class Metrics {
       '# TYPE portico_request_duration_seconds histogram',
     );
     for (const [operation, stats] of this.operations) {
-      lines.push(...histogramLines('portico_request_duration_seconds', `operation="${escape(operation)}"`, stats));
+      lines.push(...histogramLines('portico_request_duration_seconds', `operation="${escapeLabel(operation)}"`, stats));
     }
     lines.push(
       '# HELP portico_upstream_duration_seconds Time spent waiting for upstreams, by connection',
       '# TYPE portico_upstream_duration_seconds histogram',
     );
     for (const [connection, stats] of this.upstreams) {
-      lines.push(...histogramLines('portico_upstream_duration_seconds', `connection="${escape(connection)}"`, stats));
+      lines.push(
+        ...histogramLines('portico_upstream_duration_seconds', `connection="${escapeLabel(connection)}"`, stats),
+      );
     }
     lines.push(
       '# HELP portico_upstream_errors_total Failed upstream calls, by connection',
       '# TYPE portico_upstream_errors_total counter',
     );
     for (const [connection, stats] of this.upstreams) {
-      lines.push(`portico_upstream_errors_total{connection="${escape(connection)}"} ${stats.errors}`);
+      lines.push(`portico_upstream_errors_total{connection="${escapeLabel(connection)}"} ${stats.errors}`);
     }
     lines.push(
       '# HELP portico_rate_limit_rejections_total Requests refused by a rate limit, by rate',
       '# TYPE portico_rate_limit_rejections_total counter',
     );
     for (const [rate, count] of this.rejections) {
-      lines.push(`portico_rate_limit_rejections_total{rate="${escape(rate)}"} ${count}`);
+      lines.push(`portico_rate_limit_rejections_total{rate="${escapeLabel(rate)}"} ${count}`);
     }
     return `${lines.join('\n')}\n${await this.registry.metrics()}`;
   }
