@@ -143,9 +143,12 @@ describe.each(databases)('logging in at /authorization/token and using tokens ($
     const appToken = await token(basic(app.appKey, app.appSecret), { grant_type: 'client_credentials' });
     expect(appToken.status).toBe(200);
     expect(appToken.body.scope).toBe('consumer');
-    const wrongSecret = await token(basic(app.appKey, `${app.appSecret.slice(0, -1)}0`), {
-      grant_type: 'client_credentials',
-    });
+    const wrongSecret = await token(
+      basic(app.appKey, `${app.appSecret.slice(0, -1)}${app.appSecret.endsWith('0') ? '1' : '0'}`),
+      {
+        grant_type: 'client_credentials',
+      },
+    );
     expect(wrongSecret.status).toBe(401);
 
     await admin.app().delete(app.id);
