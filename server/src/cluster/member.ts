@@ -1,6 +1,6 @@
+import type { LoginThrottle, ThrottleKey } from '../accounts/throttle.js';
 import { IpcWindows, type TakeReply, type TakeRequest } from '../limits/ipc-store.js';
 import type { SharedWindows } from '../limits/limiter.js';
-import type { LoginThrottle, ThrottleKey } from '../services/accounts-throttle.js';
 import { type IpcMessage, IpcPeer, type IpcPort } from './ipc.js';
 
 /** How long a worker waits for the primary before the rate limit failure policy applies. */

@@ -1,9 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { MemoryLoginThrottle, type ThrottleKey } from '../accounts/throttle.js';
 import type { PorticoConfig } from '../config.js';
 import { PrimaryWindows, type TakeRequest } from '../limits/ipc-store.js';
 import { createPlatform } from '../runtime/create-platform.js';
-import { MemoryLoginThrottle, type ThrottleKey } from '../services/accounts-throttle.js';
 import { portico } from '../version.js';
 import { IpcPeer, type IpcPort } from './ipc.js';
 import { mergeMetrics } from './metrics-merge.js';

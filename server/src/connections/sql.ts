@@ -1,5 +1,5 @@
+import { createSqlClient, type SqlClient, type SqlClientOptions } from '../sql/client.js';
 import { defineConnectionType } from './connection.js';
-import { createSqlClient, type SqlClient, type SqlClientOptions } from './sql-client.js';
 
 export const sqlConnectionClass = 'Fusio.Adapter.Sql.Connection.Sql';
 export const sqlAdvancedConnectionClass = 'Fusio.Adapter.Sql.Connection.SqlAdvanced';

@@ -5,7 +5,7 @@ import type { TokenService } from '../auth/tokens.js';
 import { notFound, PorticoError, renderError, serviceUnavailable } from '../errors.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { PointsLedger } from '../plans/points.js';
-import { isDatabaseUnavailable } from '../services/sql-errors.js';
+import { isDatabaseUnavailable } from '../sql/errors.js';
 import type { AuditEntry } from '../telemetry/audit.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { findUserByEmail } from '../accounts/login.js';
 import { userScopes } from '../auth/scopes.js';
 import { insertWithId } from '../db/insert.js';
 import { type UserRow, UserStatus } from '../db/schema.js';
 import { badRequest, PorticoError } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
-import { findUserByEmail } from '../services/accounts-login.js';
 import type { RemoteUser } from './provider.js';
 import type { IdentityRow } from './tables.js';
 

@@ -1,5 +1,6 @@
 import type { BackendApp, BackendUser } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
+import { passwordLogin } from '../accounts/login.js';
 import type { EntityRef } from '../api/http.js';
 import { isoDate, parseJsonColumn } from '../api/http.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
@@ -8,7 +9,6 @@ import { insertWithId } from '../db/insert.js';
 import { AppStatus, type Database, type UserRow, UserStatus } from '../db/schema.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
-import { passwordLogin } from './accounts-login.js';
 
 const namePattern = /^[a-zA-Z0-9\-_.]{3,64}$/;
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

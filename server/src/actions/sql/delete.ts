@@ -1,6 +1,6 @@
-import { statement } from '../../connections/sql-client.js';
 import { notFound } from '../../errors.js';
-import { placeholder, quoteIdentifier } from '../../services/sql-dialect.js';
+import { statement } from '../../sql/client.js';
+import { placeholder, quoteIdentifier } from '../../sql/dialect.js';
 import { defineActionType } from '../action.js';
 import {
   idColumnOf,

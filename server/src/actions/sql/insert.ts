@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type SqlStatement, statement } from '../../connections/sql-client.js';
 import { badRequest } from '../../errors.js';
-import { placeholders, quoteIdentifier } from '../../services/sql-dialect.js';
-import { type ColumnInfo, singlePrimaryKey } from '../../services/sql-table.js';
+import { type SqlStatement, statement } from '../../sql/client.js';
+import { placeholders, quoteIdentifier } from '../../sql/dialect.js';
+import { type ColumnInfo, singlePrimaryKey } from '../../sql/table.js';
 import { defineActionType, response } from '../action.js';
 import { bodyObject, columnValues, TableAccess, type TableActionConfig, tableProperties } from './table-access.js';
 

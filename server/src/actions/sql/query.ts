@@ -1,9 +1,9 @@
 import { queryInt } from '../../api/http.js';
-import { isSqlClient, type SqlClient, type SqlStatement, statement } from '../../connections/sql-client.js';
 import { notFound, serviceUnavailable } from '../../errors.js';
-import { placeholder, type SqlDialect, trimStatement } from '../../services/sql-dialect.js';
-import { bindParameters, type PreparedQuery, prepareQuery, QuerySyntaxError } from '../../services/sql-named-params.js';
-import { plainRow } from '../../services/sql-values.js';
+import { isSqlClient, type SqlClient, type SqlStatement, statement } from '../../sql/client.js';
+import { placeholder, type SqlDialect, trimStatement } from '../../sql/dialect.js';
+import { bindParameters, type PreparedQuery, prepareQuery, QuerySyntaxError } from '../../sql/named-params.js';
+import { plainRow } from '../../sql/values.js';
 import { type ActionContext, type ActionRequest, defineActionType, type JsonSchema } from '../action.js';
 import { positiveInt } from './select-all.js';
 import { connectionProperty } from './table-access.js';

@@ -1,6 +1,6 @@
 import { serviceUnavailable } from '../../errors.js';
-import { type ListSort, parseListRequest, RowLister } from '../../services/sql-rows.js';
-import type { ColumnInfo } from '../../services/sql-table.js';
+import { type ListSort, parseListRequest, RowLister } from '../../sql/rows.js';
+import type { ColumnInfo } from '../../sql/table.js';
 import { defineActionType } from '../action.js';
 import { selection, TableAccess, type TableActionConfig, tableProperties } from './table-access.js';
 

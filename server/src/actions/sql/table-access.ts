@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { sqlConnectionClasses } from '../../connections/sql.js';
-import { isSqlClient, type SqlClient, type SqlRow } from '../../connections/sql-client.js';
 import { badRequest, serviceUnavailable } from '../../errors.js';
-import { quoteIdentifier, type SqlDialect } from '../../services/sql-dialect.js';
-import { type ColumnInfo, loadTable, peekTable, singlePrimaryKey, type TableInfo } from '../../services/sql-table.js';
-import { rowConverter, toColumnValue } from '../../services/sql-values.js';
+import { isSqlClient, type SqlClient, type SqlRow } from '../../sql/client.js';
+import { quoteIdentifier, type SqlDialect } from '../../sql/dialect.js';
+import { type ColumnInfo, loadTable, peekTable, singlePrimaryKey, type TableInfo } from '../../sql/table.js';
+import { rowConverter, toColumnValue } from '../../sql/values.js';
 import type { ActionRequest, ConnectionAccess, JsonSchema } from '../action.js';
 
 /** Config properties every table action shares (Fusio's SqlActionAbstract). */

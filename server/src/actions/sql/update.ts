@@ -1,7 +1,7 @@
-import { type SqlStatement, statement } from '../../connections/sql-client.js';
 import { badRequest, notFound } from '../../errors.js';
-import { placeholder, quoteIdentifier } from '../../services/sql-dialect.js';
-import type { ColumnInfo } from '../../services/sql-table.js';
+import { type SqlStatement, statement } from '../../sql/client.js';
+import { placeholder, quoteIdentifier } from '../../sql/dialect.js';
+import type { ColumnInfo } from '../../sql/table.js';
 import { defineActionType } from '../action.js';
 import {
   bodyObject,

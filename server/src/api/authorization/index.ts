@@ -1,18 +1,18 @@
 import { response } from '../../actions/action.js';
+import { invalidToken } from '../../auth/tokens.js';
+import { UserStatus } from '../../db/schema.js';
+import { badRequest } from '../../errors.js';
 import {
   AuthorizationError,
   authorizationInputFromQuery,
   redirectWith,
   validateAuthorizationRequest,
-} from '../../auth/oauth-authorize.js';
-import { authenticateClient, basicCredentials, bodyField, presentedCredentials } from '../../auth/oauth-clients.js';
-import { asOAuthResponse, noStore, oauthError } from '../../auth/oauth-errors.js';
-import { authenticateIntrospector, introspectToken, revokePresentedToken } from '../../auth/oauth-introspection.js';
-import { tokenEndpoint } from '../../auth/oauth-token-endpoint.js';
-import { userClaims } from '../../auth/oidc-id-token.js';
-import { invalidToken } from '../../auth/tokens.js';
-import { UserStatus } from '../../db/schema.js';
-import { badRequest } from '../../errors.js';
+} from '../../oauth/authorize.js';
+import { authenticateClient, basicCredentials, bodyField, presentedCredentials } from '../../oauth/clients.js';
+import { asOAuthResponse, noStore, oauthError } from '../../oauth/errors.js';
+import { authenticateIntrospector, introspectToken, revokePresentedToken } from '../../oauth/introspection.js';
+import { userClaims } from '../../oauth/oidc-id-token.js';
+import { tokenEndpoint } from '../../oauth/token-endpoint.js';
 import { findUser, userView } from '../../services/users.js';
 import { type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 

@@ -1,13 +1,13 @@
 import type { BackendDatabaseTable, BackendDatabaseTableColumn } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
 import { sqlConnectionClasses } from '../../connections/sql.js';
-import { isSqlClient, type SqlClient, type SqlRow } from '../../connections/sql-client.js';
 import { Status } from '../../db/schema.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import type { Platform } from '../../runtime/platform.js';
-import { alterTableStatements, createTableStatements, dropTableStatement } from '../../services/sql-ddl.js';
-import { placeholder, placeholders, quoteIdentifier } from '../../services/sql-dialect.js';
-import { parseListRequest, RowLister } from '../../services/sql-rows.js';
+import { isSqlClient, type SqlClient, type SqlRow } from '../../sql/client.js';
+import { alterTableStatements, createTableStatements, dropTableStatement } from '../../sql/ddl.js';
+import { placeholder, placeholders, quoteIdentifier } from '../../sql/dialect.js';
+import { parseListRequest, RowLister } from '../../sql/rows.js';
 import {
   type ColumnInfo,
   describeTable,
@@ -15,8 +15,8 @@ import {
   listTables,
   singlePrimaryKey,
   type TableInfo,
-} from '../../services/sql-table.js';
-import { rowConverter, toColumnValue } from '../../services/sql-values.js';
+} from '../../sql/table.js';
+import { rowConverter, toColumnValue } from '../../sql/values.js';
 import { collection, message, paging, queryString } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 

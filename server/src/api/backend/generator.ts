@@ -13,34 +13,15 @@ import { checkSchemaSource } from '../../gateway/schemas.js';
 import type { HttpMethod } from '../../gateway/types.js';
 import type { Platform } from '../../runtime/platform.js';
 import { recordCommit } from '../../services/commits.js';
-import { isDeadlock, mapSqlError } from '../../services/sql-errors.js';
-import { sqlDatabaseProvider, sqlTableProvider } from '../../services/sql-generator.js';
+import { isDeadlock, mapSqlError } from '../../sql/errors.js';
+import {
+  type GeneratorChangelog,
+  type GeneratorProvider,
+  sqlDatabaseProvider,
+  sqlTableProvider,
+} from '../../sql/generator.js';
 import { parseJsonColumn } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
-
-/** What a provider proposes; names are unprefixed (the base path of a run prefixes them). */
-export interface GeneratorChangelog {
-  schemas: { name: string; source: Record<string, unknown> }[];
-  actions: { name: string; class: string; config: Record<string, unknown> }[];
-  operations: {
-    name: string;
-    description: string;
-    httpMethod: HttpMethod;
-    httpPath: string;
-    httpCode: number;
-    incoming?: string;
-    outgoing?: string;
-    action: string;
-  }[];
-}
-
-/** A generator provider (Fusio's ProviderInterface): a config form and the entities it would create. */
-export interface GeneratorProvider {
-  readonly class: string;
-  readonly name: string;
-  readonly config: JsonSchema;
-  setup(config: Record<string, unknown>, platform: Platform): Promise<GeneratorChangelog>;
-}
 
 const providers: readonly GeneratorProvider[] = [sqlDatabaseProvider, sqlTableProvider];
 

@@ -9,10 +9,6 @@ import type {
   ConsumerUserRefresh,
   ConsumerUserRegister,
 } from 'fusio-sdk';
-import { grantScopes, userScopes } from '../../auth/scopes.js';
-import type { IssuedToken } from '../../auth/tokens.js';
-import { Category, TokenStatus, UserStatus } from '../../db/schema.js';
-import { badRequest, unauthorized } from '../../errors.js';
 import {
   activateAccount,
   changeOwnPassword,
@@ -20,8 +16,12 @@ import {
   register,
   requestPasswordReset,
   updateOwnAccount,
-} from '../../services/accounts.js';
-import { passwordLogin } from '../../services/accounts-login.js';
+} from '../../accounts/accounts.js';
+import { passwordLogin } from '../../accounts/login.js';
+import { grantScopes, userScopes } from '../../auth/scopes.js';
+import type { IssuedToken } from '../../auth/tokens.js';
+import { Category, TokenStatus, UserStatus } from '../../db/schema.js';
+import { badRequest, unauthorized } from '../../errors.js';
 import { findUser } from '../../services/users.js';
 import { isoDate, message, parseJsonColumn } from '../http.js';
 import { type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';

@@ -1,10 +1,10 @@
 import type { ConsumerApp, ConsumerAppCreate, ConsumerAppUpdate } from 'fusio-sdk';
+import { assertRequestableScopes } from '../../accounts/scopes.js';
 import { response } from '../../actions/action.js';
 import { appScopes } from '../../auth/scopes.js';
 import { type AppRow, AppStatus } from '../../db/schema.js';
 import { badRequest } from '../../errors.js';
 import type { Platform } from '../../runtime/platform.js';
-import { assertRequestableScopes } from '../../services/accounts-scopes.js';
 import { createApp, deleteApp, findApp, updateApp } from '../../services/apps.js';
 import { findUser } from '../../services/users.js';
 import { containsIgnoreCase, entityRef, isoDate, message, pageOf, paging, parseJsonColumn } from '../http.js';

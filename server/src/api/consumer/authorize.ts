@@ -1,6 +1,6 @@
 import type { ConsumerAuthorizeRequest } from 'fusio-sdk';
-import { authorizationInputFromBody, consentMeta, decideAuthorization } from '../../auth/oauth-authorize.js';
 import { forbidden, notFound } from '../../errors.js';
+import { authorizationInputFromBody, consentMeta, decideAuthorization } from '../../oauth/authorize.js';
 import { queryString } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 

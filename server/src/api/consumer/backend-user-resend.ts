@@ -1,4 +1,4 @@
-import { resendActivationMail } from '../../services/accounts.js';
+import { resendActivationMail } from '../../accounts/accounts.js';
 import { findUser } from '../../services/users.js';
 import { entityRef, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';

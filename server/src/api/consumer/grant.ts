@@ -1,5 +1,5 @@
-import { listGrants, revokeGrant } from '../../auth/oauth-grants.js';
 import { notFound } from '../../errors.js';
+import { listGrants, revokeGrant } from '../../oauth/grants.js';
 import { collection, message, paging } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';

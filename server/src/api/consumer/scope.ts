@@ -1,6 +1,6 @@
 import type { ConsumerScope, ConsumerScopeCategories, ConsumerScopeCategory } from 'fusio-sdk';
+import { requestableScopes } from '../../accounts/scopes.js';
 import type { ScopeRow } from '../../db/schema.js';
-import { requestableScopes } from '../../services/accounts-scopes.js';
 import { findUser } from '../../services/users.js';
 import { collection, paging, parseJsonColumn } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';

@@ -1,11 +1,11 @@
 import type { ConsumerToken, ConsumerTokenAccessToken, ConsumerTokenCreate, ConsumerTokenUpdate } from 'fusio-sdk';
+import { assertRequestableScopes } from '../../accounts/scopes.js';
 import { response } from '../../actions/action.js';
 import { grantScopes, userScopes } from '../../auth/scopes.js';
 import type { IssuedToken } from '../../auth/tokens.js';
 import { Category, type TokenRow, TokenStatus } from '../../db/schema.js';
 import { badRequest, notFound } from '../../errors.js';
 import type { Platform } from '../../runtime/platform.js';
-import { assertRequestableScopes } from '../../services/accounts-scopes.js';
 import { findUser } from '../../services/users.js';
 import { containsIgnoreCase, entityRef, isoDate, message, pageOf, paging } from '../http.js';
 import { idOrName, type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';

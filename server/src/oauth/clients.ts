@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { parseJsonColumn } from '../api/http.js';
+import { matchesDigest } from '../auth/secrets.js';
 import { type AppRow, AppStatus, type Database } from '../db/schema.js';
-import { invalidClient, invalidRequest, OAuthError } from './oauth-errors.js';
-import { matchesDigest } from './secrets.js';
+import { invalidClient, invalidRequest, OAuthError } from './errors.js';
 
 /**
  * Apps are OAuth2 clients (client_id = app key). Fusio has no client registration beyond the app's

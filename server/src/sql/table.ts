@@ -1,4 +1,4 @@
-import type { SqlClient, SqlRow } from '../connections/sql-client.js';
+import type { SqlClient, SqlRow } from './client.js';
 
 /** How Portico treats a column's values: validation on the way in, conversion on the way out. */
 export type ColumnKind =

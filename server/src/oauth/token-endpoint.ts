@@ -1,18 +1,15 @@
+import { passwordLogin } from '../accounts/login.js';
 import { type ActionRequest, type ActionResponse, response } from '../actions/action.js';
+import { appScopes, covers, grantScopes, splitScopes, userScopes } from '../auth/scopes.js';
+import { matchesDigest } from '../auth/secrets.js';
+import type { IssuedToken } from '../auth/tokens.js';
 import type { UserRow } from '../db/schema.js';
 import { AppStatus, Category, TokenStatus, UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
-import { passwordLogin } from '../services/accounts-login.js';
-import { grantableScopes } from './oauth-authorize.js';
-import {
-  authenticateClient,
-  bodyField,
-  clientOf,
-  type PresentedCredentials,
-  presentedCredentials,
-} from './oauth-clients.js';
-import { redeemCode } from './oauth-codes.js';
+import { grantableScopes } from './authorize.js';
+import { authenticateClient, bodyField, clientOf, type PresentedCredentials, presentedCredentials } from './clients.js';
+import { redeemCode } from './codes.js';
 import {
   asOAuthResponse,
   invalidClient,
@@ -22,12 +19,9 @@ import {
   noStore,
   OAuthError,
   unauthorizedClient,
-} from './oauth-errors.js';
-import { verifiesChallenge } from './oauth-pkce.js';
+} from './errors.js';
 import { openidScope, signIdToken } from './oidc-id-token.js';
-import { appScopes, covers, grantScopes, splitScopes, userScopes } from './scopes.js';
-import { matchesDigest } from './secrets.js';
-import type { IssuedToken } from './tokens.js';
+import { verifiesChallenge } from './pkce.js';
 
 export const supportedGrantTypes = ['authorization_code', 'client_credentials', 'refresh_token'] as const;
 

@@ -1,8 +1,8 @@
+import { signingAlg } from '../auth/keys.js';
 import { Category, Status } from '../db/schema.js';
 import type { Platform } from '../runtime/platform.js';
-import { signingAlg } from './keys.js';
-import { supportedGrantTypes } from './oauth-token-endpoint.js';
 import { openidScope } from './oidc-id-token.js';
+import { supportedGrantTypes } from './token-endpoint.js';
 
 /** Where the endpoints live, from the issuer (the public URL every token names as `iss`). */
 export function endpoints(issuer: string) {

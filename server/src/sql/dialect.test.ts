@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeLike, isSafeName, literal, placeholders, quoteIdentifier, trimStatement } from './sql-dialect.js';
+import { escapeLike, isSafeName, literal, placeholders, quoteIdentifier, trimStatement } from './dialect.js';
 
 describe('SQL dialect helpers', () => {
   it('quotes identifiers by doubling the quote character', () => {

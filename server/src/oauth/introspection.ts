@@ -1,8 +1,8 @@
+import type { AccessClaims } from '../auth/tokens.js';
 import { type TokenRow, TokenStatus } from '../db/schema.js';
 import type { Platform } from '../runtime/platform.js';
-import { authenticateClient, type OAuthClient, type PresentedCredentials } from './oauth-clients.js';
-import { invalidClient, invalidRequest } from './oauth-errors.js';
-import type { AccessClaims } from './tokens.js';
+import { authenticateClient, type OAuthClient, type PresentedCredentials } from './clients.js';
+import { invalidClient, invalidRequest } from './errors.js';
 
 /** RFC 7662 §2.2; an inactive token says nothing else about itself. */
 export interface IntrospectionResponse {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PorticoError } from '../errors.js';
-import type { ColumnInfo } from './sql-table.js';
-import { integerRange } from './sql-table.js';
-import { exactNumber, parseDateTime, plainRow, rowConverter, toColumnValue } from './sql-values.js';
+import type { ColumnInfo } from './table.js';
+import { integerRange } from './table.js';
+import { exactNumber, parseDateTime, plainRow, rowConverter, toColumnValue } from './values.js';
 
 function column(overrides: Partial<ColumnInfo>): ColumnInfo {
   return {

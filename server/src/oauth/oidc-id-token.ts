@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { idTokenLifetimeSeconds, type KeyStore, signingAlg } from '../auth/keys.js';
 import type { UserRow } from '../db/schema.js';
-import { idTokenLifetimeSeconds, type KeyStore, signingAlg } from './keys.js';
 
 export const openidScope = 'openid';
 

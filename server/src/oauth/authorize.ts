@@ -1,13 +1,13 @@
 import type { ConsumerAuthorizeMeta, ConsumerAuthorizeResponse, ConsumerScope } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
+import { appScopes, grantScopes, splitScopes, userScopes } from '../auth/scopes.js';
 import { type Database, UserStatus } from '../db/schema.js';
 import type { Platform } from '../runtime/platform.js';
-import { clientOf, findActiveApp, type OAuthClient } from './oauth-clients.js';
-import { createCode } from './oauth-codes.js';
-import { recordGrant } from './oauth-grants.js';
-import { isValidS256Challenge } from './oauth-pkce.js';
+import { clientOf, findActiveApp, type OAuthClient } from './clients.js';
+import { createCode } from './codes.js';
+import { recordGrant } from './grants.js';
 import { openidScope } from './oidc-id-token.js';
-import { appScopes, grantScopes, splitScopes, userScopes } from './scopes.js';
+import { isValidS256Challenge } from './pkce.js';
 
 /** The parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC nonce). */
 export interface AuthorizationRequestInput {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import './oauth-schema.js';
+import './schema.js';
 
 export interface RevokedToken {
   tokenId: string;

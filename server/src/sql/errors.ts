@@ -1,5 +1,5 @@
 import { badRequest, conflict, PorticoError, serviceUnavailable } from '../errors.js';
-import type { SqlDialect } from './sql-dialect.js';
+import type { SqlDialect } from './dialect.js';
 
 /**
  * Turns a driver error (pg, mysql2, better-sqlite3) into the answer a client should get: a conflict

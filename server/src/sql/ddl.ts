@@ -1,7 +1,7 @@
 import type { BackendDatabaseTable, BackendDatabaseTableColumn } from 'fusio-sdk';
 import { badRequest } from '../errors.js';
-import { isSafeName, literal, quoteIdentifier, type SqlDialect } from './sql-dialect.js';
-import type { ColumnInfo, TableInfo } from './sql-table.js';
+import { isSafeName, literal, quoteIdentifier, type SqlDialect } from './dialect.js';
+import type { ColumnInfo, TableInfo } from './table.js';
 
 /**
  * DDL from Fusio's BackendDatabaseTable: create, alter (by comparing with the live table) and drop.

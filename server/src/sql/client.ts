@@ -9,9 +9,9 @@ type ExecuteValues = Parameters<MysqlPool['execute']>[1] extends infer V
   : never;
 
 import pg from 'pg';
-import type { SqlDialect } from '../services/sql-dialect.js';
-import { isSchemaDrift, mapSqlError } from '../services/sql-errors.js';
-import { exactNumber } from '../services/sql-values.js';
+import type { SqlDialect } from './dialect.js';
+import { isSchemaDrift, mapSqlError } from './errors.js';
+import { exactNumber } from './values.js';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -38,7 +38,7 @@ const sqlClientBrand: unique symbol = Symbol.for('portico.sql-client');
 export interface SqlClient {
   readonly [sqlClientBrand]: true;
   readonly dialect: SqlDialect;
-  /** cached table metadata of this client, owned by services/sql-table.ts; cleared on schema drift */
+  /** cached table metadata of this client, owned by sql/table.ts; cleared on schema drift */
   readonly tables: Map<string, unknown>;
   all(statement: string | SqlStatement, params?: readonly unknown[]): Promise<SqlRow[]>;
   run(statement: string | SqlStatement, params?: readonly unknown[]): Promise<SqlRunResult>;

@@ -3,11 +3,11 @@ import { Category, TokenStatus, UserStatus } from '../db/schema.js';
 import { badRequest, PorticoError } from '../errors.js';
 import { appsUrl, type MailTemplate, renderMail } from '../mail/templates.js';
 import type { Platform } from '../runtime/platform.js';
-import { assertCaptcha } from './accounts-captcha.js';
-import { accountKeys, findUserByEmail, tooManyAttempts } from './accounts-login.js';
-import type { ThrottleKey } from './accounts-throttle.js';
-import { consumeAccountToken, issueAccountToken, latestAccountToken } from './accounts-tokens.js';
-import { assertEmail, assertPassword, assertUserName, createUser, findUser } from './users.js';
+import { assertEmail, assertPassword, assertUserName, createUser, findUser } from '../services/users.js';
+import { assertCaptcha } from './captcha.js';
+import { accountKeys, findUserByEmail, tooManyAttempts } from './login.js';
+import type { ThrottleKey } from './throttle.js';
+import { consumeAccountToken, issueAccountToken, latestAccountToken } from './tokens.js';
 
 /** How a new account becomes usable. */
 export type SignupMode = 'mail' | 'admin' | 'open';

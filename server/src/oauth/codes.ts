@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { digest, newOpaqueToken } from '../auth/secrets.js';
 import { insertWithId } from '../db/insert.js';
 import type { Platform } from '../runtime/platform.js';
-import { invalidGrant } from './oauth-errors.js';
-import type { AppCodeRow } from './oauth-schema.js';
-import { digest, newOpaqueToken } from './secrets.js';
+import { invalidGrant } from './errors.js';
+import type { AppCodeRow } from './schema.js';
 
 /** Authorization codes live 5 minutes (RFC 6749 §4.1.2 allows at most 10). */
 export const codeLifetimeSeconds = 300;

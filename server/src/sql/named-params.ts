@@ -1,4 +1,4 @@
-import { placeholder, type SqlDialect } from './sql-dialect.js';
+import { placeholder, type SqlDialect } from './dialect.js';
 
 /**
  * Named parameters in a configured query: `:name` (and Fusio's `{name}`, `{%name}`, `{name%}` for LIKE

@@ -1,9 +1,9 @@
 import { queryInt, queryString } from '../api/http.js';
-import { type SqlClient, type SqlRow, type SqlStatement, statement } from '../connections/sql-client.js';
 import { badRequest } from '../errors.js';
-import { escapeLike, placeholder, quoteIdentifier, type SqlDialect } from './sql-dialect.js';
-import type { ColumnInfo } from './sql-table.js';
-import { toColumnValue } from './sql-values.js';
+import { type SqlClient, type SqlRow, type SqlStatement, statement } from './client.js';
+import { escapeLike, placeholder, quoteIdentifier, type SqlDialect } from './dialect.js';
+import type { ColumnInfo } from './table.js';
+import { toColumnValue } from './values.js';
 
 /**
  * Paged listing of one table with Fusio's query parameters (startIndex, count, filterBy/filterOp/

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tableView } from '../api/backend/database.js';
-import { alterTableStatements, createTableStatements } from './sql-ddl.js';
-import type { ColumnInfo, TableInfo } from './sql-table.js';
+import { alterTableStatements, createTableStatements } from './ddl.js';
+import type { ColumnInfo, TableInfo } from './table.js';
 
 const news = {
   name: 'news',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindParameters, prepareQuery, QuerySyntaxError } from './sql-named-params.js';
+import { bindParameters, prepareQuery, QuerySyntaxError } from './named-params.js';
 
 describe('named parameters in configured SQL', () => {
   it('turns :name into the dialect placeholder, one per occurrence', () => {

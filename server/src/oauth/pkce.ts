@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { safeEqual } from './secrets.js';
+import { safeEqual } from '../auth/secrets.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const verifierPattern = /^[A-Za-z0-9\-._~]{43,128}$/;

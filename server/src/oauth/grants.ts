@@ -3,7 +3,7 @@ import { isoDate } from '../api/http.js';
 import { insertWithId } from '../db/insert.js';
 import { AppStatus } from '../db/schema.js';
 import type { Platform } from '../runtime/platform.js';
-import type { UserGrantRow } from './oauth-schema.js';
+import type { UserGrantRow } from './schema.js';
 
 /**
  * A user's decision to let an app act for them (Fusio's fusio_user_grant), remembered so the user can

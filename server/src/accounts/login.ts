@@ -3,7 +3,7 @@ import { verifyPassword } from '../auth/passwords.js';
 import { type Database, type UserRow, UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
-import type { ThrottleKey } from './accounts-throttle.js';
+import type { ThrottleKey } from './throttle.js';
 
 /** A local user by email: the stored spelling or its lower-case form (sign-ups store lower case). */
 export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | undefined> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryLoginThrottle, type ThrottleKey } from './accounts-throttle.js';
+import { MemoryLoginThrottle, type ThrottleKey } from './throttle.js';
 
 const alice: ThrottleKey = { kind: 'account', id: 'alice' };
 const ip: ThrottleKey = { kind: 'ip', id: '10.0.0.1' };

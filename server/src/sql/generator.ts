@@ -1,11 +1,36 @@
-import type { GeneratorChangelog, GeneratorProvider } from '../api/backend/generator.js';
+import type { JsonSchema } from '../actions/action.js';
 import { sqlConnectionClasses } from '../connections/sql.js';
-import { isSqlClient, type SqlClient } from '../connections/sql-client.js';
 import { Status } from '../db/schema.js';
 import { badRequest, notFound } from '../errors.js';
+import type { HttpMethod } from '../gateway/types.js';
 import type { Platform } from '../runtime/platform.js';
-import { isSafeName } from './sql-dialect.js';
-import { type ColumnInfo, describeTable, listTables, singlePrimaryKey, type TableInfo } from './sql-table.js';
+import { isSqlClient, type SqlClient } from './client.js';
+import { isSafeName } from './dialect.js';
+import { type ColumnInfo, describeTable, listTables, singlePrimaryKey, type TableInfo } from './table.js';
+
+/** What a provider proposes; names are unprefixed (the base path of a run prefixes them). */
+export interface GeneratorChangelog {
+  schemas: { name: string; source: Record<string, unknown> }[];
+  actions: { name: string; class: string; config: Record<string, unknown> }[];
+  operations: {
+    name: string;
+    description: string;
+    httpMethod: HttpMethod;
+    httpPath: string;
+    httpCode: number;
+    incoming?: string;
+    outgoing?: string;
+    action: string;
+  }[];
+}
+
+/** A generator provider (Fusio's ProviderInterface): a config form and the entities it would create. */
+export interface GeneratorProvider {
+  readonly class: string;
+  readonly name: string;
+  readonly config: JsonSchema;
+  setup(config: Record<string, unknown>, platform: Platform): Promise<GeneratorChangelog>;
+}
 
 /**
  * Fusio's SQL generator providers: one table (SQL-Table) or every table (SQL-Database) of a SQL

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PorticoError } from '../errors.js';
-import { isDeadlock, isSchemaDrift, mapSqlError } from './sql-errors.js';
+import { isDeadlock, isSchemaDrift, mapSqlError } from './errors.js';
 
 function statusOf(error: unknown, dialect: 'postgres' | 'mysql' | 'sqlite'): number | undefined {
   const mapped = mapSqlError(error, dialect);

@@ -1,7 +1,7 @@
-import type { SqlRow } from '../connections/sql-client.js';
 import { badRequest } from '../errors.js';
-import type { SqlDialect } from './sql-dialect.js';
-import type { ColumnInfo } from './sql-table.js';
+import type { SqlRow } from './client.js';
+import type { SqlDialect } from './dialect.js';
+import type { ColumnInfo } from './table.js';
 
 /**
  * Values crossing the border between JSON and a table column. On the way in every value is checked
