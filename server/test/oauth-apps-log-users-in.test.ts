@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listGrants, revokeGrant } from '../src/auth/oauth-grants.js';
+import { listGrants, revokeGrant } from '../src/oauth/grants.js';
 import { systemDatabases } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';
 import {
