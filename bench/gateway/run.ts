@@ -414,10 +414,10 @@ async function main(): Promise<void> {
 
     let soak: { seconds: number; rssStart: number; rssEnd: number; growth: number } | null = null;
     if (soakSeconds > 0 && portico.pid) {
-      await load(`${base}/protected`, 10, auth);
+      porticoRequests += (await load(`${base}/protected`, 10, auth)).requests;
       const rssStart = rssOf(portico.pid);
       const result = await load(`${base}/protected`, soakSeconds, auth);
-      porticoRequests += result.requests + 0;
+      porticoRequests += result.requests;
       const rssEnd = rssOf(portico.pid);
       soak = { seconds: soakSeconds, rssStart, rssEnd, growth: (rssEnd - rssStart) / rssStart };
       console.log(

@@ -248,14 +248,22 @@ export class TokenService {
     return result.payload as unknown as AccessClaims;
   }
 
+  /**
+   * A token verified before, checked again for expiry and revocation without waiting: undefined when it
+   * has not been seen yet (then `verify` it), a 401 PorticoError when it is no longer acceptable.
+   */
+  verifiedBefore(token: string): VerifiedToken | undefined {
+    const cached = this.cache.get(token);
+    if (!cached) return undefined;
+    if (cached.expiresAt > Date.now() && !this.revocations.has(cached.tokenId)) return cached;
+    this.cache.delete(token);
+    throw invalidToken(cached.expiresAt <= Date.now() ? 'Access token has expired' : 'Access token was revoked');
+  }
+
   /** Checks a bearer token; throws a 401 PorticoError when it is not acceptable. */
   async verify(token: string): Promise<VerifiedToken> {
-    const cached = this.cache.get(token);
-    if (cached) {
-      if (cached.expiresAt > Date.now() && !this.revocations.has(cached.tokenId)) return cached;
-      this.cache.delete(token);
-      throw invalidToken(cached.expiresAt <= Date.now() ? 'Access token has expired' : 'Access token was revoked');
-    }
+    const cached = this.verifiedBefore(token);
+    if (cached) return cached;
     let payload: AccessClaims;
     try {
       payload = await this.verifySignature(token);

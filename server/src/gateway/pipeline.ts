@@ -103,7 +103,8 @@ export function createPipeline(deps: PipelineDeps) {
     const raw = req.body as Buffer | undefined;
     try {
       if (!operation.active) throw new PorticoError('GONE', 'This action is no longer available');
-      caller = await authenticate(req.headers.authorization, operation, deps.tokens);
+      const authenticated = authenticate(req.headers.authorization, operation, deps.tokens);
+      caller = authenticated instanceof Promise ? await authenticated : authenticated;
       authorize(operation, caller);
       const limited = limitRequest(deps.limits, operation, caller, req.ip, headers, rateLimited);
       if (limited) await limited;
