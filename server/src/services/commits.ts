@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BackendUser } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
+import { type Collection, isoDate, type Paging, pageOf, parseJsonColumn } from '../api/http.js';
 import type { Database } from '../db/schema.js';
 
 export type CommitKind = 'action' | 'schema';
@@ -67,4 +68,49 @@ export async function commitAuthors(db: Kysely<Database>, ids: (number | null)[]
   if (wanted.length === 0) return new Map();
   const rows = await db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', wanted).execute();
   return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, ...(r.email ? { email: r.email } : {}) }]));
+}
+
+/** One saved version, as the backend lists them; `content` is the config (actions) or source (schemas). */
+export interface CommitView {
+  id: number;
+  user?: BackendUser;
+  commitHash: string;
+  content: Record<string, unknown>;
+  insertDate: string | undefined;
+}
+
+/** A page of an action's or schema's versions, newest first, with their authors. */
+export async function commitHistory(
+  db: Kysely<Database>,
+  kind: CommitKind,
+  id: number,
+  page: Paging,
+): Promise<Collection<CommitView>> {
+  const rows =
+    kind === 'action'
+      ? await pageOf(db.selectFrom('action_commits').where('action_id', '=', id), page, (row) => ({
+          ...row,
+          content: row.config,
+        }))
+      : await pageOf(db.selectFrom('schema_commits').where('schema_id', '=', id), page, (row) => ({
+          ...row,
+          content: row.source,
+        }));
+  const authors = await commitAuthors(
+    db,
+    rows.entry.map((r) => r.user_id),
+  );
+  return {
+    ...rows,
+    entry: rows.entry.map((row) => {
+      const author = row.user_id === null ? undefined : authors.get(row.user_id);
+      return {
+        id: row.id,
+        ...(author ? { user: author } : {}),
+        commitHash: row.commit_hash,
+        content: parseJsonColumn<Record<string, unknown>>(row.content) ?? {},
+        insertDate: isoDate(row.created_at),
+      };
+    }),
+  };
 }

@@ -13,16 +13,14 @@ import { badRequest, conflict, notFound, PorticoError, renderError } from '../..
 import { actionNameOf, buildActionHandler } from '../../gateway/compile.js';
 import { invokeAction } from '../../gateway/invoke.js';
 import type { Platform } from '../../runtime/platform.js';
-import { commitAuthors, recordCommit } from '../../services/commits.js';
+import { commitHistory, recordCommit } from '../../services/commits.js';
 import {
   collection,
   containsIgnoreCase,
   created,
   type EntityRef,
   entityRef,
-  isoDate,
   message,
-  pageOf,
   paging,
   parseJsonColumn,
   queryString,
@@ -320,24 +318,10 @@ export const actionOperations: SystemOperation[] = [
     path: `/backend/action/$action_id<${idOrName}>/commit`,
     async handler({ platform, request }) {
       const action = await findAction(platform, entityRef(request.params.action_id));
-      const page = paging(request.query);
-      const query = platform.db.selectFrom('action_commits').where('action_id', '=', action.id);
-      const result = await pageOf(query, page, (row) => row);
-      const authors = await commitAuthors(
-        platform.db,
-        result.entry.map((r) => r.user_id),
-      );
+      const history = await commitHistory(platform.db, 'action', action.id, paging(request.query));
       return {
-        ...result,
-        entry: result.entry.map(
-          (row): BackendActionCommit => ({
-            id: row.id,
-            ...(row.user_id !== null && authors.has(row.user_id) ? { user: authors.get(row.user_id) } : {}),
-            commitHash: row.commit_hash,
-            config: parseJsonColumn(row.config) ?? {},
-            insertDate: isoDate(row.created_at),
-          }),
-        ),
+        ...history,
+        entry: history.entry.map(({ content, ...rest }): BackendActionCommit => ({ ...rest, config: content })),
       };
     },
   }),

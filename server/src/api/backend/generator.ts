@@ -1,6 +1,5 @@
 import type { BackendGeneratorProvider } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import type { JsonSchema } from '../../actions/action.js';
 import { response } from '../../actions/action.js';
 import { formFromSchema } from '../../actions/form.js';
 import { insertWithId } from '../../db/insert.js';

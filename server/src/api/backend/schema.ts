@@ -5,16 +5,14 @@ import { badRequest, conflict, notFound } from '../../errors.js';
 import { isPassthrough, schemaNameOf } from '../../gateway/compile.js';
 import { checkSchemaSource } from '../../gateway/schemas.js';
 import type { Platform } from '../../runtime/platform.js';
-import { commitAuthors, recordCommit } from '../../services/commits.js';
+import { commitHistory, recordCommit } from '../../services/commits.js';
 import {
   collection,
   containsIgnoreCase,
   created,
   type EntityRef,
   entityRef,
-  isoDate,
   message,
-  pageOf,
   paging,
   parseJsonColumn,
 } from '../http.js';
@@ -218,24 +216,10 @@ export const schemaOperations: SystemOperation[] = [
     path: `/backend/schema/$schema_id<${idOrName}>/commit`,
     async handler({ platform, request }) {
       const schema = await findSchema(platform, entityRef(request.params.schema_id));
-      const page = paging(request.query);
-      const query = platform.db.selectFrom('schema_commits').where('schema_id', '=', schema.id);
-      const result = await pageOf(query, page, (row) => row);
-      const authors = await commitAuthors(
-        platform.db,
-        result.entry.map((r) => r.user_id),
-      );
+      const history = await commitHistory(platform.db, 'schema', schema.id, paging(request.query));
       return {
-        ...result,
-        entry: result.entry.map(
-          (row): BackendSchemaCommit => ({
-            id: row.id,
-            ...(row.user_id !== null && authors.has(row.user_id) ? { user: authors.get(row.user_id) } : {}),
-            commitHash: row.commit_hash,
-            schema: parseJsonColumn(row.source) ?? {},
-            insertDate: isoDate(row.created_at),
-          }),
-        ),
+        ...history,
+        entry: history.entry.map(({ content, ...rest }): BackendSchemaCommit => ({ ...rest, schema: content })),
       };
     },
   }),
