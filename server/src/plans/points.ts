@@ -5,6 +5,7 @@ import { forbidden, PorticoError, serviceUnavailable } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { appsUrl } from '../mail/templates.js';
 import type { Settings } from '../services/settings.js';
+import { BatchBuffer } from '../telemetry/batch-buffer.js';
 import { renewFreePlans } from './renewal.js';
 import './tables.js';
 
@@ -48,22 +49,20 @@ export const notEnoughPointsMessage =
  * rows are buffered and written in multi-row inserts off the request path.
  */
 export class PointsLedger {
-  private buffer: UsageEntry[] = [];
-  private flushing: Promise<void> | null = null;
-  private readonly usageTimer: NodeJS.Timeout;
+  private readonly usage: BatchBuffer<UsageEntry>;
   private renewalTimer: NodeJS.Timeout | null = null;
   private renewing: Promise<unknown> | null = null;
-  private droppedCount = 0;
-  private failures = 0;
   private closed = false;
-  private readonly batchSize: number;
-  private readonly maxBuffered: number;
 
   constructor(private readonly options: PointsLedgerOptions) {
-    this.batchSize = options.usageBatchSize ?? 500;
-    this.maxBuffered = options.maxBufferedUsage ?? 100_000;
-    this.usageTimer = setInterval(() => void this.flush().catch(() => {}), options.usageIntervalMs ?? 250);
-    this.usageTimer.unref();
+    this.usage = new BatchBuffer({
+      write: (batch) => this.writeUsage(batch),
+      logger: options.logger,
+      what: 'plan usage',
+      intervalMs: options.usageIntervalMs ?? 250,
+      batchSize: options.usageBatchSize ?? 500,
+      maxBuffered: options.maxBufferedUsage ?? 100_000,
+    });
   }
 
   /**
@@ -98,61 +97,35 @@ export class PointsLedger {
   }
 
   get pendingUsage(): number {
-    return this.buffer.length;
+    return this.usage.pending;
   }
 
   get droppedUsage(): number {
-    return this.droppedCount;
+    return this.usage.dropped;
   }
 
   record(entry: UsageEntry): void {
-    if (this.buffer.length >= this.maxBuffered) {
-      this.buffer.shift();
-      this.droppedCount++;
-    }
-    this.buffer.push(entry);
-    if (this.buffer.length >= this.batchSize && !this.flushing) void this.flush().catch(() => {});
+    this.usage.record(entry);
   }
 
   /** Writes every buffered usage row. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => (this.buffer.length ? this.flush() : undefined));
-    if (this.buffer.length === 0) return Promise.resolve();
-    this.flushing = this.writeAll().finally(() => {
-      this.flushing = null;
-    });
-    return this.flushing;
+    return this.usage.flush();
   }
 
-  private async writeAll(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.batchSize);
-      try {
-        await this.options.db
-          .insertInto('plan_usages')
-          .values(
-            batch.map((e) => ({
-              operation_id: e.operationId,
-              user_id: e.userId,
-              app_id: e.appId,
-              points: e.points,
-              date: e.date,
-            })),
-          )
-          .execute();
-        this.failures = 0;
-      } catch (error) {
-        this.buffer.unshift(...batch);
-        this.failures++;
-        if (this.failures === 1 || this.failures % 20 === 0) {
-          this.options.logger.error(
-            { err: error, pending: this.buffer.length },
-            'writing plan usage failed; will retry',
-          );
-        }
-        throw error;
-      }
-    }
+  private async writeUsage(batch: UsageEntry[]): Promise<void> {
+    await this.options.db
+      .insertInto('plan_usages')
+      .values(
+        batch.map((e) => ({
+          operation_id: e.operationId,
+          user_id: e.userId,
+          app_id: e.appId,
+          points: e.points,
+          date: e.date,
+        })),
+      )
+      .execute();
   }
 
   /** Fusio's points threshold mail: sent when a debit takes the balance below `points_threshold`. */
@@ -203,17 +176,8 @@ export class PointsLedger {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.usageTimer);
     if (this.renewalTimer) clearInterval(this.renewalTimer);
     await this.renewing;
-    for (let attempt = 0; attempt < 5 && this.buffer.length > 0; attempt++) {
-      try {
-        await this.flush();
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    if (this.buffer.length > 0)
-      this.options.logger.error({ lost: this.buffer.length }, 'plan usage could not be written');
+    await this.usage.close();
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { DialectName, RawDriver } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
 import type { Database } from '../db/schema.js';
+import { BatchBuffer } from './batch-buffer.js';
 import { createLogWriter, type LogRowValues } from './log-writer.js';
 
 export interface RequestLogEntry {
@@ -65,73 +66,38 @@ export interface BatchOptions {
  * hot path. A failed write keeps the batch and retries; `close()` writes what is left.
  */
 export class DatabaseRequestLog implements RequestLogSink {
-  private buffer: RequestLogEntry[] = [];
-  private flushing: Promise<void> | null = null;
-  private readonly timer: NodeJS.Timeout;
-  private readonly intervalMs: number;
-  private readonly batchSize: number;
-  private readonly maxBuffered: number;
-  private droppedCount = 0;
-  private failures = 0;
-  private closed = false;
+  private readonly batches: BatchBuffer<RequestLogEntry>;
   private readonly writeRows: (rows: LogRowValues[]) => Promise<void>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
     raw: RawDriver,
-    private readonly logger: Logger,
+    logger: Logger,
     options: BatchOptions = {},
   ) {
     this.writeRows = createLogWriter(raw);
-    this.intervalMs = options.intervalMs ?? 250;
-    this.batchSize = options.batchSize ?? 500;
-    this.maxBuffered = options.maxBuffered ?? 200_000;
-    this.timer = setInterval(() => void this.flush().catch(() => {}), this.intervalMs);
-    this.timer.unref();
+    this.batches = new BatchBuffer({ ...options, write: (batch) => this.write(batch), logger, what: 'request logs' });
   }
 
   get pending(): number {
-    return this.buffer.length;
+    return this.batches.pending;
   }
 
   get dropped(): number {
-    return this.droppedCount;
+    return this.batches.dropped;
   }
 
   record(entry: RequestLogEntry): void {
-    if (this.buffer.length >= this.maxBuffered) {
-      this.buffer.shift();
-      this.droppedCount++;
-    }
-    this.buffer.push(entry);
-    if (this.buffer.length >= this.batchSize && !this.flushing) void this.flush().catch(() => {});
+    this.batches.record(entry);
   }
 
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => (this.buffer.length ? this.flush() : undefined));
-    if (this.buffer.length === 0) return Promise.resolve();
-    this.flushing = this.writeAll().finally(() => {
-      this.flushing = null;
-    });
-    return this.flushing;
+    return this.batches.flush();
   }
 
-  private async writeAll(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.batchSize);
-      try {
-        await this.write(batch);
-        this.failures = 0;
-      } catch (error) {
-        this.buffer.unshift(...batch);
-        this.failures++;
-        if (this.failures === 1 || this.failures % 20 === 0) {
-          this.logger.error({ err: error, pending: this.buffer.length }, 'writing request logs failed; will retry');
-        }
-        throw error;
-      }
-    }
+  close(): Promise<void> {
+    return this.batches.close();
   }
 
   private async write(batch: RequestLogEntry[]): Promise<void> {
@@ -154,20 +120,6 @@ export class DatabaseRequestLog implements RequestLogSink {
           .execute();
       });
     }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.timer);
-    for (let attempt = 0; attempt < 5 && this.buffer.length > 0; attempt++) {
-      try {
-        await this.flush();
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    if (this.buffer.length > 0) this.logger.error({ lost: this.buffer.length }, 'request logs could not be written');
   }
 }
 
