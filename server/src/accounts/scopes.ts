@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { covers, userScopes } from '../auth/scopes.js';
+import { assertTokenHolds, covers, decideScopes, userScopes } from '../auth/scopes.js';
 import { type Database, type ScopeRow, Status } from '../db/schema.js';
 import { badRequest } from '../errors.js';
 
@@ -18,21 +18,26 @@ export async function requestableScopes(
 }
 
 /**
- * Checks that every requested scope is one the user may request (a request for more is refused, not
- * silently trimmed) and adds `authorization`, which every app and token needs and nobody picks.
+ * Checks that every requested scope is one the user may request and the calling token holds (a request
+ * for more is refused, not silently trimmed) and adds `authorization`, which every app and token needs and
+ * nobody picks — when the calling token holds it too.
  */
 export async function assertRequestableScopes(
   db: Kysely<Database>,
   user: { id: number; role_id: number },
   requested: readonly string[],
+  callerScopes: readonly string[],
 ): Promise<string[]> {
-  const allowed = new Set((await requestableScopes(db, user)).map((s) => s.name));
+  const allowed = (await requestableScopes(db, user)).map((s) => s.name);
   const wanted = [...new Set(requested.map((s) => s.trim()).filter(Boolean))];
-  const refused = wanted.filter((s) => !allowed.has(s));
-  if (refused.length > 0) {
-    throw badRequest(`You may not request the scope${refused.length > 1 ? 's' : ''} ${refused.join(', ')}`);
+  const notTheUsers = wanted.filter((s) => !allowed.includes(s));
+  if (notTheUsers.length > 0) {
+    throw badRequest(`You may not request the scope${notTheUsers.length > 1 ? 's' : ''} ${notTheUsers.join(', ')}`);
   }
-  if (allowed.has('authorization') && !wanted.includes('authorization')) wanted.push('authorization');
+  assertTokenHolds(callerScopes, wanted);
+  if (allowed.includes('authorization') && !wanted.includes('authorization')) {
+    if (decideScopes(['authorization'], { token: callerScopes }).refused.length === 0) wanted.push('authorization');
+  }
   if (wanted.length === 0) throw badRequest('Provide at least one valid scope');
   return wanted;
 }

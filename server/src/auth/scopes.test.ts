@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { covers, grantScopes, splitScopes } from './scopes.js';
+import { covers, decideScopes, splitScopes } from './scopes.js';
 
 describe('scopes', () => {
   it('splits on commas when there are any, else on spaces', () => {
@@ -16,10 +16,43 @@ describe('scopes', () => {
     expect(covers(new Set(['backend']), 'backendx')).toBe(false);
   });
 
-  it('grants what was asked, limited by every party; nothing asked means all of the first', () => {
-    expect(grantScopes([], ['a', 'b'])).toEqual(['a', 'b']);
-    expect(grantScopes(['a', 'c'], ['a', 'b'])).toEqual(['a']);
-    expect(grantScopes(['backend.user'], ['backend'], ['backend.user', 'x'])).toEqual(['backend.user']);
-    expect(grantScopes(['a'], ['a'], [])).toEqual([]);
+  it('grants what was asked within every limit; nothing asked means everything the limits allow', () => {
+    expect(decideScopes([], { user: ['a', 'b'] }).granted).toEqual(['a', 'b']);
+    expect(decideScopes(['a', 'c'], { user: ['a', 'b'] })).toEqual({
+      granted: ['a'],
+      refused: [{ scope: 'c', by: 'user' }],
+    });
+    expect(decideScopes(['backend.user'], { user: ['backend'], app: ['backend.user', 'x'] }).granted).toEqual([
+      'backend.user',
+    ]);
+    expect(decideScopes(['a'], { user: ['a'], app: [] }).granted).toEqual([]);
+  });
+
+  it('never lets a narrow calling token grant more than it holds', () => {
+    const decision = decideScopes(['backend', 'consumer.app'], {
+      token: ['consumer.app'],
+      user: ['backend', 'consumer', 'authorization'],
+    });
+    expect(decision.granted).toEqual(['consumer.app']);
+    expect(decision.refused).toEqual([{ scope: 'backend', by: 'token' }]);
+    // nothing asked: the intersection, not the user's whole entitlement
+    expect(decideScopes([], { token: ['consumer.app'], user: ['backend', 'consumer'] }).granted).toEqual([
+      'consumer.app',
+    ]);
+  });
+
+  it('yields the covered children of a parent that is asked for, and refuses the parent itself', () => {
+    const decision = decideScopes(['backend'], { user: ['backend'], app: ['backend.action', 'backend.user'] });
+    expect(decision.granted).toEqual(['backend.action', 'backend.user']);
+    expect(decision.refused).toEqual([{ scope: 'backend', by: 'app' }]);
+  });
+
+  it('never widens what a renewed credential had, and follows what the user may have now', () => {
+    const original = ['backend', 'consumer'];
+    // demoted since: backend is gone from the user's rights
+    expect(decideScopes([], { original, user: ['consumer', 'authorization'] }).granted).toEqual(['consumer']);
+    expect(decideScopes(['authorization'], { original, user: ['authorization'] }).refused).toEqual([
+      { scope: 'authorization', by: 'original' },
+    ]);
   });
 });

@@ -124,6 +124,8 @@ const keyRefreshIntervalMs = 30_000;
 
 export interface RevokeFilter {
   tokenId?: string;
+  /** these tokens (by jti) */
+  tokenIds?: readonly string[];
   userId?: number;
   appId?: number;
   /** every token of one refresh-token family */
@@ -306,11 +308,20 @@ export class TokenService {
   /** Marks tokens revoked in the database and in this node's revocation list; other nodes follow. */
   async revokeWhere(filter: RevokeFilter): Promise<number> {
     if (Object.values(filter).every((v) => v === undefined)) return 0;
+    if (filter.tokenIds !== undefined && filter.tokenIds.length > 500) {
+      let revoked = 0;
+      for (let i = 0; i < filter.tokenIds.length; i += 500) {
+        revoked += await this.revokeWhere({ ...filter, tokenIds: filter.tokenIds.slice(i, i + 500) });
+      }
+      return revoked;
+    }
+    if (filter.tokenIds?.length === 0) return 0;
     let query = this.db
       .selectFrom('tokens')
       .select(['id', 'token_id', 'expire'])
       .where('status', '=', TokenStatus.active);
     if (filter.tokenId !== undefined) query = query.where('token_id', '=', filter.tokenId);
+    if (filter.tokenIds !== undefined) query = query.where('token_id', 'in', [...filter.tokenIds]);
     if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
     if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId);
     if (filter.family !== undefined) query = query.where('family', '=', filter.family);

@@ -1,6 +1,6 @@
 import type { ConsumerAuthorizeMeta, ConsumerAuthorizeResponse, ConsumerScope } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import { appScopes, grantScopes, splitScopes, userScopes } from '../auth/scopes.js';
+import { appScopes, decideScopes, splitScopes, userScopes } from '../auth/scopes.js';
 import { type Database, UserStatus } from '../db/schema.js';
 import type { Platform } from '../runtime/platform.js';
 import { clientOf, findActiveApp, type OAuthClient } from './clients.js';
@@ -161,14 +161,18 @@ export async function grantableScopes(
   appId: number,
   user: { id: number; roleId: number },
   requested: readonly string[],
+  /** the scopes of the token the user consents with: a narrow token cannot consent to more */
+  callerScopes?: readonly string[],
 ): Promise<string[]> {
   const apiScopes = requested.filter((s) => s !== openidScope);
   const granted =
     apiScopes.length === 0
       ? []
-      : grantScopes(apiScopes, await appScopes(db, appId), await userScopes(db, user.id, user.roleId)).filter(
-          (s) => !isBackendScope(s),
-        );
+      : decideScopes(apiScopes, {
+          token: callerScopes,
+          app: await appScopes(db, appId),
+          user: await userScopes(db, user.id, user.roleId),
+        }).granted.filter((s) => !isBackendScope(s));
   return requested.includes(openidScope) ? [openidScope, ...granted] : granted;
 }
 
@@ -184,7 +188,11 @@ export async function consentMeta(
   const requested = splitScopes(scope);
   const apiScopes = requested.filter((s) => s !== openidScope);
   const names = (
-    requested.length === 0 ? available : apiScopes.length === 0 ? [] : grantScopes(apiScopes, available)
+    requested.length === 0
+      ? available
+      : apiScopes.length === 0
+        ? []
+        : decideScopes(apiScopes, { app: available }).granted
   ).filter((s) => !isBackendScope(s));
   if (requested.includes(openidScope)) names.unshift(openidScope);
   const rows =
@@ -205,6 +213,8 @@ export async function consentMeta(
 
 export interface ConsentingUser {
   id: number;
+  /** the scopes of the session token the consent comes with */
+  tokenScopes: readonly string[];
   /** epoch ms the user logged in (the id_token's auth_time) */
   authTime: number | null;
 }
@@ -239,7 +249,13 @@ export async function decideAuthorization(
       .where('id', '=', user.id)
       .executeTakeFirst();
     if (!row || row.status !== UserStatus.active) throw fail('access_denied', 'Invalid user status');
-    const scopes = await grantableScopes(platform.db, app.id, { id: row.id, roleId: row.role_id }, requested);
+    const scopes = await grantableScopes(
+      platform.db,
+      app.id,
+      { id: row.id, roleId: row.role_id },
+      requested,
+      user.tokenScopes,
+    );
     if (scopes.length === 0) throw fail('invalid_scope', 'No valid scope given');
     await recordGrant(platform, user.id, app.id, true, scopes);
     const code = await createCode(platform, {

@@ -48,7 +48,7 @@ export class PollingRevocationFeed implements RevocationFeed {
     private readonly logger: Logger,
     options: PollingOptions = {},
   ) {
-    this.intervalMs = Math.max(options.intervalMs ?? 1000, 50);
+    this.intervalMs = Math.max(options.intervalMs ?? 500, 50);
     this.overlapMs = options.overlapMs ?? 5000;
     this.cursor = Date.now();
   }

@@ -1,6 +1,6 @@
 import { passwordLogin } from '../accounts/login.js';
 import { type ActionRequest, type ActionResponse, response } from '../actions/action.js';
-import { appScopes, covers, grantScopes, splitScopes, userScopes } from '../auth/scopes.js';
+import { appScopes, decideScopes, splitScopes, userScopes } from '../auth/scopes.js';
 import { matchesDigest } from '../auth/secrets.js';
 import type { IssuedToken } from '../auth/tokens.js';
 import type { UserRow } from '../db/schema.js';
@@ -77,11 +77,10 @@ async function clientCredentials(platform: Platform, request: ActionRequest): Pr
     if (app.status !== AppStatus.active) throw new OAuthError('invalid_client', 'Invalid app status');
     const user = await platform.db.selectFrom('users').selectAll().where('id', '=', app.user_id).executeTakeFirst();
     if (!user || user.status !== UserStatus.active) throw new OAuthError('invalid_client', 'Invalid user status');
-    const scopes = grantScopes(
+    const scopes = decideScopes(
       requested.filter((s) => s !== openidScope),
-      await appScopes(platform.db, app.id),
-      await userScopes(platform.db, user.id, user.role_id),
-    );
+      { app: await appScopes(platform.db, app.id), user: await userScopes(platform.db, user.id, user.role_id) },
+    ).granted;
     if (scopes.length === 0) throw invalidScope('No valid scope given');
     return tokenResponse(
       await platform.tokens.issue({
@@ -96,7 +95,7 @@ async function clientCredentials(platform: Platform, request: ActionRequest): Pr
   }
   if (credentials.secret === undefined) throw invalidClient();
   const user = await userByPassword(platform, credentials.id, credentials.secret, request.ip);
-  const scopes = grantScopes(requested, await userScopes(platform.db, user.id, user.role_id));
+  const scopes = decideScopes(requested, { user: await userScopes(platform.db, user.id, user.role_id) }).granted;
   if (scopes.length === 0) throw invalidScope('No valid scope given');
   return tokenResponse(
     await platform.tokens.issue({
@@ -209,9 +208,22 @@ async function refreshToken(platform: Platform, request: ActionRequest): Promise
   if (!user || user.status !== UserStatus.active) throw invalidGrant('Invalid user status');
   const original = row.scope ? row.scope.split(',') : [];
   const requested = splitScopes(bodyField(request.body, 'scope'));
-  const originalSet = new Set(original);
-  if (requested.some((s) => !covers(originalSet, s))) throw invalidScope('Scope exceeds the original grant');
-  const scopes = requested.length > 0 ? requested : original;
+  if (decideScopes(requested, { original }).refused.length > 0) {
+    throw invalidScope('Scope exceeds the original grant');
+  }
+  // what the user and the app may have now: a demotion or a scope cut since the grant is not refreshed away
+  const asked = requested.length > 0 ? requested : original;
+  const apiScopes = decideScopes(
+    asked.filter((s) => s !== openidScope),
+    {
+      original,
+      user: await userScopes(platform.db, user.id, user.role_id),
+      app: app ? await appScopes(platform.db, app.id) : undefined,
+    },
+  ).granted;
+  // `openid` asks for the user's identity, not for API access: it stays as long as the grant had it
+  const scopes = asked.includes(openidScope) ? [openidScope, ...apiScopes] : apiScopes;
+  if (scopes.length === 0) throw invalidScope('No valid scope given');
   if (!(await platform.tokens.retireForRotation(row.id))) {
     // another request won the race with the same refresh token: a replay
     if (row.family) await platform.tokens.revokeWhere({ family: row.family });

@@ -8,6 +8,7 @@ import {
   type Paging,
   parseJsonColumn,
 } from '../api/http.js';
+import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { scopeIdsByName } from '../auth/scopes.js';
 import { insertWithId } from '../db/insert.js';
 import type { Database } from '../db/schema.js';
@@ -194,6 +195,9 @@ export async function updatePlan(platform: Platform, ref: EntityRef, body: Backe
       .execute();
     if (body.scopes !== undefined && body.scopes !== null) await setScopes(trx, existing.id, body.scopes);
   });
+  if (body.scopes !== undefined && body.scopes !== null) {
+    await revokeTokensBeyondRights(platform.db, platform.tokens, { planId: existing.id });
+  }
   return existing.id;
 }
 

@@ -2,6 +2,7 @@ import type { BackendApp, BackendToken } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
 import type { EntityRef } from '../api/http.js';
 import { isoDate, parseJsonColumn } from '../api/http.js';
+import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { appScopes, scopeIdsByName } from '../auth/scopes.js';
 import { digest, newAppKey, newAppSecret } from '../auth/secrets.js';
 import { insertWithId } from '../db/insert.js';
@@ -107,6 +108,9 @@ export async function updateApp(platform: Platform, ref: EntityRef, input: AppIn
   });
   if (changes.status !== undefined && changes.status !== AppStatus.active) {
     await platform.tokens.revokeWhere({ appId: existing.id });
+  } else if (input.scopes !== undefined) {
+    // tokens issued with a scope the app no longer has must not keep it
+    await revokeTokensBeyondRights(platform.db, platform.tokens, { appId: existing.id });
   }
   return existing.id;
 }

@@ -4,6 +4,7 @@ import { passwordLogin } from '../accounts/login.js';
 import type { EntityRef } from '../api/http.js';
 import { isoDate, parseJsonColumn } from '../api/http.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { scopeIdsByName, userScopes } from '../auth/scopes.js';
 import { insertWithId } from '../db/insert.js';
 import { AppStatus, type Database, type UserRow, UserStatus } from '../db/schema.js';
@@ -145,6 +146,9 @@ export async function updateUser(platform: Platform, ref: EntityRef, input: User
   });
   if (changes.status !== undefined && changes.status !== UserStatus.active) {
     await platform.tokens.revokeWhere({ userId: existing.id });
+  } else if (changes.role_id !== undefined || changes.plan_id !== undefined || input.scopes !== undefined) {
+    // a demotion takes effect now, not when the user's tokens expire
+    await revokeTokensBeyondRights(platform.db, platform.tokens, { userId: existing.id });
   }
   return existing.id;
 }

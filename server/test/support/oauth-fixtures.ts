@@ -132,7 +132,8 @@ export async function consentThroughPortal(
   if (redirect.status !== 302) throw new Error(`authorize answered ${redirect.status}: ${await redirect.text()}`);
   const consentPage = new URL(redirect.headers.get('location') ?? '');
   const q = consentPage.searchParams;
-  const portal = h.client(user.name, user.password, ['consumer']);
+  // the portal's own session: everything the user may have (a narrower token could consent to no more than it holds)
+  const portal = h.client(user.name, user.password);
   const meta = await portal
     .consumer()
     .account()

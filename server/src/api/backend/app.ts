@@ -1,5 +1,6 @@
 import type { BackendApp } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
+import { appScopes, assertMayGrantAdministrative } from '../../auth/scopes.js';
 import { AppStatus, TokenStatus } from '../../db/schema.js';
 import { notFound } from '../../errors.js';
 import { appView, createApp, deleteApp, findApp, updateApp } from '../../services/apps.js';
@@ -50,8 +51,9 @@ export const appOperations: SystemOperation[] = [
     path: '/backend/app',
     httpCode: 201,
     incoming: { ...appBody, required: ['userId', 'name'] },
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
       const body = request.body as BackendApp;
+      assertMayGrantAdministrative(caller.scopes, body.scopes ?? []);
       const app = await createApp(platform, {
         userId: body.userId,
         status: body.status,
@@ -82,16 +84,25 @@ export const appOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/app/$app_id<${idOrName}>`,
     incoming: appBody,
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
       const body = request.body as BackendApp;
-      const id = await updateApp(platform, entityRef(request.params.app_id), {
-        status: body.status,
-        name: body.name,
-        url: body.url,
-        parameters: body.parameters,
-        scopes: body.scopes,
-        metadata: body.metadata,
-      });
+      const existing = await findApp(platform, entityRef(request.params.app_id));
+      assertMayGrantAdministrative(caller.scopes, [
+        ...(body.scopes ?? []),
+        ...(await appScopes(platform.db, existing.id)),
+      ]);
+      const id = await updateApp(
+        platform,
+        { id: existing.id },
+        {
+          status: body.status,
+          name: body.name,
+          url: body.url,
+          parameters: body.parameters,
+          scopes: body.scopes,
+          metadata: body.metadata,
+        },
+      );
       return message('App successfully updated', id);
     },
   }),

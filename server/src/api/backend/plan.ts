@@ -1,4 +1,5 @@
 import type { BackendPlan } from 'fusio-sdk';
+import { assertMayGrantAdministrative } from '../../auth/scopes.js';
 import {
   backendPlanView,
   createPlan,
@@ -40,7 +41,8 @@ export const planOperations: SystemOperation[] = [
     path: '/backend/plan',
     httpCode: 201,
     incoming: { ...planBody, required: ['name'] },
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
+      assertMayGrantAdministrative(caller.scopes, (request.body as BackendPlan).scopes ?? []);
       const id = await createPlan(platform, request.body as BackendPlan);
       return created('Plan successfully created', id);
     },
@@ -59,7 +61,8 @@ export const planOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/plan/$plan_id<${idOrName}>`,
     incoming: planBody,
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
+      assertMayGrantAdministrative(caller.scopes, (request.body as BackendPlan).scopes ?? []);
       const id = await updatePlan(platform, entityRef(request.params.plan_id), request.body as BackendPlan);
       return message('Plan successfully updated', id);
     },

@@ -1,6 +1,7 @@
 import type { BackendRole } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import { scopeIdsByName } from '../../auth/scopes.js';
+import { revokeTokensBeyondRights } from '../../auth/rights.js';
+import { assertMayGrantAdministrative, roleScopes, scopeIdsByName } from '../../auth/scopes.js';
 import { insertWithId } from '../../db/insert.js';
 import { Category, type Database, type RoleRow, Status } from '../../db/schema.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
@@ -70,9 +71,10 @@ export const roleOperations: SystemOperation[] = [
     path: '/backend/role',
     httpCode: 201,
     incoming: { ...roleBody, required: ['name'] },
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
       const body = request.body as BackendRole;
       const name = body.name as string;
+      assertMayGrantAdministrative(caller.scopes, body.scopes ?? []);
       if (!roleName.test(name)) throw badRequest('Invalid role name: use 3 to 64 letters, digits, spaces, "-" or "_"');
       if (await platform.db.selectFrom('roles').select('id').where('name', '=', name).executeTakeFirst()) {
         throw conflict('Role already exists');
@@ -103,9 +105,14 @@ export const roleOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/role/$role_id<${idOrName}>`,
     incoming: roleBody,
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
       const existing = await findRole(platform, entityRef(request.params.role_id));
       const body = request.body as BackendRole;
+      // neither hand out nor take away administrative rights the caller's token does not hold
+      assertMayGrantAdministrative(caller.scopes, [
+        ...(body.scopes ?? []),
+        ...(await roleScopes(platform.db, existing.id)),
+      ]);
       const name = body.name ?? existing.name;
       if (name !== existing.name) {
         if (builtIn.has(existing.name)) throw badRequest('A built-in role cannot be renamed');
@@ -122,6 +129,9 @@ export const roleOperations: SystemOperation[] = [
           .execute();
         if (body.scopes !== undefined) await setScopes(trx, existing.id, body.scopes);
       });
+      if (body.scopes !== undefined) {
+        await revokeTokensBeyondRights(platform.db, platform.tokens, { roleId: existing.id });
+      }
       return message('Role successfully updated', existing.id);
     },
   }),

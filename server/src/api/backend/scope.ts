@@ -1,5 +1,6 @@
 import type { BackendScope, BackendScopeCategories } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
+import { revokeTokensBeyondRights } from '../../auth/rights.js';
 import { insertWithId } from '../../db/insert.js';
 import { Category, type Database, type ScopeRow, Status } from '../../db/schema.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
@@ -210,6 +211,8 @@ export const scopeOperations: SystemOperation[] = [
       const existing = await findScope(platform, entityRef(request.params.scope_id));
       assertEditable(existing);
       await platform.db.deleteFrom('scopes').where('id', '=', existing.id).execute();
+      // a scope created again under the same name later must not revive the old tokens
+      await revokeTokensBeyondRights(platform.db, platform.tokens, { scope: existing.name });
       await platform.configChanged();
       return message('Scope successfully deleted', existing.id);
     },

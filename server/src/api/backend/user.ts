@@ -1,6 +1,9 @@
 import type { BackendUser, BackendUserCreate } from 'fusio-sdk';
-import { UserStatus } from '../../db/schema.js';
+import { assertMayGrantAdministrative, roleScopes, userScopes } from '../../auth/scopes.js';
+import { type UserRow, UserStatus } from '../../db/schema.js';
 import { badRequest } from '../../errors.js';
+import { planScopes } from '../../plans/plans.js';
+import type { Platform } from '../../runtime/platform.js';
 import { createUser, deleteUser, findUser, updateUser, userView } from '../../services/users.js';
 import { containsIgnoreCase, created, entityRef, isoDate, message, pageOf, paging, parseJsonColumn } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
@@ -18,6 +21,23 @@ const userBody = {
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
   },
 };
+
+/** The rights a user create or update hands out: its role's, its own and its plan's scopes. */
+async function assertMayGiveRights(
+  platform: Platform,
+  callerScopes: readonly string[],
+  body: { roleId?: number; planId?: number | null; scopes?: string[] },
+): Promise<void> {
+  const given = [...(body.scopes ?? [])];
+  if (body.roleId !== undefined) given.push(...(await roleScopes(platform.db, body.roleId)));
+  if (body.planId !== undefined && body.planId !== null) given.push(...(await planScopes(platform.db, body.planId)));
+  assertMayGrantAdministrative(callerScopes, given);
+}
+
+/** Whoever holds administrative rights the caller's token lacks is out of its reach (no admin takeover). */
+async function assertMayManage(platform: Platform, callerScopes: readonly string[], target: UserRow): Promise<void> {
+  assertMayGrantAdministrative(callerScopes, await userScopes(platform.db, target.id, target.role_id));
+}
 
 export const userOperations: SystemOperation[] = [
   systemOperation({
@@ -52,8 +72,9 @@ export const userOperations: SystemOperation[] = [
     path: '/backend/user',
     httpCode: 201,
     incoming: { ...userBody, required: ['roleId', 'name', 'email', 'password'] },
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
       const body = request.body as BackendUserCreate;
+      await assertMayGiveRights(platform, caller.scopes, body);
       const id = await createUser(platform, {
         roleId: body.roleId,
         planId: body.planId ?? null,
@@ -80,17 +101,24 @@ export const userOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/user/$user_id<${idOrName}>`,
     incoming: userBody,
-    async handler({ platform, request }) {
+    async handler({ platform, request, caller }) {
       const body = request.body as BackendUser;
-      const id = await updateUser(platform, entityRef(request.params.user_id), {
-        roleId: body.roleId,
-        planId: body.planId,
-        status: body.status,
-        name: body.name,
-        email: body.email,
-        scopes: body.scopes,
-        metadata: body.metadata,
-      });
+      const target = await findUser(platform, entityRef(request.params.user_id));
+      await assertMayManage(platform, caller.scopes, target);
+      await assertMayGiveRights(platform, caller.scopes, body);
+      const id = await updateUser(
+        platform,
+        { id: target.id },
+        {
+          roleId: body.roleId,
+          planId: body.planId,
+          status: body.status,
+          name: body.name,
+          email: body.email,
+          scopes: body.scopes,
+          metadata: body.metadata,
+        },
+      );
       return message('User successfully updated', id);
     },
   }),
@@ -101,6 +129,7 @@ export const userOperations: SystemOperation[] = [
     async handler({ platform, request, caller }) {
       const target = await findUser(platform, entityRef(request.params.user_id));
       if (target.id === caller.user?.id) throw badRequest('You cannot delete your own account');
+      await assertMayManage(platform, caller.scopes, target);
       const id = await deleteUser(platform, { id: target.id });
       return message('User successfully deleted', id);
     },

@@ -18,7 +18,7 @@ import {
   updateOwnAccount,
 } from '../../accounts/accounts.js';
 import { passwordLogin } from '../../accounts/login.js';
-import { grantScopes, userScopes } from '../../auth/scopes.js';
+import { decideScopes, userScopes } from '../../auth/scopes.js';
 import type { IssuedToken } from '../../auth/tokens.js';
 import { Category, TokenStatus, UserStatus } from '../../db/schema.js';
 import { badRequest, unauthorized } from '../../errors.js';
@@ -100,7 +100,9 @@ export const consumerAccountOperations: SystemOperation[] = [
       // only someone who knows the password learns that the account is not active
       if (result.kind === 'inactive') throw badRequest('This account is not active');
       const { user } = result;
-      const scopes = grantScopes(body.scopes ?? [], await userScopes(platform.db, user.id, user.role_id));
+      const scopes = decideScopes(body.scopes ?? [], {
+        user: await userScopes(platform.db, user.id, user.role_id),
+      }).granted;
       if (scopes.length === 0) throw badRequest('No valid scope given');
       return jwt(
         await platform.tokens.issue({
@@ -127,19 +129,27 @@ export const consumerAccountOperations: SystemOperation[] = [
       if (!presented) throw badRequest('No refresh token provided');
       const row = await platform.tokens.findByRefreshToken(presented);
       // an app's tokens are refreshed at /authorization/token, where the app proves itself
-      if (!row || row.status !== TokenStatus.active || row.app_id !== null) throw badRequest('Invalid refresh token');
+      if (!row || row.app_id !== null) throw badRequest('Invalid refresh token');
+      if (row.status !== TokenStatus.active) {
+        // a refresh token used twice leaked (or the client is broken): its whole family ends (RFC 9700 §4.14)
+        if (row.family) await platform.tokens.revokeWhere({ family: row.family });
+        throw badRequest('Invalid refresh token');
+      }
       if (row.created_at + platform.tokens.refreshLifetime() * 1000 < Date.now()) {
         throw badRequest('Refresh token is expired');
       }
       const user = await platform.db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
       if (!user || user.status !== UserStatus.active) throw badRequest('Invalid user status');
       // a role that lost a scope since the login does not keep it through refreshes
-      const scopes = grantScopes(
-        row.scope ? row.scope.split(',') : [],
-        await userScopes(platform.db, user.id, user.role_id),
-      );
+      const original = row.scope ? row.scope.split(',') : [];
+      const scopes = decideScopes([], {
+        original,
+        user: await userScopes(platform.db, user.id, user.role_id),
+      }).granted;
       if (scopes.length === 0) throw badRequest('No valid scope given');
-      if ((await platform.tokens.revokeWhere({ tokenId: row.token_id })) === 0) {
+      if (!(await platform.tokens.retireForRotation(row.id))) {
+        // another request won the race with the same refresh token: a replay
+        if (row.family) await platform.tokens.revokeWhere({ family: row.family });
         throw badRequest('Invalid refresh token');
       }
       return jwt(
@@ -151,6 +161,7 @@ export const consumerAccountOperations: SystemOperation[] = [
           // a personal access token keeps the name its owner gave it
           name: row.category_id === Category.consumer ? `Consumer Refresh by ${clientName(call)}` : (row.name ?? ''),
           ip: request.ip,
+          family: row.family ?? undefined,
         }),
       );
     },

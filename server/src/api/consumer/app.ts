@@ -76,7 +76,7 @@ export const consumerAppOperations: SystemOperation[] = [
       if ((await countApps(platform, user.id)) >= max) {
         throw badRequest('Maximal amount of apps reached. Please delete another app in order to create a new one');
       }
-      const scopes = await assertRequestableScopes(platform.db, user, body.scopes ?? []);
+      const scopes = await assertRequestableScopes(platform.db, user, body.scopes ?? [], call.caller.scopes);
       const app = await createApp(platform, {
         userId: user.id,
         status: platform.settings.boolean('app_approval') ? AppStatus.pending : AppStatus.active,
@@ -114,13 +114,10 @@ export const consumerAppOperations: SystemOperation[] = [
       const user = await findUser(platform, { id: currentUserId(call) });
       const existing = await findApp(platform, entityRef(call.request.params.app_id), user.id);
       const scopes =
-        body.scopes === undefined ? undefined : await assertRequestableScopes(platform.db, user, body.scopes);
-      const before = await appScopes(platform.db, existing.id);
+        body.scopes === undefined
+          ? undefined
+          : await assertRequestableScopes(platform.db, user, body.scopes, call.caller.scopes);
       await updateApp(platform, { id: existing.id }, { name: body.name, url: body.url, scopes }, user.id);
-      // tokens issued with a scope the app no longer has must not keep it
-      if (scopes && before.some((s) => !scopes.includes(s))) {
-        await platform.tokens.revokeWhere({ appId: existing.id });
-      }
       return message('App successfully updated', existing.id);
     },
   }),

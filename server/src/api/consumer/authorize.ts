@@ -53,7 +53,7 @@ export const consumerAuthorizeOperations: SystemOperation[] = [
       const body = request.body as ConsumerAuthorizeRequest & Record<string, unknown>;
       return decideAuthorization(
         platform,
-        { id: caller.user.id, authTime: caller.token.issuedAt ?? null },
+        { id: caller.user.id, authTime: caller.token.issuedAt ?? null, tokenScopes: caller.scopes },
         authorizationInputFromBody(body),
         body.allow === true,
       );

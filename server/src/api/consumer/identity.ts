@@ -1,6 +1,6 @@
 import type { ConsumerIdentity, ConsumerUserJWT } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
-import { grantScopes, userScopes } from '../../auth/scopes.js';
+import { decideScopes, userScopes } from '../../auth/scopes.js';
 import { AppStatus, Category } from '../../db/schema.js';
 import { badRequest } from '../../errors.js';
 import { findIdentity, redirectUrl } from '../../identity/identities.js';
@@ -98,7 +98,7 @@ export const consumerIdentityOperations: SystemOperation[] = [
       const identity = await findIdentity(platform, entityRef(request.params.identity));
       const login = await finishLogin(platform, identity, request.query, request.headers.cookie);
       const { user } = login;
-      const scopes = grantScopes([], await userScopes(platform.db, user.id, user.role_id));
+      const scopes = decideScopes([], { user: await userScopes(platform.db, user.id, user.role_id) }).granted;
       if (scopes.length === 0) throw badRequest('No valid scope given');
       const issued = await platform.tokens.issue({
         user: { id: user.id, name: user.name, email: user.email },

@@ -4,6 +4,7 @@ import type {
   ConsumerPaymentPortalRequest,
   ConsumerPaymentPortalResponse,
 } from 'fusio-sdk';
+import { revokeTokensBeyondRights } from '../../auth/rights.js';
 import { badRequest } from '../../errors.js';
 import { appsUrl } from '../../mail/templates.js';
 import type { Customer, PaymentProvider } from '../../payments/provider.js';
@@ -69,6 +70,8 @@ export const consumerPaymentOperations: SystemOperation[] = [
       if (plan.price === 0) {
         // nothing to pay: the plan is the developer's at once, its points follow from the renewal of free plans
         await platform.db.updateTable('users').set({ plan_id: plan.id }).where('id', '=', userId).execute();
+        // the old plan's scopes leave with it
+        await revokeTokensBeyondRights(platform.db, platform.tokens, { userId });
         await platform.points.renewFreePlans(Date.now(), userId);
         return { approvalUrl: returnUrl };
       }

@@ -1,7 +1,7 @@
 import type { ConsumerToken, ConsumerTokenAccessToken, ConsumerTokenCreate, ConsumerTokenUpdate } from 'fusio-sdk';
 import { assertRequestableScopes } from '../../accounts/scopes.js';
 import { response } from '../../actions/action.js';
-import { grantScopes, userScopes } from '../../auth/scopes.js';
+import { assertTokenHolds, decideScopes, userScopes } from '../../auth/scopes.js';
 import type { IssuedToken } from '../../auth/tokens.js';
 import { Category, type TokenRow, TokenStatus } from '../../db/schema.js';
 import { badRequest, notFound } from '../../errors.js';
@@ -112,7 +112,7 @@ export const consumerTokenOperations: SystemOperation[] = [
           'Maximal amount of tokens reached. Please delete another token in order to generate a new one',
         );
       }
-      const scopes = await assertRequestableScopes(platform.db, user, body.scopes ?? []);
+      const scopes = await assertRequestableScopes(platform.db, user, body.scopes ?? [], call.caller.scopes);
       const ttl = lifetime(body.expire);
       const issued = await platform.tokens.issue({
         user: { id: user.id, name: user.name, email: user.email },
@@ -149,10 +149,13 @@ export const consumerTokenOperations: SystemOperation[] = [
       // an expiry is part of the signed token: changing it means a new token, and the old one ends
       const ttl = body.expire ? lifetime(body.expire) : Math.floor((existing.expire - Date.now()) / 1000);
       if (ttl <= 0) throw badRequest('The token has expired, create a new one');
-      const scopes = grantScopes(
-        existing.scope ? existing.scope.split(',') : [],
-        await userScopes(platform.db, user.id, user.role_id),
-      );
+      const carried = existing.scope ? existing.scope.split(',') : [];
+      // the new token is handed to the caller: a narrower token must not get a broader one this way
+      assertTokenHolds(call.caller.scopes, carried);
+      const scopes = decideScopes(carried, {
+        original: carried,
+        user: await userScopes(platform.db, user.id, user.role_id),
+      }).granted;
       if (scopes.length === 0) throw badRequest('No valid scope given');
       if ((await platform.tokens.revokeWhere({ tokenId: existing.token_id })) === 0) {
         throw notFound('Could not find token');
