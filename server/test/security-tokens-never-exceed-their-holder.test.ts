@@ -55,7 +55,10 @@ describe.each(databases)('a token never creates more than it holds ($kind)', (da
   let consumerRole: number;
   let adminRole: number;
   let n = 0;
-  const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${(n += 1)}`;
+  const unique = (prefix: string) => {
+    n += 1;
+    return `${prefix}${Date.now().toString(36)}${n}`;
+  };
 
   /** an administrator of their own, so one test's demotion leaves the others alone */
   async function newAdmin() {
