@@ -94,11 +94,7 @@ describe.each(databases)('a token never creates more than it holds ($kind)', (da
     expect(escalation.status).toBe(403);
     expect(escalation.body.message).toMatch(/does not hold the scope backend/);
     expect(escalation.body).not.toHaveProperty('appSecret');
-    const apps = await h.portico.platform.db
-      .selectFrom('apps')
-      .select('id')
-      .where('user_id', '=', admin.id)
-      .execute();
+    const apps = await h.portico.platform.db.selectFrom('apps').select('id').where('user_id', '=', admin.id).execute();
     expect(apps).toHaveLength(0);
 
     // what the token holds it may pass on, and no more: not even the `authorization` scope it lacks
@@ -299,7 +295,10 @@ describe.each(databases)('a token never creates more than it holds ($kind)', (da
     expect(session.status).toBe(200);
     // the scope is taken away by changing the user's own scopes, which this token does not carry
     const db = h.portico.platform.db;
-    const limited = await h.admin.backend().role().create({ name: unique('NoConsumer'), scopes: ['authorization'] });
+    const limited = await h.admin
+      .backend()
+      .role()
+      .create({ name: unique('NoConsumer'), scopes: ['authorization'] });
     await db
       .updateTable('users')
       .set({ role_id: Number(limited.id) })
@@ -451,10 +450,7 @@ describe.skipIf(!postgres)('a demotion reaches every node', () => {
     const token = session.body.access_token as string;
     // node B has verified and cached the token
     expect(await statusWithToken(b, '/backend/user', token)).toBe(200);
-    await a.admin
-      .backend()
-      .user()
-      .update(String(created.id), { roleId: consumer.id });
+    await a.admin.backend().user().update(String(created.id), { roleId: consumer.id });
     expect(await millisUntilRefused(b, token, '/backend/user')).toBeLessThan(1000);
   });
 });
