@@ -2,6 +2,8 @@ import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
+import { findUserByLogin } from './accounts/login.js';
+import { accountName } from './accounts/throttle.js';
 import { rotateSigningKeys } from './auth/keys.js';
 import { joinCluster } from './cluster/member.js';
 import { runPrimary } from './cluster/primary.js';
@@ -61,6 +63,23 @@ async function addUser(options: { name: string; email: string; password?: string
   }
 }
 
+/** Lets an account log in again at once, from anywhere: its failed-login counters are forgotten. */
+async function unlockUser(login: string): Promise<void> {
+  const cfg = config();
+  const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }), ...oneShot });
+  try {
+    const { platform } = running;
+    const found = await findUserByLogin(platform.db, login);
+    if (!found) throw new Error(`User "${login}" does not exist`);
+    const cleared = await platform.loginThrottle.unlock(accountName(login, found));
+    process.stdout.write(
+      `Unlocked ${found.name}: ${cleared} failed-login counter${cleared === 1 ? '' : 's'} cleared; it can log in now.\n`,
+    );
+  } finally {
+    await running.close();
+  }
+}
+
 /** A new signing key for every node; the old ones keep verifying until the tokens they signed expire. */
 async function rotateKeys(): Promise<void> {
   const sdb = openDatabase(config().databaseUrl);
@@ -98,6 +117,11 @@ export function buildCli(): Command {
     .option('-p, --password <password>', 'password (a random one is printed when omitted)')
     .option('-r, --role <role>', 'role name', 'Administrator')
     .action(addUser);
+  user
+    .command('unlock')
+    .description('let a user whose logins are throttled after failed attempts log in again at once')
+    .argument('<name>', 'user name or email')
+    .action(unlockUser);
   const keys = program.command('keys').description('manage the keys that sign access tokens and id_tokens');
   keys
     .command('rotate')

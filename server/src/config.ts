@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { isNetwork } from './accounts/throttle.js';
 
 /** OpenTelemetry tracing, from the standard OTEL_* variables. */
 export interface TracingConfig {
@@ -46,6 +47,8 @@ export interface PorticoConfig {
   corsOrigins: string[] | '*';
   bodyLimit: number;
   trustProxy: boolean;
+  /** addresses and CIDRs whose logins only the account-from-this-address counter throttles */
+  loginTrustedNetworks: string[];
   /** encrypts connection credentials at rest; generated into the data folder when unset */
   secretKey: string | undefined;
   /** when set, /metrics needs `Authorization: Bearer <token>` */
@@ -134,6 +137,17 @@ const envSchema = z.object({
     .min(1024, 'must be at least 1024 bytes')
     .default(1048576),
   TRUST_PROXY: bool.default(false),
+  LOGIN_TRUSTED_NETWORKS: z
+    .string()
+    .trim()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every(isNetwork), 'must be addresses or CIDRs separated by commas, e.g. 10.0.0.0/8,::1')
+    .default([]),
   PORTICO_DATA_DIR: z.string().trim().min(1).optional(),
   PORTICO_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   ACTIONS_DIR: z.string().trim().min(1).optional(),
@@ -231,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     corsOrigins,
     bodyLimit: e.BODY_LIMIT,
     trustProxy: e.TRUST_PROXY,
+    loginTrustedNetworks: e.LOGIN_TRUSTED_NETWORKS,
     secretKey: e.PORTICO_SECRET_KEY,
     metricsToken: e.METRICS_TOKEN,
     actionsDir: path.resolve(baseDir, e.ACTIONS_DIR ?? 'actions'),

@@ -1,12 +1,12 @@
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hashPassword } from '../auth/passwords.js';
 import { Category, TokenStatus, UserStatus } from '../db/schema.js';
 import { badRequest, PorticoError } from '../errors.js';
 import { appsUrl, type MailTemplate, renderMail } from '../mail/templates.js';
 import type { Platform } from '../runtime/platform.js';
 import { assertEmail, assertPassword, assertUserName, createUser, findUser } from '../services/users.js';
 import { assertCaptcha } from './captcha.js';
-import { accountKeys, findUserByEmail, tooManyAttempts } from './login.js';
-import type { ThrottleKey } from './throttle.js';
+import { checkPassword, findUserByEmail } from './login.js';
+import { accountName } from './throttle.js';
 import { consumeAccountToken, issueAccountToken, latestAccountToken } from './tokens.js';
 
 /** How a new account becomes usable. */
@@ -216,7 +216,8 @@ export async function executePasswordReset(platform: Platform, token: unknown, n
     return user;
   });
   await platform.tokens.revokeWhere({ userId: user.id });
-  await platform.loginThrottle.reset(accountKeys(user.name, user));
+  // whoever proved the mailbox gets a fresh start at logging in
+  await platform.loginThrottle.unlock(accountName(user.name, user));
 }
 
 /**
@@ -229,11 +230,8 @@ export async function changeOwnPassword(
   body: { oldPassword?: unknown; newPassword?: unknown; verifyPassword?: unknown },
 ): Promise<void> {
   const user = await findUser(platform, { id: caller.userId });
-  const keys: ThrottleKey[] = [...accountKeys(user.name, user), { kind: 'ip', id: caller.ip }];
-  const wait = await platform.loginThrottle.blockedFor(keys);
-  if (wait > 0) throw tooManyAttempts(wait);
-  if (typeof body.oldPassword !== 'string' || !(await verifyPassword(body.oldPassword, user.password))) {
-    await platform.loginThrottle.recordFailure(keys);
+  const old = typeof body.oldPassword === 'string' ? body.oldPassword : '';
+  if (!(await checkPassword(platform, { login: user.name, user }, old, caller.ip))) {
     throw badRequest('Old password does not match');
   }
   assertPassword(platform, body.newPassword);

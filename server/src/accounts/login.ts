@@ -3,7 +3,7 @@ import { verifyPassword } from '../auth/passwords.js';
 import { type Database, type UserRow, UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
-import type { ThrottleKey } from './throttle.js';
+import { accountName, attemptKeys } from './throttle.js';
 
 /** A local user by email: the stored spelling or its lower-case form (sign-ups store lower case). */
 export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | undefined> {
@@ -18,20 +18,9 @@ export async function findUserByLogin(db: Kysely<Database>, login: string): Prom
   return db.selectFrom('users').selectAll().where('name', '=', login).executeTakeFirst();
 }
 
-/** Every name an account goes by counts against the same budget: its id, name and email. */
-export function accountKeys(login: string, user: UserRow | undefined): ThrottleKey[] {
-  const keys: ThrottleKey[] = [{ kind: 'account', id: login.toLowerCase() }];
-  if (user) {
-    keys.push({ kind: 'account', id: `#${user.id}` });
-    keys.push({ kind: 'account', id: user.name.toLowerCase() });
-    if (user.email) keys.push({ kind: 'account', id: user.email.toLowerCase() });
-  }
-  return [...new Map(keys.map((k) => [k.id, k])).values()];
-}
-
-export function tooManyAttempts(seconds: number): PorticoError {
+export function tooManyAttempts(waitMs: number): PorticoError {
   return new PorticoError('TOO_MANY_REQUESTS', 'Too many failed login attempts, please try again later', {
-    'Retry-After': String(Math.max(1, seconds)),
+    'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))),
   });
 }
 
@@ -41,10 +30,25 @@ export type PasswordLogin =
   | { readonly kind: 'invalid' };
 
 /**
- * Checks a name-or-email and password under the login throttle: once an account (or, when the IP is
- * known, the client's address) has too many recent failures, every attempt gets a 429 with
- * Retry-After — the right password included. Unknown names are throttled and timed like known ones.
+ * Checks a password for an account under the login throttle (accounts/throttle.ts): the attempt is
+ * counted before the password is hashed, so concurrent guesses share one budget; a refused attempt is a
+ * 429 with Retry-After and costs no hashing. Unknown names are throttled and timed like known ones.
  */
+export async function checkPassword(
+  platform: Platform,
+  account: { login: string; user: UserRow | undefined },
+  password: string,
+  ip: string | undefined,
+): Promise<boolean> {
+  const keys = attemptKeys(accountName(account.login, account.user), ip, platform.trustedNetworks);
+  const decision = await platform.loginThrottle.begin(keys);
+  if (decision.waitMs > 0) throw tooManyAttempts(decision.waitMs);
+  const ok = (await verifyPassword(password, account.user?.password)) && account.user !== undefined;
+  if (ok) await platform.loginThrottle.succeeded(decision.counted);
+  return ok;
+}
+
+/** A name-or-email and password login, under the login throttle. */
 export async function passwordLogin(
   platform: Platform,
   login: string,
@@ -52,16 +56,7 @@ export async function passwordLogin(
   ip?: string,
 ): Promise<PasswordLogin> {
   const user = login.length <= 128 ? await findUserByLogin(platform.db, login) : undefined;
-  const accounts = accountKeys(login, user);
-  const keys: ThrottleKey[] = ip ? [...accounts, { kind: 'ip', id: ip }] : accounts;
-  const wait = await platform.loginThrottle.blockedFor(keys);
-  if (wait > 0) throw tooManyAttempts(wait);
-  const ok = await verifyPassword(password, user?.password);
-  if (!ok || !user) {
-    await platform.loginThrottle.recordFailure(keys);
-    return { kind: 'invalid' };
-  }
-  await platform.loginThrottle.reset(accounts);
+  if (!(await checkPassword(platform, { login, user }, password, ip)) || !user) return { kind: 'invalid' };
   if (user.status !== UserStatus.active || user.identity_id !== null) return { kind: 'inactive', user };
   return { kind: 'ok', user };
 }

@@ -1,113 +1,179 @@
+import { createHash } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+
 /**
- * Slows down password guessing: failed logins are counted per account and per client IP in a sliding
- * window; once a key reaches its limit every attempt on it is refused until the oldest failure ages out.
- * The interface is async so a shared store (Redis) can replace the in-memory one for a cluster.
+ * Slows down password guessing without handing attackers a way to lock people out.
+ *
+ * Every attempt is counted *before* its password is checked (so a burst of concurrent guesses gets no
+ * more tries than a slow one) under three keys: the account from this address (5 free attempts), the
+ * account from anywhere (20: guessing spread over many addresses) and the address across accounts (50:
+ * one address spraying many accounts). Past its free attempts a key waits 1 s, then 2 s, 4 s … at most
+ * 15 minutes between attempts — a back-off, not a lock. A successful login gives the attempt back and
+ * marks the address as known for the account: from there, only the first key applies, so strangers'
+ * failures never lock a user out of an address they have logged in from. Trusted networks
+ * (`LOGIN_TRUSTED_NETWORKS`) are judged by the first key only as well; `portico user unlock` forgets an
+ * account's counters.
+ *
+ * The counters are shared by every worker and node: in Redis when configured, else in the system database.
  */
+export type ThrottleKind = 'account-ip' | 'account' | 'ip';
+
 export interface ThrottleKey {
-  readonly kind: 'account' | 'ip';
+  readonly kind: ThrottleKind;
+  /** the stored key: a digest, never the email or the address itself */
   readonly id: string;
 }
 
-export interface LoginThrottle {
-  /** seconds until the keys accept attempts again; 0 when none of them is blocked */
-  blockedFor(keys: readonly ThrottleKey[]): Promise<number>;
-  recordFailure(keys: readonly ThrottleKey[]): Promise<void>;
-  /** forgets the failures of these keys (after a successful login) */
-  reset(keys: readonly ThrottleKey[]): Promise<void>;
+export interface ThrottlePolicy {
+  /** a key with no attempt for this long starts afresh */
+  readonly windowMs: number;
+  /** attempts each kind of key gets before backing off */
+  readonly free: Readonly<Record<ThrottleKind, number>>;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** how long a successful login keeps an address known for the account */
+  readonly knownForMs: number;
 }
 
-export interface ThrottleLimits {
-  windowMs: number;
-  /** failures per account within the window */
-  perAccount: number;
-  /** failures per client IP within the window (many users may share one address) */
-  perIp: number;
-  /** keys tracked at most; the least recently failed are forgotten first */
-  maxKeys: number;
-}
-
-export const defaultThrottleLimits: ThrottleLimits = {
+export const defaultThrottlePolicy: ThrottlePolicy = {
   windowMs: 15 * 60 * 1000,
-  perAccount: 5,
-  perIp: 50,
-  maxKeys: 100_000,
+  free: { 'account-ip': 5, account: 20, ip: 50 },
+  baseDelayMs: 1000,
+  maxDelayMs: 15 * 60 * 1000,
+  knownForMs: 30 * 24 * 60 * 60 * 1000,
 };
 
-/** One node's memory: enough for a single instance; a cluster needs a shared implementation. */
-export class MemoryLoginThrottle implements LoginThrottle {
-  /** failure times per key, oldest first; Map order doubles as least-recently-failed order */
-  private readonly failures = new Map<string, number[]>();
-  private readonly limits: ThrottleLimits;
+export interface KeyState {
+  readonly failures: number;
+  readonly lastAt: number;
+  readonly knownAt: number | null;
+}
 
-  constructor(
-    limits: Partial<ThrottleLimits> = {},
-    private readonly now: () => number = Date.now,
-  ) {
-    this.limits = { ...defaultThrottleLimits, ...limits };
+export const freshState: KeyState = { failures: 0, lastAt: 0, knownAt: null };
+
+/** Failures that still count: a key left alone for a window starts afresh. */
+export function currentFailures(state: KeyState, now: number, policy: ThrottlePolicy): number {
+  return now - state.lastAt > policy.windowMs ? 0 : state.failures;
+}
+
+/** Epoch ms from which the key accepts the next attempt. */
+export function nextAllowedAt(state: KeyState, kind: ThrottleKind, now: number, policy: ThrottlePolicy): number {
+  const failures = currentFailures(state, now, policy);
+  const free = policy.free[kind];
+  if (failures < free) return 0;
+  const delay = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(failures - free, 30));
+  return state.lastAt + delay;
+}
+
+export function isKnown(state: KeyState | undefined, now: number, policy: ThrottlePolicy): boolean {
+  return state?.knownAt != null && now - state.knownAt < policy.knownForMs;
+}
+
+export interface AttemptDecision {
+  /** 0: go on (the attempt is counted on `counted`); else milliseconds to wait (nothing counted) */
+  readonly waitMs: number;
+  readonly counted: readonly ThrottleKey[];
+}
+
+/**
+ * Judges one attempt against the current states: which keys apply (only the first when the address is
+ * known for the account) and how long to wait. The stores apply it atomically.
+ */
+export function judgeAttempt(
+  keys: readonly ThrottleKey[],
+  states: ReadonlyMap<string, KeyState>,
+  now: number,
+  policy: ThrottlePolicy,
+): AttemptDecision {
+  const first = keys[0];
+  const applying = first?.kind === 'account-ip' && isKnown(states.get(first.id), now, policy) ? [first] : [...keys];
+  let allowedAt = 0;
+  for (const key of applying) {
+    allowedAt = Math.max(allowedAt, nextAllowedAt(states.get(key.id) ?? freshState, key.kind, now, policy));
   }
+  return { waitMs: Math.max(0, allowedAt - now), counted: applying };
+}
 
-  async blockedFor(keys: readonly ThrottleKey[]): Promise<number> {
-    const now = this.now();
-    let wait = 0;
-    for (const key of keys) {
-      const times = this.recent(key, now);
-      const limit = this.limitOf(key);
-      if (times.length >= limit) {
-        // blocked until enough failures leave the window to get below the limit again
-        const freeAt = (times[times.length - limit] as number) + this.limits.windowMs;
-        wait = Math.max(wait, Math.ceil((freeAt - now) / 1000));
-      }
+/** The state after one more attempt. */
+export function afterAttempt(state: KeyState, now: number, policy: ThrottlePolicy): KeyState {
+  return { failures: currentFailures(state, now, policy) + 1, lastAt: now, knownAt: state.knownAt };
+}
+
+/** The state after the attempt turned out right: its count given back; the address now known. */
+export function afterSuccess(state: KeyState, kind: ThrottleKind, now: number): KeyState {
+  if (kind === 'account-ip') return { failures: 0, lastAt: now, knownAt: now };
+  return { failures: Math.max(0, state.failures - 1), lastAt: state.lastAt, knownAt: state.knownAt };
+}
+
+export interface LoginThrottle {
+  /** Counts an attempt before its password is checked; a wait > 0 means refused (and nothing counted). */
+  begin(keys: readonly ThrottleKey[]): Promise<AttemptDecision>;
+  /** The attempt was right: gives its count back and remembers the address for the account. */
+  succeeded(counted: readonly ThrottleKey[]): Promise<void>;
+  /** Forgets every counter of an account (its own and from every address): `portico user unlock`. */
+  unlock(account: string): Promise<number>;
+  /** Drops counters nobody needs any more. */
+  prune(): Promise<void>;
+}
+
+function digestOf(value: string): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 40);
+}
+
+/** The canonical name of an account for the throttle: its id when it exists, else the name tried. */
+export function accountName(login: string, user: { id: number } | undefined): string {
+  return user ? `#${user.id}` : login.toLowerCase();
+}
+
+/** The prefix of every key of an account: `unlock` deletes by it. */
+export function accountPrefix(account: string): string {
+  return `a:${digestOf(account)}`;
+}
+
+/**
+ * The keys of one attempt, the account-from-this-address key first. From a trusted network only that
+ * one applies. Without a known address (`ip` undefined) there is only the account key.
+ */
+export function attemptKeys(account: string, ip: string | undefined, trusted: TrustedNetworks): ThrottleKey[] {
+  const prefix = accountPrefix(account);
+  if (ip === undefined) return [{ kind: 'account', id: prefix }];
+  const pair: ThrottleKey = { kind: 'account-ip', id: `${prefix}:${digestOf(ip)}` };
+  if (trusted.contains(ip)) return [pair];
+  return [pair, { kind: 'account', id: prefix }, { kind: 'ip', id: `i:${digestOf(ip)}` }];
+}
+
+/** `LOGIN_TRUSTED_NETWORKS`: addresses (office, VPN, bastion) an administrator can always log in from. */
+export class TrustedNetworks {
+  private readonly list = new BlockList();
+  private readonly empty: boolean;
+
+  constructor(cidrs: readonly string[]) {
+    for (const cidr of cidrs) {
+      const [address, bits] = cidr.split('/') as [string, string | undefined];
+      const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+      if (bits === undefined) this.list.addAddress(address, family);
+      else this.list.addSubnet(address, Number(bits), family);
     }
-    return wait;
+    this.empty = cidrs.length === 0;
   }
 
-  async recordFailure(keys: readonly ThrottleKey[]): Promise<void> {
-    const now = this.now();
-    for (const key of keys) {
-      const id = this.idOf(key);
-      const times = this.recent(key, now);
-      times.push(now);
-      // more than the limit is never needed to decide
-      if (times.length > this.limitOf(key)) times.splice(0, times.length - this.limitOf(key));
-      this.failures.delete(id);
-      this.failures.set(id, times);
-    }
-    while (this.failures.size > this.limits.maxKeys) {
-      const oldest = this.failures.keys().next().value;
-      if (oldest === undefined) break;
-      this.failures.delete(oldest);
-    }
+  contains(ip: string): boolean {
+    if (this.empty) return false;
+    const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+    const address = v4 ?? ip;
+    const family = isIP(address);
+    if (family === 0) return false;
+    return this.list.check(address, family === 6 ? 'ipv6' : 'ipv4');
   }
+}
 
-  async reset(keys: readonly ThrottleKey[]): Promise<void> {
-    for (const key of keys) this.failures.delete(this.idOf(key));
-  }
-
-  /** drops keys whose failures all left the window */
-  prune(): void {
-    const cutoff = this.now() - this.limits.windowMs;
-    for (const [id, times] of this.failures) {
-      if ((times[times.length - 1] ?? 0) <= cutoff) this.failures.delete(id);
-    }
-  }
-
-  get size(): number {
-    return this.failures.size;
-  }
-
-  private recent(key: ThrottleKey, now: number): number[] {
-    const times = this.failures.get(this.idOf(key));
-    if (!times) return [];
-    const cutoff = now - this.limits.windowMs;
-    while (times.length > 0 && (times[0] as number) <= cutoff) times.shift();
-    return times;
-  }
-
-  private limitOf(key: ThrottleKey): number {
-    return key.kind === 'account' ? this.limits.perAccount : this.limits.perIp;
-  }
-
-  private idOf(key: ThrottleKey): string {
-    return `${key.kind}:${key.id}`;
-  }
+/** Checks a `LOGIN_TRUSTED_NETWORKS` entry: an address or CIDR. */
+export function isNetwork(cidr: string): boolean {
+  const [address, bits, ...rest] = cidr.split('/');
+  if (rest.length > 0 || address === undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n >= 0 && n <= (family === 6 ? 128 : 32);
 }

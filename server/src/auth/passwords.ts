@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { PorticoError } from '../errors.js';
 
 /**
  * Password hashing with scrypt (memory-hard; in Node's standard library). The hash carries its own
@@ -7,13 +8,57 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
  */
 const defaults = { ln: 15, r: 8, p: 1, keyLength: 32 };
 
+/**
+ * scrypt runs on libuv's thread pool, which token verification (WebCrypto), file reads and DNS lookups
+ * share: a flood of logins must not fill it. At most half the pool hashes at a time; a bounded queue
+ * waits for a slot, and beyond it logins are refused with 503 rather than queued for ever.
+ */
+export class HashQueue {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    readonly concurrency: number,
+    readonly maxWaiting: number,
+  ) {}
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) {
+      if (this.waiting.length >= this.maxWaiting) {
+        throw new PorticoError('SERVICE_UNAVAILABLE', 'Too many logins at once, please try again in a moment', {
+          'Retry-After': '1',
+        });
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.running += 1;
+    try {
+      return await work();
+    } finally {
+      // hand the slot straight to the next in line, or give it back
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
+}
+
+const threadPool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+export const hashQueue = new HashQueue(Math.max(1, Math.floor(threadPool / 2)), 512);
+
 function derive(password: string, salt: Buffer, ln: number, r: number, p: number, keyLength: number): Promise<Buffer> {
   const N = 2 ** ln;
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, keyLength, { N, r, p, maxmem: 256 * N * r }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
-  });
+  return hashQueue.run(
+    () =>
+      new Promise((resolve, reject) => {
+        scrypt(password.normalize('NFKC'), salt, keyLength, { N, r, p, maxmem: 256 * N * r }, (err, key) =>
+          err ? reject(err) : resolve(key),
+        );
+      }),
+  );
 }
 
 export async function hashPassword(password: string): Promise<string> {

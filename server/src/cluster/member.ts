@@ -1,4 +1,3 @@
-import type { LoginThrottle, ThrottleKey } from '../accounts/throttle.js';
 import { IpcWindows, type TakeReply, type TakeRequest } from '../limits/ipc-store.js';
 import type { SharedWindows } from '../limits/limiter.js';
 import { type IpcMessage, IpcPeer, type IpcPort } from './ipc.js';
@@ -10,13 +9,13 @@ const metricsTimeoutMs = 5_000;
 
 /**
  * What a worker of `portico serve --workers N` shares with the others through the primary: rate limit
- * counts (when there is no Redis), failed-login counts, and /metrics of every worker at once.
+ * counts (when there is no Redis) and /metrics of every worker at once. Failed logins are counted in
+ * the system database (or Redis), which every worker shares anyway.
  */
 export interface ClusterMember {
   /** node:cluster's id of this worker: a replaced worker gets a new one */
   readonly workerId: number;
   readonly rateWindows: SharedWindows;
-  readonly loginThrottle: LoginThrottle;
   /** how the primary gets this worker's metrics when any worker is scraped */
   serveMetrics(render: () => Promise<string>): void;
   /** the metrics of every worker, labelled by worker, as the primary merged them */
@@ -47,15 +46,9 @@ export function joinCluster(workerId: number, port: IpcPort = primaryPort()): Cl
     },
     takeAll: (batch: TakeRequest[]) => peer.call<TakeReply[]>('rate', batch, callTimeoutMs),
   });
-  const loginThrottle: LoginThrottle = {
-    blockedFor: (keys: readonly ThrottleKey[]) => peer.call<number>('throttle.blockedFor', keys, callTimeoutMs),
-    recordFailure: (keys: readonly ThrottleKey[]) => peer.call<void>('throttle.recordFailure', keys, callTimeoutMs),
-    reset: (keys: readonly ThrottleKey[]) => peer.call<void>('throttle.reset', keys, callTimeoutMs),
-  };
   return {
     workerId,
     rateWindows,
-    loginThrottle,
     serveMetrics(renderer) {
       render = renderer;
     },

@@ -1,6 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import { MemoryLoginThrottle, type ThrottleKey } from '../accounts/throttle.js';
 import type { PorticoConfig } from '../config.js';
 import { PrimaryWindows, type TakeRequest } from '../limits/ipc-store.js';
 import { createPlatform } from '../runtime/create-platform.js';
@@ -60,9 +59,6 @@ export async function runPrimary(config: PorticoConfig, logger: Logger): Promise
   const windows = new PrimaryWindows();
   const sweeper = setInterval(() => windows.sweep(), 10_000);
   sweeper.unref();
-  const throttle = new MemoryLoginThrottle();
-  const throttlePruner = setInterval(() => throttle.prune(), 60_000);
-  throttlePruner.unref();
   let restarts = 0;
 
   const slots: Slot[] = Array.from({ length: config.workers }, (_, index) => ({
@@ -111,9 +107,6 @@ export async function runPrimary(config: PorticoConfig, logger: Logger): Promise
 
   const handlers = {
     rate: (batch: unknown) => windows.takeAll(batch as TakeRequest[]),
-    'throttle.blockedFor': (keys: unknown) => throttle.blockedFor(keys as ThrottleKey[]),
-    'throttle.recordFailure': (keys: unknown) => throttle.recordFailure(keys as ThrottleKey[]),
-    'throttle.reset': (keys: unknown) => throttle.reset(keys as ThrottleKey[]),
     metrics: () => collectMetrics(),
   };
 
@@ -197,7 +190,6 @@ export async function runPrimary(config: PorticoConfig, logger: Logger): Promise
     finish = () => {
       clearTimeout(killer);
       clearInterval(sweeper);
-      clearInterval(throttlePruner);
       log.info({ code: exitCode }, 'all workers stopped');
       process.exit(exitCode);
     };

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { accountMailJob, runAccountMailJob } from '../accounts/accounts.js';
-import { type LoginThrottle, MemoryLoginThrottle } from '../accounts/throttle.js';
+import { type LoginThrottle, TrustedNetworks } from '../accounts/throttle.js';
+import { DatabaseLoginThrottle, RedisLoginThrottle } from '../accounts/throttle-stores.js';
 import type { ActionLogger, ActionType } from '../actions/action.js';
 import { builtInActionTypes } from '../actions/index.js';
 import { ActionRegistry } from '../actions/registry.js';
@@ -52,13 +53,13 @@ export interface PlatformOptions {
   changeFeed?: ChangeFeed;
   /** where mails go instead of MAILER_URL or the log */
   mailTransport?: MailTransport;
-  /** a shared login throttle (e.g. Redis-backed) instead of this node's memory */
+  /** where failed logins are counted instead of Redis (REDIS_URL) or the system database */
   loginThrottle?: LoginThrottle;
   /** how often free plans are checked for a new period (default a minute; 0: only when asked, in tests) */
   pointsRenewalIntervalMs?: number;
   /** webhook delivery and cron settings (timeouts, retries, leases; whether this node runs the worker) */
   events?: EventOptions;
-  /** a worker of `serve --workers N`: rate limits (without Redis) and failed logins are counted in the primary */
+  /** a worker of `serve --workers N`: rate limits (without Redis) are counted in the primary */
   cluster?: ClusterMember;
 }
 
@@ -200,10 +201,15 @@ async function assemble(
   });
   const stripe = new StripeProvider(settings);
   const payments = new PaymentProviders([stripe]);
-  const loginThrottle = options.loginThrottle ?? options.cluster?.loginThrottle ?? new MemoryLoginThrottle();
+  const databaseThrottle = new DatabaseLoginThrottle(db, dialect);
+  const throttleRedis =
+    options.loginThrottle || !config.redisUrl
+      ? null
+      : RedisLoginThrottle.connect(config.redisUrl, config.rateLimitRedisPrefix, databaseThrottle, logger);
+  const loginThrottle = options.loginThrottle ?? throttleRedis ?? databaseThrottle;
   const pruner = setInterval(() => {
     revocations.prune();
-    if (loginThrottle instanceof MemoryLoginThrottle) loginThrottle.prune();
+    loginThrottle.prune().catch((error) => logger.warn({ err: error }, 'pruning login counters failed'));
   }, 60_000);
   pruner.unref();
 
@@ -225,6 +231,7 @@ async function assemble(
     connections,
     mailer,
     loginThrottle,
+    trustedNetworks: new TrustedNetworks(config.loginTrustedNetworks),
     events,
     startedAt: Date.now(),
     async configChanged() {
@@ -258,6 +265,7 @@ async function assemble(
       await events.close();
       await rateLimits.close();
       await tokens.close();
+      await throttleRedis?.close();
       await requestLog.close();
       await points.close();
       await stripe.close();

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { LoginThrottle } from '../accounts/throttle.js';
+import type { LoginThrottle, TrustedNetworks } from '../accounts/throttle.js';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { KeyStore } from '../auth/keys.js';
 import type { TokenService } from '../auth/tokens.js';
@@ -41,6 +41,8 @@ export interface Platform {
   readonly mailer: Mailer;
   /** failed password logins per account and IP (consumer login and the token endpoint) */
   readonly loginThrottle: LoginThrottle;
+  /** LOGIN_TRUSTED_NETWORKS: where only the account-from-this-address counter applies */
+  readonly trustedNetworks: TrustedNetworks;
   /** events: the outbox actions dispatch into, webhook delivery, triggers and cronjobs */
   readonly events: EventService;
   readonly startedAt: number;

@@ -1,9 +1,9 @@
 import type { BackendApp, BackendUser } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import { passwordLogin } from '../accounts/login.js';
+import { checkPassword, passwordLogin } from '../accounts/login.js';
 import type { EntityRef } from '../api/http.js';
 import { isoDate, parseJsonColumn } from '../api/http.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hashPassword } from '../auth/passwords.js';
 import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { scopeIdsByName, userScopes } from '../auth/scopes.js';
 import { insertWithId } from '../db/insert.js';
@@ -165,13 +165,15 @@ export async function deleteUser(platform: Platform, ref: EntityRef): Promise<nu
 
 export async function changePassword(
   platform: Platform,
-  userId: number,
+  caller: { userId: number; ip: string },
   oldPassword: unknown,
   newPassword: unknown,
   verify: unknown,
 ) {
-  const row = await findUser(platform, { id: userId });
-  if (typeof oldPassword !== 'string' || !(await verifyPassword(oldPassword, row.password))) {
+  const row = await findUser(platform, { id: caller.userId });
+  // a wrong old password counts as a failed login: a stolen session must not become a password oracle
+  const old = typeof oldPassword === 'string' ? oldPassword : '';
+  if (!(await checkPassword(platform, { login: row.name, user: row }, old, caller.ip))) {
     throw badRequest('Old password does not match');
   }
   assertPassword(platform, newPassword);
@@ -179,7 +181,7 @@ export async function changePassword(
   await platform.db
     .updateTable('users')
     .set({ password: await hashPassword(newPassword) })
-    .where('id', '=', userId)
+    .where('id', '=', caller.userId)
     .execute();
 }
 

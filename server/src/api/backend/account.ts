@@ -56,7 +56,13 @@ export const accountOperations: SystemOperation[] = [
     },
     async handler(call) {
       const body = call.request.body as BackendAccountChangePassword;
-      await changePassword(call.platform, currentUserId(call), body.oldPassword, body.newPassword, body.verifyPassword);
+      await changePassword(
+        call.platform,
+        { userId: currentUserId(call), ip: call.request.ip },
+        body.oldPassword,
+        body.newPassword,
+        body.verifyPassword,
+      );
       return message('Password successfully changed');
     },
   }),
