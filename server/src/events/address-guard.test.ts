@@ -27,6 +27,19 @@ describe('which addresses a webhook may reach', () => {
     '64:ff9b::a9fe:a9fe',
     '2002:0a00:0001::1',
     '2001:db8::1',
+    // every IPv6 form of an IPv4 address inside
+    '::127.0.0.1',
+    '::7f00:1',
+    '::ffff:0:127.0.0.1',
+    '::ffff:0:7f00:1',
+    '::ffff:0:a9fe:a9fe',
+    '::10.0.0.1',
+    '::ffff:192.168.0.1',
+    '64:ff9b::127.0.0.1',
+    '64:ff9b:1::808:808',
+    '2002:7f00:1::',
+    '2002:a9fe:a9fe::1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
     'not-an-address',
   ])('refuses %s', (address) => {
     expect(isPublicAddress(address)).toBe(false);
@@ -56,6 +69,9 @@ describe('registering a webhook endpoint', () => {
     expect(await refused('http://127.0.0.1:8080/hook')).toMatch(/private, loopback, link-local or metadata/);
     expect(await refused('http://169.254.169.254/latest/meta-data/')).toMatch(/169\.254\.169\.254/);
     expect(await refused('http://[::1]:9000/')).toMatch(/::1/);
+    for (const host of ['[::127.0.0.1]', '[::ffff:0:127.0.0.1]', '[::ffff:127.0.0.1]', '[64:ff9b::a9fe:a9fe]']) {
+      expect(await refused(`http://${host}:8080/hook`)).toMatch(/private, loopback, link-local or metadata/);
+    }
     expect(await refused('http://10.0.0.7/')).toMatch(/webhook_allow_private/);
     expect(await refused('http://localhost:3000/')).toMatch(/localhost resolves to/);
   });

@@ -32,6 +32,8 @@ for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
   ['100::', 64],
+  // local-use NAT64 (RFC 8215): where it leads is the operator's choice, so nowhere
+  ['64:ff9b:1::', 48],
   ['2001::', 23],
   ['2001:db8::', 32],
   ['fc00::', 7],
@@ -42,12 +44,20 @@ for (const [network, prefix] of [
   blocked.addSubnet(network, prefix, 'ipv6');
 }
 
-/** The IPv4 address inside NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses, which route to it. */
+/**
+ * The IPv4 address an IPv6 address carries and routes to: IPv4-mapped (::ffff:0:0/96), IPv4-compatible
+ * (::/96, deprecated but still understood by some stacks), IPv4-translated (::ffff:0:0:0/96), NAT64
+ * (64:ff9b::/96) and 6to4 (2002::/16). Each is judged by the IPv4 rules.
+ */
 function embeddedIpv4(address: string): string | undefined {
   const groups = expandIpv6(address);
   if (!groups) return undefined;
-  const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((g) => g === 0);
-  if (nat64) return ipv4Of(groups[6] as number, groups[7] as number);
+  const zero = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
+  const tail = () => ipv4Of(groups[6] as number, groups[7] as number);
+  if (zero(0, 5) && groups[5] === 0xffff) return tail();
+  if (zero(0, 6)) return tail();
+  if (zero(0, 4) && groups[4] === 0xffff && groups[5] === 0) return tail();
+  if (groups[0] === 0x64 && groups[1] === 0xff9b && zero(2, 6)) return tail();
   if (groups[0] === 0x2002) return ipv4Of(groups[1] as number, groups[2] as number);
   return undefined;
 }

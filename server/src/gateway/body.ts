@@ -1,5 +1,6 @@
 import secureJson from 'secure-json-parse';
 import { PorticoError } from '../errors.js';
+import { maxJsonDepth, nestsDeeperThan } from '../json.js';
 import type { BodyRule } from './types.js';
 
 function isJsonType(type: string): boolean {
@@ -12,9 +13,15 @@ function mediaType(contentType: string | undefined): string {
   return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
 }
 
+function tooDeep(): PorticoError {
+  return new PorticoError('INVALID_JSON', `Request body is nested too deeply: at most ${maxJsonDepth} levels`);
+}
+
 export function parseJson(raw: Buffer): unknown {
+  const text = raw.toString('utf8');
+  if (nestsDeeperThan(text)) throw tooDeep();
   try {
-    return secureJson.parse(raw.toString('utf8'), undefined, { protoAction: 'remove', constructorAction: 'remove' });
+    return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (error) {
     throw new PorticoError('INVALID_JSON', `Request body is not valid JSON: ${(error as Error).message}`);
   }
@@ -42,11 +49,10 @@ export function parseBody(raw: Buffer | undefined, contentType: string | undefin
   if (type === '' || isJsonType(type)) {
     // no content type: try JSON, the API's language; a passthrough keeps what is not JSON as bytes
     if (type === '' && rule.kind === 'passthru') {
+      const text = raw.toString('utf8');
+      if (nestsDeeperThan(text)) throw tooDeep();
       try {
-        return secureJson.parse(raw.toString('utf8'), undefined, {
-          protoAction: 'remove',
-          constructorAction: 'remove',
-        });
+        return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
       } catch {
         return raw;
       }

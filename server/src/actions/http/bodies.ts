@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { FormData } from 'undici';
 import { PorticoError } from '../../errors.js';
+import { parseJsonText } from '../../json.js';
 
 /** The content types an HTTP action can send upstream (Fusio's `type` choices). */
 export const contentTypes = [
@@ -111,9 +112,10 @@ export async function decodeBody(
   if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
   if (isJsonMedia(type) || type === '') {
     try {
-      return JSON.parse(text);
+      return parseJsonText(text);
     } catch {
-      if (type !== '') throw new PorticoError('BAD_GATEWAY', 'The upstream answered with invalid JSON');
+      if (type !== '')
+        throw new PorticoError('BAD_GATEWAY', 'The upstream answered with invalid or too deeply nested JSON');
       return text;
     }
   }

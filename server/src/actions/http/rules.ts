@@ -1,4 +1,5 @@
 import { badRequest } from '../../errors.js';
+import { parseJsonText } from '../../json.js';
 import { compileValue, evaluate, type Scope, TemplateError, toText, type ValueTemplate } from './template.js';
 
 /** Rules for a set of named values (query parameters or headers), applied in this order. */
@@ -162,10 +163,10 @@ const methods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 /** Fusio-style UIs store structured config as JSON text; both forms are accepted. */
 export function objectConfig(value: unknown, where: string): Record<string, unknown> | null {
   if (value === undefined || value === null || value === '') return null;
-  let parsed = value;
+  let parsed: unknown = value;
   if (typeof value === 'string') {
     try {
-      parsed = JSON.parse(value);
+      parsed = parseJsonText(value);
     } catch {
       throw new TemplateError(`${where} must be a JSON object`);
     }

@@ -1,3 +1,4 @@
+import { parseJsonText } from '../../json.js';
 import { defineActionType, response } from '../action.js';
 
 interface StaticResponseConfig {
@@ -41,9 +42,9 @@ export const staticResponseAction = defineActionType<StaticResponseConfig>({
     let body = config.response;
     if (typeof body === 'string') {
       try {
-        body = JSON.parse(body);
-      } catch {
-        throw new Error('Action config: property /response must be valid JSON');
+        body = parseJsonText(body);
+      } catch (error) {
+        throw new Error(`Action config: property /response must be valid JSON (${(error as Error).message})`);
       }
     }
     const headers = { ...(config.headers ?? {}) };

@@ -12,6 +12,7 @@ import { type ActionRow, Category, Status } from '../../db/schema.js';
 import { badRequest, conflict, notFound, PorticoError, renderError } from '../../errors.js';
 import { actionNameOf, buildActionHandler } from '../../gateway/compile.js';
 import { invokeAction } from '../../gateway/invoke.js';
+import { parseJsonText } from '../../json.js';
 import type { Platform } from '../../runtime/platform.js';
 import { commitHistory, recordCommit } from '../../services/commits.js';
 import {
@@ -103,7 +104,7 @@ async function shownBody(body: unknown, headers: Readonly<Record<string, string>
   const text = bytes ? bytes.toString('utf8') : body;
   if (typeof text !== 'string' || (!bytes && !type.includes('json'))) return text;
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch {
     return text;
   }
