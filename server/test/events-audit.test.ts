@@ -5,6 +5,7 @@ import { systemDatabases } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 const databases = await systemDatabases();
+const postgresUp = databases.some((d) => d.kind === 'postgres');
 
 type Audit = BackendAudit & { userId?: number; refId?: number };
 
@@ -76,6 +77,48 @@ describe.each(databases)('the audit log shows who changed what, when ($kind)', (
     const configAudit = await h.admin.backend().audit().get(String(config?.id));
     expect(JSON.stringify(configAudit)).not.toContain('recaptcha-secret-value');
   });
+
+  it.skipIf(!postgresUp)(
+    "masks a connection's credentials by the marks its type gives them, as the connection API does",
+    async () => {
+      // PostgreSQL here trusts local connections: any password does for the connection test
+      const url = 'postgres://postgres:sql-advanced-secret@127.0.0.1:5432/test';
+      await h.admin
+        .backend()
+        .connection()
+        .create({ name: 'audited-sql', class: 'Fusio.Adapter.Sql.Connection.SqlAdvanced', config: { url } });
+      const http = {
+        url: 'https://api.example.com',
+        authorization: 'Bearer http-connection-secret',
+        headers: { 'X-Api-Key': 'header-api-key-secret' },
+      };
+      await h.admin
+        .backend()
+        .connection()
+        .create({ name: 'audited-http', class: 'Fusio.Adapter.Http.Connection.Http', config: http });
+      // an update without the class still masks every field any connection type marks secret
+      await h.admin
+        .backend()
+        .connection()
+        .update('~audited-http', { name: 'audited-http', config: { ...http, authorization: 'Bearer rotated-secret' } });
+      const audits = await auditsOf('backend.connection.');
+      expect(audits.length).toBeGreaterThanOrEqual(3);
+      for (const audit of audits) {
+        const text = JSON.stringify(await h.admin.backend().audit().get(String(audit.id)));
+        for (const secret of [
+          'sql-advanced-secret',
+          'http-connection-secret',
+          'header-api-key-secret',
+          'rotated-secret',
+        ]) {
+          expect(text).not.toContain(secret);
+        }
+      }
+      const sql = audits.find((a) => a.event === 'backend.connection.create' && a.refId !== undefined);
+      const shown = await h.admin.backend().audit().get(String(sql?.id));
+      expect(JSON.stringify(shown.content)).toMatch(/\*{8}|\[redacted\]/);
+    },
+  );
 
   it('filters by user, event, message, address and date, as the SDK offers', async () => {
     const audit = h.admin.backend().audit();

@@ -318,3 +318,69 @@ describe.each(databases)('the gateway refuses bad requests with the right status
     expect((await h.fetch('/person/1')).status).toBe(200);
   });
 });
+
+describe('the gateway refuses JSON nested too deeply, wherever it comes in', () => {
+  let h: Harness;
+  let token: string;
+  const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+  const deepObject = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+
+  beforeAll(async () => {
+    h = await startHarness(databases[0] as (typeof databases)[number], {}, { actionTypes: [echoAction] });
+    await h.admin
+      .backend()
+      .action()
+      .create({ name: 'echo', class: 'Test.Echo', config: { mode: 'echo' } });
+    await h.admin
+      .backend()
+      .operation()
+      .create({ name: 'echo.put', httpMethod: 'PUT', httpPath: '/echo', action: 'echo', public: true });
+    token = await h.adminToken();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const send = async (method: string, path: string, body: string, type: string | null = 'application/json') => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (type) headers['content-type'] = type;
+    // bytes, not a string: fetch would call a string text/plain
+    const res = await h.fetch(path, { method, headers, body: new TextEncoder().encode(body) });
+    return { status: res.status, body: (await res.json()) as { message?: string } };
+  };
+
+  it('answers 400 for a 100,000-level body on the backend, the debug echo and a user operation; the server keeps serving', async () => {
+    for (const [method, path] of [
+      ['POST', '/backend/action'],
+      ['POST', '/backend/connection'],
+      ['POST', '/system/debug'],
+      ['PUT', '/echo'],
+    ] as const) {
+      const answer = await send(method, path, `{"name":"x","config":${deep(100_000)}}`);
+      expect(answer.status, path).toBe(400);
+      expect(answer.body.message).toMatch(/nested too deeply/);
+      // without a content type too
+      expect((await send(method, path, deepObject(100_000), null)).status, path).toBe(400);
+    }
+    // 64 levels are fine
+    expect((await send('PUT', '/echo', deep(64))).status).toBe(200);
+    expect((await send('PUT', '/echo', deep(65))).status).toBe(400);
+    expect((await h.fetch('/system/health')).status).toBe(200);
+  });
+
+  it('refuses an action whose JSON config nests too deeply, keeping nothing', async () => {
+    const answer = await send(
+      'POST',
+      '/backend/action',
+      JSON.stringify({
+        name: 'too-deep',
+        class: 'Fusio.Adapter.Util.Action.UtilStaticResponse',
+        config: { response: deep(100_000) },
+      }),
+    );
+    expect(answer.status).toBe(400);
+    expect((await h.fetch('/backend/action/~too-deep', { headers: { authorization: `Bearer ${token}` } })).status).toBe(
+      404,
+    );
+  });
+});

@@ -25,6 +25,11 @@ export interface SystemOperation {
   readonly description?: string;
   /** JSON Schema of the request body, validated before the handler runs */
   readonly incoming?: JsonSchema;
+  /**
+   * The request body as the audit log keeps it, for bodies with credentials the generic mask by field name
+   * cannot know (a connection's config fields marked `x-secret` by its type)
+   */
+  readonly auditBody?: (body: unknown, platform: Platform) => unknown;
   readonly handler: (call: SystemCall) => unknown;
 }
 

@@ -12,6 +12,8 @@ import type { BodyRule, CompiledOperation, Exchange, HttpMethod, QueryParameterR
 export interface SystemHandlerLookup {
   handler(name: string): ((exchange: Exchange) => unknown) | undefined;
   incoming(name: string): JsonSchema | undefined;
+  /** what of a request body the audit log keeps (secrets masked), when the operation says */
+  auditBody(name: string): ((body: unknown) => unknown) | undefined;
 }
 
 export interface ConfigSnapshot {
@@ -138,6 +140,7 @@ export class OperationCompiler {
         body: this.systemBody(key),
         logBody: false,
         audited: row.category_id === Category.backend && row.http_method !== 'GET',
+        auditBody: this.deps.system.auditBody(key),
         run: handler ?? unavailable(`Operation ${row.name} has no handler in this version of Portico`),
       };
     }

@@ -132,7 +132,7 @@ export function createPipeline(deps: PipelineDeps) {
           event: operation.name,
           ip: req.ip,
           message: `${operation.name} by ${caller.user?.name ?? 'anonymous'}`,
-          content: body,
+          content: operation.auditBody ? operation.auditBody(body) : body,
         });
       }
       status = respond(reply, operation, result, headers);

@@ -53,6 +53,8 @@ export interface CompiledOperation {
   readonly logBody: boolean;
   /** changes made through the backend API are recorded in the audit log */
   readonly audited: boolean;
+  /** the body as the audit log keeps it, when it carries secrets only the operation can find */
+  readonly auditBody?: (body: unknown) => unknown;
   readonly run: (exchange: Exchange) => unknown;
 }
 

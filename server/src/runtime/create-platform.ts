@@ -147,6 +147,10 @@ async function assemble(
       return (exchange: Exchange) => definition.handler({ ...exchange, platform: platform as Platform });
     },
     incoming: (name) => definitions.get(name)?.incoming,
+    auditBody(name) {
+      const redact = definitions.get(name)?.auditBody;
+      return redact ? (body: unknown) => redact(body, platform as Platform) : undefined;
+    },
   };
   const logForActions = actionLogger(logger.child({ component: 'action' }));
   const events = new EventService(

@@ -11,7 +11,7 @@ export interface AuditEntry {
   content: unknown;
 }
 
-const secretKey = /pass(word)?|secret|token|credential|private/i;
+const secretKey = /pass(word)?|secret|token|credential|private|authorization|api[-_]?key|cookie/i;
 
 /** Copies a request body for the audit log with every credential-looking field masked. */
 export function redactSecrets(value: unknown, depth = 0): unknown {

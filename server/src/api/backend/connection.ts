@@ -1,4 +1,5 @@
 import type { BackendConnection } from 'fusio-sdk';
+import type { JsonSchema } from '../../actions/action.js';
 import { formFromSchema } from '../../actions/form.js';
 import { secretFields } from '../../connections/manager.js';
 import { insertWithId } from '../../db/insert.js';
@@ -22,6 +23,24 @@ import { idOrName, type SystemOperation, systemOperation } from '../system-opera
 export const secretMask = '********';
 
 const connectionName = /^[a-zA-Z0-9\-_]{3,255}$/;
+
+/**
+ * For the audit log: a body whose `config` holds a plugin's credentials, with every field its class marks
+ * `x-secret` masked — by the body's class, or, when an update leaves the class out, by every class.
+ */
+export function maskConfigSecrets(
+  body: unknown,
+  types: { get(className: string): { config: JsonSchema } | undefined; list(): { config: JsonSchema }[] },
+): unknown {
+  if (!body || typeof body !== 'object') return body;
+  const { class: className, config } = body as { class?: unknown; config?: unknown };
+  if (!config || typeof config !== 'object') return body;
+  const type = typeof className === 'string' ? types.get(className) : undefined;
+  const fields = type ? secretFields(type.config) : types.list().flatMap((t) => secretFields(t.config));
+  const masked: Record<string, unknown> = { ...(config as Record<string, unknown>) };
+  for (const field of fields) if (masked[field] !== undefined && masked[field] !== '') masked[field] = secretMask;
+  return { ...(body as Record<string, unknown>), config: masked };
+}
 
 const connectionBody = {
   type: 'object',
@@ -116,6 +135,7 @@ export const connectionOperations: SystemOperation[] = [
     path: '/backend/connection',
     httpCode: 201,
     incoming: { ...connectionBody, required: ['name', 'class'] },
+    auditBody: (body, platform) => maskConfigSecrets(body, platform.connections.registry),
     async handler({ platform, request }) {
       const body = request.body as BackendConnection;
       const name = body.name as string;
@@ -180,6 +200,7 @@ export const connectionOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/connection/$connection_id<${idOrName}>`,
     incoming: connectionBody,
+    auditBody: (body, platform) => maskConfigSecrets(body, platform.connections.registry),
     async handler({ platform, request }) {
       const existing = await findConnection(platform, entityRef(request.params.connection_id));
       const body = request.body as BackendConnection;

@@ -9,6 +9,7 @@ import { IdentityStatus } from '../../identity/tables.js';
 import type { Platform } from '../../runtime/platform.js';
 import { containsIgnoreCase, created, entityRef, message, pageOf, paging, queryString } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+import { maskConfigSecrets } from './connection.js';
 
 const identityName = /^[a-zA-Z0-9\-_]{3,128}$/;
 
@@ -78,6 +79,7 @@ export const identityOperations: SystemOperation[] = [
     httpCode: 201,
     description: 'Adds an identity provider; client secrets are encrypted at rest',
     incoming: identityBody,
+    auditBody: (body) => maskConfigSecrets(body, identityProviders),
     async handler({ platform, request }) {
       const body = request.body as BackendIdentity;
       if (body.name === undefined || body.name === '') throw badRequest('Identity name must not be empty');
@@ -141,6 +143,7 @@ export const identityOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/identity/$identity_id<${idOrName}>`,
     incoming: identityBody,
+    auditBody: (body) => maskConfigSecrets(body, identityProviders),
     async handler({ platform, request }) {
       const existing = await findIdentity(platform, entityRef(request.params.identity_id));
       const body = request.body as BackendIdentity;
