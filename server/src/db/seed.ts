@@ -113,10 +113,21 @@ async function syncSystemOperations(
     .where('operations.category_id', '!=', Category.default)
     .execute();
   const linked = new Set(links.map((l) => `${l.operation_id}:${l.scope_id}`));
+  // a route the API's own operations held before the platform claimed it (`GET /`) stays theirs
+  const userRoutes = new Set(
+    (
+      await db
+        .selectFrom('operations')
+        .select(['http_method', 'http_path'])
+        .where('category_id', '=', Category.default)
+        .execute()
+    ).map((r) => `${r.http_method} ${r.http_path}`),
+  );
   const now = Date.now();
   const wantedNames = new Set<string>();
   const inserts: Insertable<OperationTable>[] = [];
   for (const op of operations) {
+    if (userRoutes.has(`${op.method} ${op.path}`)) continue;
     wantedNames.add(op.name);
     const category = Category[categoryOf(op.name) as keyof typeof Category] ?? Category.system;
     const values = {
