@@ -181,7 +181,7 @@ function acceptWeight(ranges: { type: string; q: number }[], mediaType: string):
 /** True when the client would rather have HTML than JSON: a browser navigating, not an API client. */
 export function prefersHtml(accept: string | string[] | undefined): boolean {
   const header = Array.isArray(accept) ? accept.join(',') : accept;
-  if (!header || !header.includes('text/')) return false;
+  if (header === undefined || !header.includes('text/')) return false;
   const ranges = header
     .slice(0, 1024)
     .split(',')
