@@ -35,6 +35,7 @@ import { consumerPageOperations } from './consumer/page.js';
 import { consumerPaymentOperations } from './consumer/payment.js';
 import { consumerPlanOperations } from './consumer/plan.js';
 import { consumerTransactionOperations } from './consumer/transaction.js';
+import { consumerUsageOperations } from './consumer/usage.js';
 import { consumerWebhookOperations } from './consumer/webhook.js';
 import { systemOperations } from './system/index.js';
 import { systemPaymentOperations } from './system/payment.js';
@@ -73,6 +74,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...consumerOperations,
   ...consumerLogOperations,
   ...consumerPageOperations,
+  ...consumerUsageOperations,
   ...consumerPaymentOperations,
   ...consumerPlanOperations,
   ...consumerTransactionOperations,
