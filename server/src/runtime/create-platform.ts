@@ -315,12 +315,17 @@ async function ensureAdmin(platform: Platform): Promise<string | undefined> {
  * first. Its secret is never shown and it has no scopes: it authenticates nobody by itself.
  */
 async function createPortalApp(platform: Platform, adminId: number): Promise<void> {
-  await createApp(platform, {
-    userId: adminId,
-    name: 'Developer',
-    url: `${platform.config.publicUrl.replace(/\/+$/, '')}/apps/developer`,
-    scopes: [],
-  });
+  try {
+    await createApp(platform, {
+      userId: adminId,
+      name: 'Developer',
+      url: `${platform.config.publicUrl.replace(/\/+$/, '')}/apps/developer`,
+      scopes: [],
+    });
+  } catch (error) {
+    // a convenience, not a condition of starting (a PUBLIC_URL too long for an app URL, say)
+    platform.logger.warn({ err: error }, 'the Developer app for the portal could not be created');
+  }
 }
 
 /** Connections of the system database pool, for /metrics (SQLite has no pool). */
