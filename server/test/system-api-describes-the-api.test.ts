@@ -80,13 +80,74 @@ describe('the system API describes the running API', () => {
         expect.objectContaining({ name: 'currency', in: 'query' }),
       ]),
     );
-    expect((get as { security?: unknown }).security).toBeUndefined();
+    // public: explicitly no security requirement
+    expect((get as { security?: unknown }).security).toEqual([]);
     const put = doc.paths['/product/{sku}']?.put as { security: unknown; deprecated: boolean; requestBody: unknown };
     expect(put.security).toEqual([{ oauth2: ['products'] }, { bearer: [] }]);
     expect(put.deprecated).toBe(true);
     expect(JSON.stringify(put.requestBody)).toContain('#/components/schemas/Product');
     expect(JSON.stringify(doc.components.schemas.Product)).toContain('#/components/schemas/Money');
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/backend'))).toBe(false);
+  });
+
+  it('describes how to get a token for each operation: OAuth2 flows with PKCE, scopes and what they grant', async () => {
+    await h.admin
+      .backend()
+      .scope()
+      .update('~products', { description: 'Change the catalogue' } as never);
+    const doc = (await (await h.fetch('/system/openapi')).json()) as {
+      tags: { name: string; description: string }[];
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            operationId: string;
+            summary: string;
+            tags: string[];
+            security: unknown;
+            responses: Record<string, unknown>;
+          }
+        >
+      >;
+      components: { securitySchemes: Record<string, Record<string, unknown>>; responses: Record<string, unknown> };
+    };
+    const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods));
+    expect(operations.map((o) => o.operationId).sort()).toEqual(['product.get', 'product.update']);
+    for (const o of operations) {
+      expect(o.summary.length).toBeGreaterThan(0);
+      expect(o.tags).toEqual(['product']);
+      // every refusal has Fusio's error body
+      expect(o.responses['4XX']).toEqual({ $ref: '#/components/responses/Error' });
+    }
+    expect(doc.paths['/product/{sku}']?.get?.summary).toBe('One product');
+    expect(doc.paths['/product/{sku}']?.put?.summary).toBe('PUT /product/{sku}');
+    expect(doc.tags).toEqual([{ name: 'product', description: 'Operations under /product' }]);
+    expect(doc.components.responses).toHaveProperty('Error');
+
+    const { oauth2, bearer } = doc.components.securitySchemes as Record<string, Record<string, unknown>>;
+    expect(bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(oauth2?.description).toMatch(/PKCE/);
+    const flows = oauth2?.flows as Record<string, Record<string, unknown>>;
+    expect(flows.authorizationCode).toEqual({
+      authorizationUrl: `${h.baseUrl}/authorization/authorize`,
+      tokenUrl: `${h.baseUrl}/authorization/token`,
+      refreshUrl: `${h.baseUrl}/authorization/token`,
+      scopes: { default: 'Default scope', products: 'Change the catalogue' },
+      'x-usePkce': 'SHA-256',
+    });
+    expect(flows.clientCredentials).toEqual({
+      tokenUrl: `${h.baseUrl}/authorization/token`,
+      refreshUrl: `${h.baseUrl}/authorization/token`,
+      scopes: { default: 'Default scope', products: 'Change the catalogue' },
+    });
+    // every scope an operation asks for is one the flows offer
+    const offered = Object.keys(flows.authorizationCode?.scopes as object);
+    for (const o of operations) {
+      for (const requirement of o.security as Record<string, string[]>[]) {
+        for (const scope of requirement.oauth2 ?? []) expect(offered).toContain(scope);
+      }
+    }
   });
 
   it('echoes a client-chosen X-Request-Id and refuses an unsafe one', async () => {

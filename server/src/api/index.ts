@@ -14,6 +14,7 @@ import { generatorOperations } from './backend/generator.js';
 import { identityOperations } from './backend/identity.js';
 import { logOperations } from './backend/log.js';
 import { operationOperations } from './backend/operation.js';
+import { pageOperations } from './backend/page.js';
 import { planOperations } from './backend/plan.js';
 import { rateOperations } from './backend/rate.js';
 import { roleOperations } from './backend/role.js';
@@ -30,9 +31,11 @@ import { consumerEventOperations } from './consumer/event.js';
 import { consumerIdentityOperations } from './consumer/identity.js';
 import { consumerOperations } from './consumer/index.js';
 import { consumerLogOperations } from './consumer/log.js';
+import { consumerPageOperations } from './consumer/page.js';
 import { consumerPaymentOperations } from './consumer/payment.js';
 import { consumerPlanOperations } from './consumer/plan.js';
 import { consumerTransactionOperations } from './consumer/transaction.js';
+import { consumerUsageOperations } from './consumer/usage.js';
 import { consumerWebhookOperations } from './consumer/webhook.js';
 import { systemOperations } from './system/index.js';
 import { systemPaymentOperations } from './system/payment.js';
@@ -56,6 +59,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...identityOperations,
   ...logOperations,
   ...operationOperations,
+  ...pageOperations,
   ...planOperations,
   ...rateOperations,
   ...roleOperations,
@@ -69,6 +73,8 @@ export const platformOperations: readonly SystemOperation[] = [
   ...webhookOperations,
   ...consumerOperations,
   ...consumerLogOperations,
+  ...consumerPageOperations,
+  ...consumerUsageOperations,
   ...consumerPaymentOperations,
   ...consumerPlanOperations,
   ...consumerTransactionOperations,

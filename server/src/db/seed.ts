@@ -14,6 +14,30 @@ const globalScopes = [
   { name: 'default', description: 'Default scope', category: Category.default },
 ];
 
+/** What the scopes of the consumer API let an app or token do, as the developer portal's forms show them. */
+const consumerScopeDescriptions: Record<string, string> = {
+  'consumer.account': 'Your account: read and change your profile and password',
+  'consumer.app': 'Your apps: create, change and delete them, and see their keys',
+  'consumer.event': 'The events you can subscribe webhooks to',
+  'consumer.grant': 'The apps you authorised to act for you, and revoking them',
+  'consumer.log': 'Your calls to the API: the call log and the usage charts',
+  'consumer.page': 'The pages of the developer portal',
+  'consumer.payment': 'Buying a plan through the payment provider',
+  'consumer.plan': 'The plans on offer and your subscription',
+  'consumer.scope': 'The scopes you may give your apps and tokens',
+  'consumer.token': 'Your personal access tokens',
+  'consumer.transaction': 'Your payments',
+  'consumer.webhook': 'Your webhooks: subscribe to events and see every delivery',
+};
+
+/** A scope of the platform's own operations: `consumer.app` → what it grants. */
+function platformScopeDescription(name: string): string {
+  const known = consumerScopeDescriptions[name];
+  if (known) return known;
+  const [category, entity] = name.split('.');
+  return category === 'backend' && entity ? `The backend API's ${entity} operations` : '';
+}
+
 const defaultRoles = [
   { name: 'Administrator', scopes: ['authorization', 'backend', 'consumer', 'default'] },
   { name: 'Backend', scopes: ['authorization', 'backend', 'default'] },
@@ -66,10 +90,18 @@ async function ensureScopes(sdb: SystemDatabase, operations: readonly SystemOper
     const scope = scopeOf(op);
     if (scope && !wanted.has(scope)) {
       const category = Category[categoryOf(op.name) as keyof typeof Category] ?? Category.default;
-      wanted.set(scope, { description: '', category });
+      wanted.set(scope, { description: platformScopeDescription(scope), category });
     }
   }
-  const ids = new Map((await db.selectFrom('scopes').select(['id', 'name']).execute()).map((r) => [r.name, r.id]));
+  const existing = await db.selectFrom('scopes').select(['id', 'name', 'description']).execute();
+  const ids = new Map(existing.map((r) => [r.name, r.id]));
+  // scopes made before they had descriptions get theirs; an admin's own text is kept
+  for (const row of existing) {
+    const description = wanted.get(row.name)?.description ?? '';
+    if (row.description === '' && description !== '') {
+      await db.updateTable('scopes').set({ description }).where('id', '=', row.id).execute();
+    }
+  }
   for (const [name, { description, category }] of wanted) {
     if (ids.has(name)) continue;
     const id = await insertWithId(
@@ -113,10 +145,21 @@ async function syncSystemOperations(
     .where('operations.category_id', '!=', Category.default)
     .execute();
   const linked = new Set(links.map((l) => `${l.operation_id}:${l.scope_id}`));
+  // a route the API's own operations held before the platform claimed it (`GET /`) stays theirs
+  const userRoutes = new Set(
+    (
+      await db
+        .selectFrom('operations')
+        .select(['http_method', 'http_path'])
+        .where('category_id', '=', Category.default)
+        .execute()
+    ).map((r) => `${r.http_method} ${r.http_path}`),
+  );
   const now = Date.now();
   const wantedNames = new Set<string>();
   const inserts: Insertable<OperationTable>[] = [];
   for (const op of operations) {
+    if (userRoutes.has(`${op.method} ${op.path}`)) continue;
     wantedNames.add(op.name);
     const category = Category[categoryOf(op.name) as keyof typeof Category] ?? Category.system;
     const values = {

@@ -61,7 +61,18 @@ async function callProvider<T>(platform: Platform, identity: IdentityRow, run: (
   }
 }
 
-/** The developer portal's callback must be on the identity's app URL (scheme, host and port), as in Fusio. */
+/** True for a page of the web apps Portico serves itself (`<PUBLIC_URL>/apps/...`). */
+function isOwnWebApp(platform: Platform, target: URL): boolean {
+  const base = new URL(platform.config.publicUrl);
+  const apps = `${base.pathname.replace(/\/+$/, '')}/apps/`;
+  // URL parsing has already resolved dot segments, so /apps/../consumer cannot pass as /apps/
+  return target.origin === base.origin && target.pathname.startsWith(apps);
+}
+
+/**
+ * The developer portal's callback must be on the identity's app URL (scheme, host and port), as in Fusio,
+ * or be a page of the portal Portico serves itself, whatever app the identity belongs to.
+ */
 async function assertPortalRedirect(platform: Platform, identity: IdentityRow, redirectUri: string | undefined) {
   const app = await platform.db
     .selectFrom('apps')
@@ -72,16 +83,18 @@ async function assertPortalRedirect(platform: Platform, identity: IdentityRow, r
   if (!app) throw new PorticoError('INTERNAL', 'Configured identity is not assigned to an app');
   if (redirectUri === undefined) return;
   const sameHost = badRequest('Provided redirect url must have the same host as the configured app url');
-  let target: URL;
-  let appUrl: URL;
-  try {
-    target = new URL(redirectUri);
-    appUrl = new URL(app.url);
-  } catch {
-    throw sameHost;
-  }
+  const parse = (url: string) => {
+    try {
+      return new URL(url);
+    } catch {
+      throw sameHost;
+    }
+  };
+  const target = parse(redirectUri);
   if (redirectUri.length > 2000 || !['https:', 'http:'].includes(target.protocol)) throw sameHost;
-  if (target.username !== '' || target.password !== '' || target.origin !== appUrl.origin) throw sameHost;
+  if (target.username !== '' || target.password !== '') throw sameHost;
+  if (isOwnWebApp(platform, target)) return;
+  if (target.origin !== parse(app.url).origin) throw sameHost;
 }
 
 function cookieName(state: string): string {

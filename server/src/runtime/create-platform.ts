@@ -32,6 +32,7 @@ import { PollingRevocationFeed, type RevocationFeed } from '../oauth/revocation-
 import { PaymentProviders } from '../payments/provider.js';
 import { StripeProvider } from '../payments/stripe.js';
 import { PointsLedger } from '../plans/points.js';
+import { createApp } from '../services/apps.js';
 import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
 import { Metrics } from '../telemetry/metrics.js';
@@ -302,8 +303,9 @@ async function ensureAdmin(platform: Platform): Promise<string | undefined> {
   const email = platform.config.adminEmail ?? 'admin@localhost.localdomain';
   const generated = platform.config.adminPassword ? undefined : randomBytes(12).toString('base64url');
   const name = email.split('@')[0]?.replace(/[^a-zA-Z0-9\-_.]/g, '') || 'admin';
+  let adminId: number;
   try {
-    await createUser(platform, {
+    adminId = await createUser(platform, {
       roleId: role.id,
       name: name.length >= 3 ? name.slice(0, 64) : 'admin',
       email,
@@ -315,7 +317,27 @@ async function ensureAdmin(platform: Platform): Promise<string | undefined> {
     if (error instanceof PorticoError && error.status === 409) return undefined;
     throw error;
   }
+  await createPortalApp(platform, adminId);
   return generated;
+}
+
+/**
+ * A fresh install's app for the developer portal Portico serves (Fusio's "Developer" app): what an
+ * identity provider is configured for, so social logins from the portal work without creating an app
+ * first. Its secret is never shown and it has no scopes: it authenticates nobody by itself.
+ */
+async function createPortalApp(platform: Platform, adminId: number): Promise<void> {
+  try {
+    await createApp(platform, {
+      userId: adminId,
+      name: 'Developer',
+      url: `${platform.config.publicUrl.replace(/\/+$/, '')}/apps/developer`,
+      scopes: [],
+    });
+  } catch (error) {
+    // a convenience, not a condition of starting (a PUBLIC_URL too long for an app URL, say)
+    platform.logger.warn({ err: error }, 'the Developer app for the portal could not be created');
+  }
 }
 
 /** Connections of the system database pool, for /metrics (SQLite has no pool). */

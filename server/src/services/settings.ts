@@ -179,6 +179,36 @@ export const configDefaults: ConfigDefault[] = [
       'Hello {name},\n\nsomebody tried to register a new account with your email address, which already has an account.\nIf this was you and you forgot your password, you can reset it at:\n{apps_url}/developer/password\n\nOtherwise you can ignore this email.',
   },
   {
+    name: 'portal_title',
+    type: T.string,
+    description: 'Title the developer portal shows; empty means info_title',
+    value: '',
+  },
+  {
+    name: 'portal_logo_url',
+    type: T.string,
+    description: 'URL (https or http) of the logo the developer portal shows; empty for none',
+    value: '',
+  },
+  {
+    name: 'portal_primary_color',
+    type: T.string,
+    description: 'Primary colour of the developer portal, as #rrggbb',
+    value: '#1c7ed6',
+  },
+  {
+    name: 'portal_footer_links',
+    type: T.text,
+    description: 'Links in the footer of the developer portal: a JSON array of {"label": "...", "url": "https://..."}',
+    value: '[]',
+  },
+  {
+    name: 'portal_dark_mode',
+    type: T.string,
+    description: "Colour scheme of the developer portal: auto (the visitor's system setting), light or dark",
+    value: 'auto',
+  },
+  {
     name: 'webhook_allow_private',
     type: T.boolean,
     description: 'If true webhooks may point to private, loopback and link-local addresses (only for trusted networks)',

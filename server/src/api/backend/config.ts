@@ -1,6 +1,7 @@
 import type { BackendConfig } from 'fusio-sdk';
 import { badRequest, notFound } from '../../errors.js';
 import type { Platform } from '../../runtime/platform.js';
+import { settingProblem } from '../../services/branding.js';
 import { ConfigType, typedConfigValue } from '../../services/settings.js';
 import { containsIgnoreCase, type EntityRef, entityRef, message, pageOf, paging } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
@@ -29,8 +30,15 @@ async function findConfig(platform: Platform, ref: EntityRef): Promise<ConfigRow
   return row;
 }
 
-/** Stores a value in its text form after checking it fits the key's type. */
+/** Stores a value in its text form after checking it fits the key's type and the key's own rules. */
 function storedValue(row: ConfigRow, value: unknown): string {
+  const stored = typedStoredValue(row, value);
+  const problem = settingProblem(row.name, stored);
+  if (problem) throw badRequest(`Config ${row.name} ${problem}`);
+  return stored;
+}
+
+function typedStoredValue(row: ConfigRow, value: unknown): string {
   switch (row.type) {
     case ConfigType.boolean:
       if (typeof value === 'boolean') return value ? '1' : '0';

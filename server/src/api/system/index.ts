@@ -1,9 +1,12 @@
 import cluster from 'node:cluster';
 import type { SystemAbout, SystemHealthCheck, SystemRoute, SystemSchema } from 'fusio-sdk';
 import { sql } from 'kysely';
+import { type SignupMode, signupMode } from '../../accounts/accounts.js';
 import { response } from '../../actions/action.js';
 import { Category, Status } from '../../db/schema.js';
 import { notFound } from '../../errors.js';
+import type { Platform } from '../../runtime/platform.js';
+import { type PortalBranding, portalBranding } from '../../services/branding.js';
 import { portico } from '../../version.js';
 import { parseJsonColumn } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
@@ -35,41 +38,21 @@ export const systemOperations: SystemOperation[] = [
     method: 'GET',
     path: '/system/about',
     public: true,
-    description: 'Title, contact, license, categories, scopes and links of this API',
-    async handler({ platform }) {
-      const s = platform.settings;
-      const base = platform.config.publicUrl;
-      const scopes = await platform.db
-        .selectFrom('scopes')
-        .select('name')
-        .where('category_id', '=', Category.default)
-        .orderBy('name')
-        .execute();
-      const about: SystemAbout = {
-        apiVersion: portico.version,
-        title: s.string('info_title'),
-        description: s.string('info_description'),
-        termsOfService: s.string('info_tos'),
-        contactName: s.string('info_contact_name'),
-        contactUrl: s.string('info_contact_url'),
-        contactEmail: s.string('info_contact_email'),
-        licenseName: s.string('info_license_name'),
-        licenseUrl: s.string('info_license_url'),
-        paymentCurrency: s.string('payment_currency'),
-        categories: ['default', 'backend', 'consumer', 'system', 'authorization'],
-        scopes: scopes.map((r) => r.name),
-        apps: { fusio: `${base}/apps/backend`, developer: `${base}/apps/developer` },
-        links: [
-          { rel: 'root', href: `${base}/` },
-          { rel: 'openapi', href: `${base}/system/openapi` },
-          { rel: 'route', href: `${base}/system/route` },
-          { rel: 'health', href: `${base}/system/health` },
-          { rel: 'oauth2', href: `${base}/authorization/token` },
-          { rel: 'whoami', href: `${base}/authorization/whoami` },
-          { rel: 'about', href: `${base}/system/about` },
-        ],
-      };
-      return about;
+    description: 'Title, contact, license, categories, scopes, links and the portal branding of this API',
+    handler: ({ platform }) => aboutDocument(platform),
+  }),
+  systemOperation({
+    name: 'system.meta.getRoot',
+    method: 'GET',
+    path: '/',
+    public: true,
+    description: 'The discovery document (as /system/about); a browser is sent to the developer portal',
+    async handler({ platform, request }) {
+      if (prefersHtml(request.headers.accept)) {
+        const portal = `${new URL(platform.config.publicUrl).pathname.replace(/\/+$/, '')}/apps/developer/`;
+        return response(302, undefined, { location: portal, vary: 'Accept', 'cache-control': 'no-cache' });
+      }
+      return response(200, await aboutDocument(platform), { vary: 'Accept' });
     },
   }),
   systemOperation({
@@ -138,3 +121,75 @@ export const systemOperations: SystemOperation[] = [
     },
   }),
 ];
+
+/** The discovery document: the SDK's SystemAbout, plus `portal` (branding for the developer portal), which the SDK ignores. */
+async function aboutDocument(
+  platform: Platform,
+): Promise<SystemAbout & { portal: PortalBranding & { signup: SignupMode } }> {
+  const s = platform.settings;
+  const base = platform.config.publicUrl;
+  const scopes = await platform.db
+    .selectFrom('scopes')
+    .select('name')
+    .where('category_id', '=', Category.default)
+    .orderBy('name')
+    .execute();
+  return {
+    apiVersion: portico.version,
+    title: s.string('info_title'),
+    description: s.string('info_description'),
+    termsOfService: s.string('info_tos'),
+    contactName: s.string('info_contact_name'),
+    contactUrl: s.string('info_contact_url'),
+    contactEmail: s.string('info_contact_email'),
+    licenseName: s.string('info_license_name'),
+    licenseUrl: s.string('info_license_url'),
+    paymentCurrency: s.string('payment_currency'),
+    categories: ['default', 'backend', 'consumer', 'system', 'authorization'],
+    scopes: scopes.map((r) => r.name),
+    apps: { fusio: `${base}/apps/backend`, developer: `${base}/apps/developer` },
+    links: [
+      { rel: 'root', href: `${base}/` },
+      { rel: 'openapi', href: `${base}/system/openapi` },
+      { rel: 'route', href: `${base}/system/route` },
+      { rel: 'health', href: `${base}/system/health` },
+      { rel: 'oauth2', href: `${base}/authorization/token` },
+      { rel: 'whoami', href: `${base}/authorization/whoami` },
+      { rel: 'about', href: `${base}/system/about` },
+      { rel: 'portal', href: `${base}/apps/developer/` },
+      { rel: 'account', href: `${base}/apps/account/` },
+    ],
+    portal: { ...portalBranding(s), signup: signupMode(platform) },
+  };
+}
+
+/** Weight of a media type in an Accept header: its most specific matching range wins (RFC 9110 §12.5.1). */
+function acceptWeight(ranges: { type: string; q: number }[], mediaType: string): number {
+  const [major] = mediaType.split('/');
+  let best = -1;
+  let specificity = -1;
+  for (const range of ranges) {
+    const level = range.type === mediaType ? 2 : range.type === `${major}/*` ? 1 : range.type === '*/*' ? 0 : -1;
+    if (level > specificity) {
+      specificity = level;
+      best = range.q;
+    }
+  }
+  return Math.max(best, 0);
+}
+
+/** True when the client would rather have HTML than JSON: a browser navigating, not an API client. */
+export function prefersHtml(accept: string | string[] | undefined): boolean {
+  const header = Array.isArray(accept) ? accept.join(',') : accept;
+  if (header === undefined || !header.includes('text/')) return false;
+  const ranges = header
+    .slice(0, 1024)
+    .split(',')
+    .map((part) => {
+      const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+      const q = params.find((p) => p.startsWith('q='));
+      const weight = q ? Number(q.slice(2)) : 1;
+      return { type, q: Number.isFinite(weight) ? weight : 0 };
+    });
+  return acceptWeight(ranges, 'text/html') > acceptWeight(ranges, 'application/json');
+}

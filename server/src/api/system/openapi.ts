@@ -38,6 +38,23 @@ function openApiPath(path: string): { path: string; parameters: Json[] } {
   return { path: segments.join('/') || '/', parameters };
 }
 
+/** A one-line summary: the description's first sentence, else what the operation does by method and path. */
+function summaryOf(description: string | null, method: string, path: string): string {
+  const first =
+    (description ?? '')
+      .split(/\n|(?<=\.)\s/)[0]
+      ?.trim()
+      .replace(/\.$/, '') ?? '';
+  if (first !== '') return first.length > 120 ? `${first.slice(0, 117)}...` : first;
+  return `${method} ${path}`;
+}
+
+/** The tag of an operation: the first literal segment of its path (`/todo/:id` → `todo`). */
+function tagOf(path: string): string {
+  const first = path.split('/').find((segment) => segment !== '' && !/^[:$*]/.test(segment));
+  return first ?? 'default';
+}
+
 /** Points `{"$ref": "Name"}` at `#/components/schemas/Name`. */
 function rewriteRefs(value: unknown, names: Set<string>): unknown {
   if (Array.isArray(value)) return value.map((v) => rewriteRefs(v, names));
@@ -66,6 +83,7 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
       .selectFrom('scope_operations')
       .innerJoin('scopes', 'scopes.id', 'scope_operations.scope_id')
       .select(['scope_operations.operation_id', 'scopes.name'])
+      .where('scope_operations.allow', '=', 1)
       .execute(),
     db.selectFrom('schemas').select(['name', 'source']).where('status', '=', Status.active).execute(),
     db.selectFrom('scopes').select(['name', 'description']).where('category_id', '=', Category.default).execute(),
@@ -82,7 +100,13 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
   for (const l of links) scopesOf.set(l.operation_id, [...(scopesOf.get(l.operation_id) ?? []), l.name]);
 
   const paths: Record<string, Json> = {};
+  const tags = new Set<string>();
+  let errorUsed = false;
+  const operationsOfScope = new Map<string, string[]>();
   for (const op of operations) {
+    for (const scope of scopesOf.get(op.id) ?? []) {
+      operationsOfScope.set(scope, [...(operationsOfScope.get(scope) ?? []), op.name]);
+    }
     const { path, parameters } = openApiPath(op.http_path);
     const query = parseJsonColumn<Record<string, { type?: string; description?: string; format?: string }>>(
       op.parameters,
@@ -102,9 +126,17 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
         content: { 'application/json': { schema: ref(schema) } },
       };
     }
+    if (!Object.keys(responses).some((code) => code.startsWith('4'))) {
+      responses['4XX'] = { $ref: '#/components/responses/Error' };
+      errorUsed = true;
+    }
+    const tag = tagOf(op.http_path);
+    tags.add(tag);
     const operation: Json = {
       operationId: op.name,
+      summary: summaryOf(op.description, op.http_method, path),
       ...(op.description ? { description: op.description } : {}),
+      tags: [tag],
       ...(parameters.length ? { parameters } : {}),
       responses,
       'x-stability': stabilityNames[op.stability] ?? 'experimental',
@@ -113,7 +145,8 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
     if (['POST', 'PUT', 'PATCH'].includes(op.http_method) && op.incoming) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: ref(op.incoming) } } };
     }
-    if (op.public !== 1) operation.security = [{ oauth2: scopesOf.get(op.id) ?? [] }, { bearer: [] }];
+    // public: explicitly no security; protected: an OAuth2 token with one of its scopes (or any bearer token of the API)
+    operation.security = op.public === 1 ? [] : [{ oauth2: scopesOf.get(op.id) ?? [] }, { bearer: [] }];
     const methods = paths[path] ?? {};
     methods[op.http_method.toLowerCase()] = operation;
     paths[path] = methods;
@@ -135,25 +168,76 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
       url: settings.string('info_license_url') || undefined,
     };
   }
+  const base = config.publicUrl;
+  // what each scope grants: its description, else the operations it opens
+  const scopeDescriptions = Object.fromEntries(
+    scopes
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((scope) => {
+        const granted = operationsOfScope.get(scope.name) ?? [];
+        const fallback = granted.length > 0 ? `Calls ${granted.join(', ')}` : `The ${scope.name} scope`;
+        return [scope.name, scope.description || fallback];
+      }),
+  );
   return {
     openapi: '3.1.0',
     info,
-    servers: [{ url: config.publicUrl }],
+    servers: [{ url: base }],
+    tags: [...tags]
+      .sort()
+      .map((name) => ({ name, description: `Operations under /${name === 'default' ? '' : name}` })),
     paths,
     components: {
       schemas: componentSchemas,
+      responses: errorUsed ? { Error: errorResponse } : {},
       securitySchemes: {
         oauth2: {
           type: 'oauth2',
+          description:
+            'OAuth 2.0. An app calling for itself uses client credentials (app key and secret with HTTP Basic at the token URL). ' +
+            'An app acting for a user uses the authorization code flow with PKCE (S256 required); public clients send client_id instead of a secret. ' +
+            'Refresh tokens rotate: each works once.',
           flows: {
+            authorizationCode: {
+              authorizationUrl: `${base}/authorization/authorize`,
+              tokenUrl: `${base}/authorization/token`,
+              refreshUrl: `${base}/authorization/token`,
+              scopes: scopeDescriptions,
+              // Scalar's extension (Redocly types the same key as an object): the "try it" console uses PKCE
+              'x-usePkce': 'SHA-256',
+            },
             clientCredentials: {
-              tokenUrl: `${config.publicUrl}/authorization/token`,
-              scopes: Object.fromEntries(scopes.map((s) => [s.name, s.description])),
+              tokenUrl: `${base}/authorization/token`,
+              refreshUrl: `${base}/authorization/token`,
+              scopes: scopeDescriptions,
             },
           },
         },
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'An access token from the token URL, or a personal access token made in the developer portal',
+        },
       },
     },
   };
 }
+
+/** Fusio's error body, which every operation answers a refused request with. */
+const errorResponse: Json = {
+  description: 'The request was refused: the message says why (X-Request-Id identifies the call)',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: {
+          success: { type: 'boolean', const: false },
+          title: { type: 'string', description: 'the HTTP reason phrase' },
+          message: { type: 'string' },
+        },
+        required: ['success', 'title', 'message'],
+      },
+    },
+  },
+};
