@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { CustomActionLoader, type LoadReport } from './actions/custom/loader.js';
+import { covers } from './auth/scopes.js';
 import { safeEqual } from './auth/secrets.js';
 import type { PorticoConfig } from './config.js';
 import { renderError } from './errors.js';
@@ -69,7 +70,12 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     if (rendered.status >= 500) platform.logger.error({ err: error, requestId: req.id }, 'request failed');
     reply
       .code(rendered.status)
-      .headers({ 'x-request-id': req.id, ...corsHeaders(req.headers.origin, cors), ...rendered.headers })
+      .headers({
+        'x-request-id': req.id,
+        'x-content-type-options': 'nosniff',
+        ...corsHeaders(req.headers.origin, cors),
+        ...rendered.headers,
+      })
       .send(rendered.body);
   });
 
@@ -90,15 +96,33 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
   const cluster = options.cluster;
   cluster?.serveMetrics(() => platform.metrics.render());
   const renderMetrics = cluster ? () => cluster.metrics() : () => platform.metrics.render();
-  // Prometheus scrapes this; with METRICS_TOKEN set it takes `Authorization: Bearer <token>`
+  // Prometheus scrapes this with METRICS_TOKEN; an administrator's token works too; METRICS_PUBLIC opens it
   fastify.get('/metrics', async (req, reply) => {
-    if (config.metricsToken && !safeEqual(req.headers.authorization ?? '', `Bearer ${config.metricsToken}`)) {
-      reply.code(401).header('www-authenticate', 'Bearer realm="metrics"');
-      return { success: false, title: 'Unauthorized', message: 'Metrics need the metrics token' };
+    const refused = config.metricsPublic ? null : await metricsRefusal(req.headers.authorization);
+    if (refused) {
+      reply.code(refused.status).header('x-content-type-options', 'nosniff');
+      if (refused.status === 401) reply.header('www-authenticate', 'Bearer realm="metrics"');
+      return { success: false, title: refused.status === 401 ? 'Unauthorized' : 'Forbidden', message: refused.message };
     }
-    reply.header('content-type', platform.metrics.contentType);
+    reply.header('content-type', platform.metrics.contentType).header('x-content-type-options', 'nosniff');
     return renderMetrics();
   });
+  /** Why a scrape is refused, or null: the metrics token, or a token that holds backend.statistic. */
+  async function metricsRefusal(authorization: string | undefined) {
+    const given = authorization ?? '';
+    if (config.metricsToken && safeEqual(given, `Bearer ${config.metricsToken}`)) return null;
+    const bearer = /^bearer (.+)$/i.exec(given)?.[1]?.trim();
+    if (bearer) {
+      try {
+        const verified = await platform.tokens.verify(bearer);
+        if (covers(new Set(verified.scopes), 'backend.statistic')) return null;
+        return { status: 403, message: 'Metrics need a token with the backend.statistic scope' };
+      } catch {
+        // not one of ours: the metrics token was wrong
+      }
+    }
+    return { status: 401, message: 'Metrics need the metrics token (METRICS_TOKEN) or an administrator’s token' };
+  }
 
   fastify.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],

@@ -51,8 +51,10 @@ export interface PorticoConfig {
   loginTrustedNetworks: string[];
   /** encrypts connection credentials at rest; generated into the data folder when unset */
   secretKey: string | undefined;
-  /** when set, /metrics needs `Authorization: Bearer <token>` */
+  /** a static bearer token for /metrics (Prometheus); an administrator's access token works too */
   metricsToken: string | undefined;
+  /** /metrics without any token (only behind a network that keeps strangers out) */
+  metricsPublic: boolean;
   /** folder of custom action modules */
   actionsDir: string;
   /** reload custom actions when their files change (development) */
@@ -152,6 +154,7 @@ const envSchema = z.object({
   PORTICO_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   ACTIONS_DIR: z.string().trim().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PUBLIC: bool.default(false),
   ACTIONS_WATCH: bool.default(false),
   WORKERS: z
     .string()
@@ -248,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     loginTrustedNetworks: e.LOGIN_TRUSTED_NETWORKS,
     secretKey: e.PORTICO_SECRET_KEY,
     metricsToken: e.METRICS_TOKEN,
+    metricsPublic: e.METRICS_PUBLIC,
     actionsDir: path.resolve(baseDir, e.ACTIONS_DIR ?? 'actions'),
     actionsWatch: e.ACTIONS_WATCH,
     workers,

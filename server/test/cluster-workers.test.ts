@@ -134,7 +134,7 @@ describe('portico serve --workers 2', () => {
     expect(new Set([pidA, pidB, proc.child.pid]).size).toBe(3);
     expect(token).toBeTruthy();
     // /metrics on either worker reports both, labelled
-    const metrics = await (await proc.fetch('/metrics')).text();
+    const metrics = await (await proc.fetch('/metrics', { headers: { authorization: `Bearer ${token}` } })).text();
     expect(metrics).toContain(`portico_requests_total{worker="${workerA}",operation="system.meta.getHealth"`);
     expect(metrics).toContain(`portico_requests_total{worker="${workerB}",operation="system.meta.getHealth"`);
     expect(metrics).toMatch(/^portico_cluster_workers 2$/m);
@@ -239,7 +239,7 @@ describe('portico serve --workers 2', () => {
     const fresh = byWorker.get(Number(replacement.worker)) as Client;
     expect((await call(fresh, 'GET', '/shared')).body).toEqual({ version: 2 });
     expect((await call(fresh, 'GET', '/limited')).status).toBe(429);
-    const metrics = await (await proc.fetch('/metrics')).text();
+    const metrics = await (await proc.fetch('/metrics', { headers: { authorization: `Bearer ${token}` } })).text();
     expect(metrics).toMatch(/^portico_cluster_worker_restarts_total 1$/m);
   });
 

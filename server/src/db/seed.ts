@@ -11,6 +11,11 @@ const globalScopes = [
   { name: 'consumer', description: 'Global access to the consumer API', category: Category.consumer },
   { name: 'authorization', description: 'Authorization API endpoint', category: Category.authorization },
   { name: 'openid', description: 'OpenID scope', category: Category.authorization },
+  {
+    name: 'introspect',
+    description: 'Introspect any token at /authorization/introspect (for resource servers), not only the app’s own',
+    category: Category.authorization,
+  },
   { name: 'default', description: 'Default scope', category: Category.default },
 ];
 

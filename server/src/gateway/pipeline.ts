@@ -79,7 +79,7 @@ export function createPipeline(deps: PipelineDeps) {
     const cors = corsHeaders(origin, deps.cors);
     const match = table.find(method, path);
     if (match.kind !== 'operation') {
-      const headers: Record<string, string> = { 'x-request-id': req.id, ...cors };
+      const headers: Record<string, string> = { 'x-request-id': req.id, 'x-content-type-options': 'nosniff', ...cors };
       if (match.kind === 'method-not-allowed') {
         headers.allow = match.allow.join(', ');
         sendError(reply, new PorticoError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed here`), headers, deps);
@@ -93,6 +93,7 @@ export function createPipeline(deps: PipelineDeps) {
     if (span !== null) span.operation(operation.name, operation.path);
     const headers: Record<string, string> = {
       'x-request-id': req.id,
+      'x-content-type-options': 'nosniff',
       'x-operation-id': operation.name,
       'x-stability': stabilityNames[operation.stability] ?? 'experimental',
       ...cors,
@@ -167,6 +168,9 @@ function sendError(reply: FastifyReply, error: unknown, headers: Record<string, 
   const rendered = renderError(error, deps.debug);
   if (rendered.status >= 500) {
     deps.logger.error({ err: error, requestId: headers['x-request-id'] }, 'request failed');
+  } else if (error instanceof PorticoError && error.cause !== undefined) {
+    // what the client is not told (a database's own words) stays with the request in the log
+    deps.logger.info({ err: error.cause, requestId: headers['x-request-id'] }, `request refused: ${error.message}`);
   }
   writeResponse(reply, rendered.status, { ...headers, ...lowerKeys(rendered.headers) }, rendered.body);
   return rendered.status;

@@ -1,3 +1,4 @@
+import { appScopes } from '../auth/scopes.js';
 import type { AccessClaims } from '../auth/tokens.js';
 import { type TokenRow, TokenStatus } from '../db/schema.js';
 import type { Platform } from '../runtime/platform.js';
@@ -68,9 +69,17 @@ export async function authenticateIntrospector(
   return authenticateClient(platform.db, credentials);
 }
 
-/** RFC 7662: whether the token is active now (signature, expiry and the database's revocation state). */
+/** The scope that lets a client (a resource server) introspect tokens issued to other apps. */
+export const introspectScope = 'introspect';
+
+/**
+ * RFC 7662: whether the token is active now (signature, expiry and the database's revocation state).
+ * A client learns about its own tokens; about others' only with the `introspect` scope — to anyone else
+ * they are inactive (§4: the answer must not help a client scan for tokens).
+ */
 export async function introspectToken(
   platform: Platform,
+  client: OAuthClient,
   token: string | undefined,
   hint: string | undefined,
 ): Promise<IntrospectionResponse> {
@@ -78,6 +87,9 @@ export async function introspectToken(
   const found = await findPresented(platform, token, hint);
   const now = Date.now();
   if (!found || !isActive(platform, found, now)) return inactive;
+  if (found.row.app_id !== client.app.id && !(await appScopes(platform.db, client.app.id)).includes(introspectScope)) {
+    return inactive;
+  }
   const { row } = found;
   const [app, user] = await Promise.all([
     row.app_id === null

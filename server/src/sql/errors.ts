@@ -102,7 +102,7 @@ function mapPostgres(e: DriverError, original: unknown): unknown {
       return new PorticoError('GATEWAY_TIMEOUT', 'The database did not answer in time', {}, { cause: original });
   }
   // class 22: data exceptions (wrong type, out of range, too long, bad date, bad JSON, NUL byte)
-  if (code.startsWith('22')) return badRequest(`Invalid value: ${String(e.message)}`);
+  if (code.startsWith('22')) return badValue(postgresDataErrors[code] ?? 'notValid', undefined, original);
   if (typeof e.message === 'string' && /Query read timeout/.test(e.message)) {
     return new PorticoError('GATEWAY_TIMEOUT', 'The database did not answer in time', {}, { cause: original });
   }
@@ -115,21 +115,57 @@ function keyColumns(detail: unknown): string | undefined {
   return match?.[1];
 }
 
-const mysqlBadValue = new Set([
-  'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD',
-  'ER_TRUNCATED_WRONG_VALUE',
-  'ER_WARN_DATA_OUT_OF_RANGE',
-  'ER_DATA_TOO_LONG',
-  'ER_WRONG_VALUE',
-  'ER_WRONG_VALUE_FOR_TYPE',
-  'ER_DATA_OUT_OF_RANGE',
-  'ER_INVALID_JSON_TEXT',
-  'ER_WARN_NULL_TO_NOTNULL',
-  'ER_CONSTRAINT_FAILED',
-  'ER_CHECK_CONSTRAINT_VIOLATED',
-  'ER_INVALID_CHARACTER_STRING',
-  'WARN_DATA_TRUNCATED',
-]);
+/**
+ * What a client learns about a value the database refused: the kind of problem and, when the driver
+ * names it apart from its message, the column. The database's own text (types, sizes, the value) goes
+ * to the log with the request, never into the answer.
+ */
+const badValueMessages = {
+  tooLong: 'is too long',
+  outOfRange: 'is out of range',
+  wrongType: 'has the wrong type',
+  dateTime: 'is not a valid date or time',
+  characters: 'contains characters the database cannot store',
+  json: 'is not valid JSON',
+  check: 'violates a check constraint of the table',
+  notNull: 'must not be null',
+  notValid: 'is not valid',
+} as const;
+
+type BadValue = keyof typeof badValueMessages;
+
+function badValue(kind: BadValue, column: string | undefined, original: unknown): PorticoError {
+  const subject = column ? `Property ${column}` : 'A value';
+  return new PorticoError('BAD_REQUEST', `${subject} ${badValueMessages[kind]}`, {}, { cause: original });
+}
+
+const postgresDataErrors: Record<string, BadValue> = {
+  '22001': 'tooLong',
+  '22003': 'outOfRange',
+  '22P02': 'wrongType',
+  '22007': 'dateTime',
+  '22008': 'dateTime',
+  '22021': 'characters',
+  '22P05': 'characters',
+  '22P03': 'wrongType',
+  '22032': 'json',
+};
+
+const mysqlBadValue: Record<string, BadValue> = {
+  ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: 'wrongType',
+  ER_TRUNCATED_WRONG_VALUE: 'wrongType',
+  ER_WARN_DATA_OUT_OF_RANGE: 'outOfRange',
+  ER_DATA_TOO_LONG: 'tooLong',
+  ER_WRONG_VALUE: 'wrongType',
+  ER_WRONG_VALUE_FOR_TYPE: 'wrongType',
+  ER_DATA_OUT_OF_RANGE: 'outOfRange',
+  ER_INVALID_JSON_TEXT: 'json',
+  ER_WARN_NULL_TO_NOTNULL: 'notNull',
+  ER_CONSTRAINT_FAILED: 'check',
+  ER_CHECK_CONSTRAINT_VIOLATED: 'check',
+  ER_INVALID_CHARACTER_STRING: 'characters',
+  WARN_DATA_TRUNCATED: 'tooLong',
+};
 
 function mapMysql(e: DriverError, original: unknown): unknown {
   const code = typeof e.code === 'string' ? e.code : '';
@@ -145,7 +181,8 @@ function mapMysql(e: DriverError, original: unknown): unknown {
     const column = /Column '([^']*)'/.exec(message)?.[1];
     return badRequest(`Property ${column ?? 'value'} must not be null`);
   }
-  if (mysqlBadValue.has(code)) return badRequest(`Invalid value: ${message}`);
+  const bad = mysqlBadValue[code];
+  if (bad) return badValue(bad, /for column '([^']+)'/.exec(message)?.[1], original);
   if (code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK') {
     return serviceUnavailable('The database is busy, please try again', original);
   }
@@ -169,8 +206,8 @@ function mapSqlite(e: DriverError, original: unknown): unknown {
     const column = /NOT NULL constraint failed: (?:\w+\.)?(.*)$/.exec(message)?.[1];
     return badRequest(`Property ${column ?? 'value'} must not be null`);
   }
-  if (code === 'SQLITE_CONSTRAINT_CHECK' || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG') {
-    return badRequest(`Invalid value: ${message}`);
-  }
+  if (code === 'SQLITE_CONSTRAINT_CHECK') return badValue('check', undefined, original);
+  if (code === 'SQLITE_MISMATCH') return badValue('wrongType', undefined, original);
+  if (code === 'SQLITE_TOOBIG') return badValue('tooLong', undefined, original);
   return original;
 }

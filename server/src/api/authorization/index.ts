@@ -124,9 +124,13 @@ export const authorizationOperations: SystemOperation[] = [
     description: 'Token introspection (RFC 7662) for resource servers; needs client authentication',
     handler: ({ platform, request }) =>
       asOAuthResponse(async () => {
-        await authenticateIntrospector(platform, presentedCredentials(request.headers.authorization, request.body));
+        const client = await authenticateIntrospector(
+          platform,
+          presentedCredentials(request.headers.authorization, request.body),
+        );
         const answer = await introspectToken(
           platform,
+          client,
           bodyField(request.body, 'token'),
           bodyField(request.body, 'token_type_hint'),
         );
