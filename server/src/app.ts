@@ -5,13 +5,13 @@ import pino from 'pino';
 import { CustomActionLoader, type LoadReport } from './actions/custom/loader.js';
 import { covers } from './auth/scopes.js';
 import { safeEqual } from './auth/secrets.js';
+import { recordAudit } from './changes/audit.js';
 import type { PorticoConfig } from './config.js';
 import { renderError } from './errors.js';
 import { corsHeaders, corsPolicy } from './gateway/cors.js';
 import { createPipeline } from './gateway/pipeline.js';
 import { createPlatform, type PlatformOptions } from './runtime/create-platform.js';
 import type { Platform } from './runtime/platform.js';
-import { recordAudit } from './telemetry/audit.js';
 import { startTracing } from './telemetry/tracing.js';
 
 export interface Portico {

@@ -1,8 +1,8 @@
 import type { BackendWebhookResponse } from 'fusio-sdk';
-import type { EntityRef } from '../api/http.js';
-import { isoDate } from '../api/http.js';
 import { insertWithId } from '../db/insert.js';
+import type { EntityRef } from '../db/listing.js';
 import { UserStatus } from '../db/schema.js';
+import { isoDate } from '../db/values.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
 import { assertWebhookEndpoint } from './address-guard.js';

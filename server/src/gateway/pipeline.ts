@@ -2,11 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ActionRequest } from '../actions/action.js';
 import type { TokenService } from '../auth/tokens.js';
+import { type AuditEntry, PendingAudit } from '../changes/audit.js';
 import { notFound, PorticoError, renderError, serviceUnavailable } from '../errors.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { PointsLedger } from '../plans/points.js';
 import { isDatabaseUnavailable } from '../sql/errors.js';
-import type { AuditEntry } from '../telemetry/audit.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
 import type { RequestSpan, RequestTracer } from '../telemetry/tracing.js';
@@ -124,18 +124,19 @@ export function createPipeline(deps: PipelineDeps) {
         ip: req.ip,
         requestId: req.id,
       };
-      const result = await operation.run({ request, caller, operation });
-      if (operation.audited) {
-        await deps.audit({
-          userId: caller.user?.id ?? null,
-          appId: caller.app?.id ?? null,
-          refId: refIdOf(result),
-          event: operation.name,
-          ip: req.ip,
-          message: `${operation.name} by ${caller.user?.name ?? 'anonymous'}`,
-          content: operation.auditBody ? operation.auditBody(body) : body,
-        });
-      }
+      const audit = operation.audited
+        ? new PendingAudit({
+            userId: caller.user?.id ?? null,
+            appId: caller.app?.id ?? null,
+            event: operation.name,
+            ip: req.ip,
+            message: `${operation.name} by ${caller.user?.name ?? 'anonymous'}`,
+            content: operation.auditBody ? operation.auditBody(body) : body,
+          })
+        : undefined;
+      const result = await operation.run({ request, caller, operation, audit });
+      // a write that changed the system database wrote its audit row in its own transaction
+      if (audit && !audit.recorded) await deps.audit({ ...audit.entry, refId: refIdOf(result) });
       status = respond(reply, operation, result, headers);
     } catch (error) {
       status = sendError(reply, unavailableOr(error), headers, deps);

@@ -1,6 +1,7 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { ActionRequest } from '../actions/action.js';
 import type { VerifiedToken } from '../auth/tokens.js';
+import type { PendingAudit } from '../changes/audit.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const httpMethods: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -20,6 +21,8 @@ export interface Exchange {
   readonly request: ActionRequest;
   readonly caller: Caller;
   readonly operation: CompiledOperation;
+  /** the audit row a backend write owes: written by the change's own transaction */
+  readonly audit?: PendingAudit;
 }
 
 export type BodyRule =

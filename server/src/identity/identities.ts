@@ -1,7 +1,8 @@
 import type { BackendIdentity } from 'fusio-sdk';
 import { secretMask } from '../api/backend/connection.js';
-import { type EntityRef, isoDate } from '../api/http.js';
 import { secretFields } from '../connections/manager.js';
+import type { EntityRef } from '../db/listing.js';
+import { isoDate } from '../db/values.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
 import { providerUrlProblem } from './provider.js';

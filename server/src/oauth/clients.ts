@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { parseJsonColumn } from '../api/http.js';
 import { matchesDigest } from '../auth/secrets.js';
 import { type AppRow, AppStatus, type Database } from '../db/schema.js';
+import { parseJsonColumn } from '../db/values.js';
 import { invalidClient, invalidRequest, OAuthError } from './errors.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { ConsumerGrant } from 'fusio-sdk';
-import { isoDate } from '../api/http.js';
 import { insertWithId } from '../db/insert.js';
 import { AppStatus } from '../db/schema.js';
+import { isoDate } from '../db/values.js';
 import type { Platform } from '../runtime/platform.js';
 import type { UserGrantRow } from './schema.js';
 

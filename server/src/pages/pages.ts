@@ -1,17 +1,10 @@
 import type { BackendPage, ConsumerPage } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import {
-  type Collection,
-  collection,
-  containsIgnoreCase,
-  type EntityRef,
-  type Paging,
-  pageOf,
-  parseJsonColumn,
-} from '../api/http.js';
 import type { DialectName } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
+import { type Collection, collection, containsIgnoreCase, type EntityRef, type Paging, pageOf } from '../db/listing.js';
 import type { Database } from '../db/schema.js';
+import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
 import { type PageRow, PageStatus } from './tables.js';
 

@@ -1,17 +1,11 @@
 import type { BackendPlan, ConsumerPlan } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import {
-  type Collection,
-  collection,
-  containsIgnoreCase,
-  type EntityRef,
-  type Paging,
-  parseJsonColumn,
-} from '../api/http.js';
 import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { scopeIdsByName } from '../auth/scopes.js';
 import { insertWithId } from '../db/insert.js';
+import { type Collection, collection, containsIgnoreCase, type EntityRef, type Paging } from '../db/listing.js';
 import type { Database } from '../db/schema.js';
+import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
 import { PlanPeriod, type PlanRow } from './tables.js';

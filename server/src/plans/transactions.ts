@@ -1,7 +1,7 @@
 import type { BackendTransaction, ConsumerTransaction } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import { isoDate } from '../api/http.js';
 import type { Database } from '../db/schema.js';
+import { isoDate } from '../db/values.js';
 import { consumerPlanView, priceOf } from './plans.js';
 import type { PlanRow, TransactionRow } from './tables.js';
 

@@ -11,6 +11,10 @@ import type { SystemOperation } from '../api/system-operation.js';
 import { Encryption } from '../auth/encryption.js';
 import { KeyStore } from '../auth/keys.js';
 import { RevocationList, TokenService } from '../auth/tokens.js';
+import { ConfigBus } from '../changes/bus.js';
+import { type ChangeFeed, DatabaseChangeFeed, RedisChangeFeed } from '../changes/feed.js';
+import { configKinds } from '../changes/kinds.js';
+import { ChangeWriter } from '../changes/unit.js';
 import type { ClusterMember } from '../cluster/member.js';
 import type { PorticoConfig } from '../config.js';
 import type { ConnectionType } from '../connections/connection.js';
@@ -37,7 +41,6 @@ import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
-import { type ChangeFeed, DatabaseChangeFeed, RedisChangeFeed } from './change-feed.js';
 import type { Platform } from './platform.js';
 
 export interface PlatformOptions {
@@ -185,16 +188,14 @@ async function assemble(
   const changes: ChangeFeed =
     options.changeFeed ??
     (config.redisUrl ? new RedisChangeFeed(databaseFeed, config.redisUrl, feedLogger) : databaseFeed);
-  /** everything a node caches from the configuration, rebuilt from the database */
-  const reloadConfiguration = async () => {
-    await Promise.all([
-      settings.load(),
-      connections.refresh(),
-      gateway.reload(),
-      rateLimits.reload(),
-      events.configChanged(),
-    ]);
-  };
+  // what each subsystem caches from the configuration, rebuilt when a change touches it (here or elsewhere)
+  const bus = new ConfigBus(changes, feedLogger);
+  bus.on('settings', ['setting'], () => settings.load());
+  bus.on('connections', ['connection'], () => connections.refresh());
+  bus.on('gateway', ['operation', 'action', 'schema', 'scope'], () => gateway.reload());
+  bus.on('rate limits', ['rate', 'plan', 'user'], () => rateLimits.reload());
+  bus.on('events', ['event', 'trigger', 'cronjob', 'webhook', 'setting'], () => events.configChanged());
+  const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }));
   const mailer = createMailer(config, logger, options.mailTransport);
   const points = new PointsLedger({
     db,
@@ -239,10 +240,11 @@ async function assemble(
     trustedNetworks: new TrustedNetworks(config.loginTrustedNetworks),
     events,
     startedAt: Date.now(),
-    async configChanged() {
-      await reloadConfiguration();
-      // the change is committed and live here; the other nodes follow within a second
-      await changes.publish('config').catch((error) => feedLogger.error({ err: error }, 'announcing a change failed'));
+    changes: writer,
+    async configChanged(kinds = configKinds) {
+      // a change made outside a unit: announced on its own, after it was committed
+      await bus.record(db, kinds);
+      await bus.committed(kinds);
     },
   };
   await Promise.all([gateway.reload(), rateLimits.reload()]);
@@ -251,11 +253,7 @@ async function assemble(
   tokens.start(logger);
   await events.start();
   points.start();
-  changes.subscribe(() => {
-    reloadConfiguration().catch((error) =>
-      feedLogger.error({ err: error }, 'applying a change from another node failed'),
-    );
-  });
+  bus.start();
 
   let closed = false;
   return {
@@ -265,7 +263,7 @@ async function assemble(
       if (closed) return;
       closed = true;
       clearInterval(pruner);
-      await changes.close();
+      await bus.close();
       // deliveries and cron runs in flight finish (bounded) while the database and connections are open
       await events.close();
       await rateLimits.close();

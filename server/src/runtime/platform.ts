@@ -4,6 +4,8 @@ import type { LoginThrottle, TrustedNetworks } from '../accounts/throttle.js';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { KeyStore } from '../auth/keys.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { ConfigKind } from '../changes/kinds.js';
+import type { ChangeWriter } from '../changes/unit.js';
 import type { PorticoConfig } from '../config.js';
 import type { ConnectionManager } from '../connections/manager.js';
 import type { DialectName } from '../db/database.js';
@@ -46,6 +48,8 @@ export interface Platform {
   /** events: the outbox actions dispatch into, webhook delivery, triggers and cronjobs */
   readonly events: EventService;
   readonly startedAt: number;
-  /** rebuilds this node's routing table from the database (after a configuration change) */
-  configChanged(): Promise<void>;
+  /** opens a unit: one change, its audit row and its announcement, in one transaction */
+  readonly changes: ChangeWriter;
+  /** announces a change made outside a unit (custom actions reloaded from disk) */
+  configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }

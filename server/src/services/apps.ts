@@ -1,12 +1,12 @@
 import type { BackendApp, BackendToken } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import type { EntityRef } from '../api/http.js';
-import { isoDate, parseJsonColumn } from '../api/http.js';
 import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { appScopes, scopeIdsByName } from '../auth/scopes.js';
 import { digest, newAppKey, newAppSecret } from '../auth/secrets.js';
 import { insertWithId } from '../db/insert.js';
+import type { EntityRef } from '../db/listing.js';
 import { type AppRow, AppStatus, type Database, TokenStatus } from '../db/schema.js';
+import { isoDate, parseJsonColumn } from '../db/values.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
 

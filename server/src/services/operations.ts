@@ -1,9 +1,9 @@
 import type { BackendOperation, BackendOperationParameters } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import type { EntityRef } from '../api/http.js';
-import { parseJsonColumn } from '../api/http.js';
 import { insertWithId } from '../db/insert.js';
+import type { EntityRef } from '../db/listing.js';
 import { Category, type Database, type OperationRow, Status } from '../db/schema.js';
+import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { actionNameOf, isPassthrough, schemaNameOf } from '../gateway/compile.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../gateway/path.js';

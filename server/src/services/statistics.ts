@@ -1,8 +1,9 @@
 import type { BackendStatisticChart, BackendStatisticCount } from 'fusio-sdk';
 import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
-import { containsIgnoreCase, queryDate, queryInt, queryString } from '../api/http.js';
 import type { DialectName } from '../db/database.js';
+import { containsIgnoreCase } from '../db/listing.js';
 import { Category, type Database } from '../db/schema.js';
+import { queryDate, queryInt, queryString } from '../http/query.js';
 import '../plans/tables.js';
 
 /**

@@ -1,13 +1,13 @@
 import type { BackendApp, BackendUser } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
 import { checkPassword, passwordLogin } from '../accounts/login.js';
-import type { EntityRef } from '../api/http.js';
-import { isoDate, parseJsonColumn } from '../api/http.js';
 import { hashPassword } from '../auth/passwords.js';
 import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { scopeIdsByName, userScopes } from '../auth/scopes.js';
 import { insertWithId } from '../db/insert.js';
+import type { EntityRef } from '../db/listing.js';
 import { AppStatus, type Database, type UserRow, UserStatus } from '../db/schema.js';
+import { isoDate, parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
 

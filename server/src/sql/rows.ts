@@ -1,5 +1,5 @@
-import { queryInt, queryString } from '../api/http.js';
 import { badRequest } from '../errors.js';
+import { queryInt, queryString } from '../http/query.js';
 import { type SqlClient, type SqlRow, type SqlStatement, statement } from './client.js';
 import { escapeLike, placeholder, quoteIdentifier, type SqlDialect } from './dialect.js';
 import type { ColumnInfo } from './table.js';

@@ -34,6 +34,9 @@ export function createLogWriter(raw: RawDriver): (rows: LogRowValues[]) => Promi
         for (const row of rows) insert.run(row);
       });
       return async (rows) => {
+        // one connection: a batch written while a change's transaction is open would join it (and go
+        // with it on a rollback), so it waits for the transaction to end
+        while (raw.sqlite.inTransaction) await new Promise((resolve) => setTimeout(resolve, 2));
         writeAll(rows);
       };
     }

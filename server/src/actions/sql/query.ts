@@ -1,5 +1,5 @@
-import { queryInt } from '../../api/http.js';
 import { notFound, serviceUnavailable } from '../../errors.js';
+import { queryInt } from '../../http/query.js';
 import { isSqlClient, type SqlClient, type SqlStatement, statement } from '../../sql/client.js';
 import { placeholder, type SqlDialect, trimStatement } from '../../sql/dialect.js';
 import { bindParameters, type PreparedQuery, prepareQuery, QuerySyntaxError } from '../../sql/named-params.js';

@@ -7,25 +7,18 @@ import type {
 } from 'fusio-sdk';
 import { isActionResponse } from '../../actions/action.js';
 import { formFromSchema } from '../../actions/form.js';
+import { commitHistory, recordCommit } from '../../changes/history.js';
 import { insertWithId } from '../../db/insert.js';
+import { collection, containsIgnoreCase, type EntityRef } from '../../db/listing.js';
 import { type ActionRow, Category, Status } from '../../db/schema.js';
+import { parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound, PorticoError, renderError } from '../../errors.js';
 import { actionNameOf, buildActionHandler } from '../../gateway/compile.js';
 import { invokeAction } from '../../gateway/invoke.js';
+import { entityRef, paging, queryString } from '../../http/query.js';
 import { parseJsonText } from '../../json.js';
 import type { Platform } from '../../runtime/platform.js';
-import { commitHistory, recordCommit } from '../../services/commits.js';
-import {
-  collection,
-  containsIgnoreCase,
-  created,
-  type EntityRef,
-  entityRef,
-  message,
-  paging,
-  parseJsonColumn,
-  queryString,
-} from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const actionName = /^[a-zA-Z0-9\-_]{3,255}$/;

@@ -1,10 +1,13 @@
 import type { BackendApp } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
 import { appScopes, assertMayGrantAdministrative } from '../../auth/scopes.js';
+import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { AppStatus, TokenStatus } from '../../db/schema.js';
+import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
+import { entityRef, paging } from '../../http/query.js';
 import { appView, createApp, deleteApp, findApp, updateApp } from '../../services/apps.js';
-import { containsIgnoreCase, entityRef, isoDate, message, pageOf, paging, parseJsonColumn } from '../http.js';
+import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const appBody = {

@@ -1,16 +1,9 @@
 import net from 'node:net';
 import type { BackendAudit } from 'fusio-sdk';
+import { containsIgnoreCase, pageOf } from '../../db/listing.js';
+import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
-import {
-  containsIgnoreCase,
-  isoDate,
-  pageOf,
-  paging,
-  parseJsonColumn,
-  queryDate,
-  queryInt,
-  queryString,
-} from '../http.js';
+import { paging, queryDate, queryInt, queryString } from '../../http/query.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 interface AuditRowView {

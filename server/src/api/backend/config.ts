@@ -1,9 +1,11 @@
 import type { BackendConfig } from 'fusio-sdk';
+import { containsIgnoreCase, type EntityRef, pageOf } from '../../db/listing.js';
 import { badRequest, notFound } from '../../errors.js';
+import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
 import { settingProblem } from '../../services/branding.js';
 import { ConfigType, typedConfigValue } from '../../services/settings.js';
-import { containsIgnoreCase, type EntityRef, entityRef, message, pageOf, paging } from '../http.js';
+import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 import { secretMask } from './connection.js';
 

@@ -3,20 +3,13 @@ import type { JsonSchema } from '../../actions/action.js';
 import { formFromSchema } from '../../actions/form.js';
 import { secretFields } from '../../connections/manager.js';
 import { insertWithId } from '../../db/insert.js';
+import { collection, containsIgnoreCase, type EntityRef } from '../../db/listing.js';
 import { Category, type ConnectionRow, Status } from '../../db/schema.js';
+import { parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
+import { entityRef, paging, queryString } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
-import {
-  collection,
-  containsIgnoreCase,
-  created,
-  type EntityRef,
-  entityRef,
-  message,
-  paging,
-  parseJsonColumn,
-  queryString,
-} from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 /** What a stored secret looks like through the API; sending it back means "keep the stored value". */

@@ -1,8 +1,10 @@
 import type { BackendDatabaseTable, BackendDatabaseTableColumn } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
 import { sqlConnectionClasses } from '../../connections/sql.js';
+import { collection } from '../../db/listing.js';
 import { Status } from '../../db/schema.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
+import { paging, queryString } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
 import { isSqlClient, type SqlClient, type SqlRow } from '../../sql/client.js';
 import { alterTableStatements, createTableStatements, dropTableStatement } from '../../sql/ddl.js';
@@ -17,7 +19,7 @@ import {
   type TableInfo,
 } from '../../sql/table.js';
 import { rowConverter, toColumnValue } from '../../sql/values.js';
-import { collection, message, paging, queryString } from '../http.js';
+import { message } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 /**

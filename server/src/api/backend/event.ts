@@ -1,18 +1,12 @@
 import type { BackendEvent } from 'fusio-sdk';
 import { insertWithId } from '../../db/insert.js';
+import { containsIgnoreCase, type EntityRef, pageOf } from '../../db/listing.js';
+import { parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import type { EventRow } from '../../events/tables.js';
+import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
-import {
-  containsIgnoreCase,
-  created,
-  type EntityRef,
-  entityRef,
-  message,
-  pageOf,
-  paging,
-  parseJsonColumn,
-} from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const eventName = /^[a-zA-Z0-9\-_.]{3,64}$/;

@@ -2,8 +2,10 @@ import type { BackendGeneratorProvider } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
 import { response } from '../../actions/action.js';
 import { formFromSchema } from '../../actions/form.js';
+import { recordCommit } from '../../changes/history.js';
 import { insertWithId } from '../../db/insert.js';
 import { Category, type Database, Status } from '../../db/schema.js';
+import { parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound, PorticoError } from '../../errors.js';
 import { buildActionHandler } from '../../gateway/compile.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../../gateway/path.js';
@@ -11,7 +13,6 @@ import { checkRoutes, RouteConflictError } from '../../gateway/routing-table.js'
 import { checkSchemaSource } from '../../gateway/schemas.js';
 import type { HttpMethod } from '../../gateway/types.js';
 import type { Platform } from '../../runtime/platform.js';
-import { recordCommit } from '../../services/commits.js';
 import { isDeadlock, mapSqlError } from '../../sql/errors.js';
 import {
   type GeneratorChangelog,
@@ -19,7 +20,6 @@ import {
   sqlDatabaseProvider,
   sqlTableProvider,
 } from '../../sql/generator.js';
-import { parseJsonColumn } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 const providers: readonly GeneratorProvider[] = [sqlDatabaseProvider, sqlTableProvider];

@@ -1,13 +1,15 @@
 import type { BackendIdentity, BackendIdentityIndex } from 'fusio-sdk';
 import { formFromSchema } from '../../actions/form.js';
 import { insertWithId } from '../../db/insert.js';
+import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { AppStatus } from '../../db/schema.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
+import { entityRef, paging, queryString } from '../../http/query.js';
 import { findIdentity, identityConfig, identityView, prepareIdentityConfig } from '../../identity/identities.js';
 import { identityProviders, normalizeProviderClass } from '../../identity/registry.js';
 import { IdentityStatus } from '../../identity/tables.js';
 import type { Platform } from '../../runtime/platform.js';
-import { containsIgnoreCase, created, entityRef, message, pageOf, paging, queryString } from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 import { maskConfigSecrets } from './connection.js';
 

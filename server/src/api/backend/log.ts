@@ -1,7 +1,9 @@
 import type { BackendLog, BackendLogError } from 'fusio-sdk';
+import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { Category } from '../../db/schema.js';
+import { isoDate } from '../../db/values.js';
 import { notFound } from '../../errors.js';
-import { containsIgnoreCase, isoDate, pageOf, paging, queryDate, queryInt, queryString } from '../http.js';
+import { paging, queryDate, queryInt, queryString } from '../../http/query.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 interface LogRowView {

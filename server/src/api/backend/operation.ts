@@ -1,5 +1,8 @@
 import type { BackendOperation } from 'fusio-sdk';
+import { collection, containsIgnoreCase } from '../../db/listing.js';
 import { Category, Status } from '../../db/schema.js';
+import { parseJsonColumn } from '../../db/values.js';
+import { entityRef, paging } from '../../http/query.js';
 import {
   createOperation,
   deleteOperation,
@@ -7,7 +10,7 @@ import {
   operationView,
   updateOperation,
 } from '../../services/operations.js';
-import { collection, containsIgnoreCase, created, entityRef, message, paging, parseJsonColumn } from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const operationBody = {

@@ -1,3 +1,4 @@
+import { entityRef, paging } from '../../http/query.js';
 import {
   backendPageView,
   createPage,
@@ -8,7 +9,7 @@ import {
   pageBodySchema,
   updatePage,
 } from '../../pages/pages.js';
-import { created, entityRef, message, paging } from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 /** The developer portal's content pages (fusio-sdk BackendPageTag): Markdown with placeholders, as stored. */

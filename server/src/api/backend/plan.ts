@@ -1,5 +1,6 @@
 import type { BackendPlan } from 'fusio-sdk';
 import { assertMayGrantAdministrative } from '../../auth/scopes.js';
+import { entityRef, paging } from '../../http/query.js';
 import {
   backendPlanView,
   createPlan,
@@ -9,7 +10,7 @@ import {
   planScopes,
   updatePlan,
 } from '../../plans/plans.js';
-import { created, entityRef, message, paging } from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const planBody = {

@@ -1,21 +1,15 @@
 import type { BackendRate, BackendRateAllocation } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
 import { insertWithId } from '../../db/insert.js';
+import { collection, containsIgnoreCase, type EntityRef } from '../../db/listing.js';
 import type { Database } from '../../db/schema.js';
+import { parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
+import { entityRef, paging } from '../../http/query.js';
 import { durationMillis } from '../../limits/duration.js';
 import type { RateAllocationRow, RateRow } from '../../limits/tables.js';
 import type { Platform } from '../../runtime/platform.js';
-import {
-  collection,
-  containsIgnoreCase,
-  created,
-  type EntityRef,
-  entityRef,
-  message,
-  paging,
-  parseJsonColumn,
-} from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const rateName = /^[a-zA-Z0-9\-_]{3,64}$/;

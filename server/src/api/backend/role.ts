@@ -3,10 +3,12 @@ import type { Kysely } from 'kysely';
 import { revokeTokensBeyondRights } from '../../auth/rights.js';
 import { assertMayGrantAdministrative, roleScopes, scopeIdsByName } from '../../auth/scopes.js';
 import { insertWithId } from '../../db/insert.js';
+import { containsIgnoreCase, type EntityRef, pageOf } from '../../db/listing.js';
 import { Category, type Database, type RoleRow, Status } from '../../db/schema.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
+import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
-import { containsIgnoreCase, created, type EntityRef, entityRef, message, pageOf, paging } from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const roleName = /^[a-zA-Z0-9\-_ ]{3,64}$/;

@@ -1,21 +1,15 @@
 import type { BackendSchema, BackendSchemaCommit } from 'fusio-sdk';
+import { commitHistory, recordCommit } from '../../changes/history.js';
 import { insertWithId } from '../../db/insert.js';
+import { collection, containsIgnoreCase, type EntityRef } from '../../db/listing.js';
 import { Category, type SchemaRow, Status } from '../../db/schema.js';
+import { parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import { isPassthrough, schemaNameOf } from '../../gateway/compile.js';
 import { checkSchemaSource } from '../../gateway/schemas.js';
+import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
-import { commitHistory, recordCommit } from '../../services/commits.js';
-import {
-  collection,
-  containsIgnoreCase,
-  created,
-  type EntityRef,
-  entityRef,
-  message,
-  paging,
-  parseJsonColumn,
-} from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const schemaName = /^[a-zA-Z0-9\-_]{3,255}$/;

@@ -2,19 +2,13 @@ import type { BackendScope, BackendScopeCategories } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
 import { revokeTokensBeyondRights } from '../../auth/rights.js';
 import { insertWithId } from '../../db/insert.js';
+import { containsIgnoreCase, type EntityRef, pageOf } from '../../db/listing.js';
 import { Category, type Database, type ScopeRow, Status } from '../../db/schema.js';
+import { parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
+import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
-import {
-  containsIgnoreCase,
-  created,
-  type EntityRef,
-  entityRef,
-  message,
-  pageOf,
-  paging,
-  parseJsonColumn,
-} from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const scopeName = /^[a-zA-Z0-9\-_.]{3,64}$/;

@@ -1,6 +1,7 @@
+import { collection, containsIgnoreCase } from '../../db/listing.js';
 import { notFound } from '../../errors.js';
+import { paging, queryDate, queryInt, queryString } from '../../http/query.js';
 import { backendTransactionView } from '../../plans/transactions.js';
-import { collection, containsIgnoreCase, paging, queryDate, queryInt, queryString } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 /** Every transaction: payments through a provider and the periods of free plans. */

@@ -1,20 +1,13 @@
 import type { BackendTrigger } from 'fusio-sdk';
 import { insertWithId } from '../../db/insert.js';
+import { containsIgnoreCase, type EntityRef, pageOf } from '../../db/listing.js';
+import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import type { TriggerRow } from '../../events/tables.js';
 import { actionNameOf } from '../../gateway/compile.js';
+import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
-import {
-  containsIgnoreCase,
-  created,
-  type EntityRef,
-  entityRef,
-  isoDate,
-  message,
-  pageOf,
-  paging,
-  parseJsonColumn,
-} from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const triggerName = /^[a-zA-Z0-9\-_]{3,255}$/;

@@ -1,11 +1,14 @@
 import type { BackendUser, BackendUserCreate } from 'fusio-sdk';
 import { assertMayGrantAdministrative, roleScopes, userScopes } from '../../auth/scopes.js';
+import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { type UserRow, UserStatus } from '../../db/schema.js';
+import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest } from '../../errors.js';
+import { entityRef, paging } from '../../http/query.js';
 import { planScopes } from '../../plans/plans.js';
 import type { Platform } from '../../runtime/platform.js';
 import { createUser, deleteUser, findUser, updateUser, userView } from '../../services/users.js';
-import { containsIgnoreCase, created, entityRef, isoDate, message, pageOf, paging, parseJsonColumn } from '../http.js';
+import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const userBody = {

@@ -1,5 +1,6 @@
 import type { BackendWebhook } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
+import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { badRequest } from '../../errors.js';
 import type { WebhookRow } from '../../events/tables.js';
 import {
@@ -10,7 +11,8 @@ import {
   type WebhookResponseView,
   webhookResponses,
 } from '../../events/webhooks.js';
-import { containsIgnoreCase, entityRef, message, pageOf, paging, queryInt } from '../http.js';
+import { entityRef, paging, queryInt } from '../../http/query.js';
+import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const webhookBody = {

@@ -21,9 +21,10 @@ import { passwordLogin } from '../../accounts/login.js';
 import { decideScopes, userScopes } from '../../auth/scopes.js';
 import type { IssuedToken } from '../../auth/tokens.js';
 import { Category, TokenStatus, UserStatus } from '../../db/schema.js';
+import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest, unauthorized } from '../../errors.js';
 import { findUser } from '../../services/users.js';
-import { isoDate, message, parseJsonColumn } from '../http.js';
+import { message } from '../http.js';
 import { type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const strings = (...names: string[]) => ({

@@ -2,12 +2,15 @@ import type { ConsumerApp, ConsumerAppCreate, ConsumerAppUpdate } from 'fusio-sd
 import { assertRequestableScopes } from '../../accounts/scopes.js';
 import { response } from '../../actions/action.js';
 import { appScopes } from '../../auth/scopes.js';
+import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { type AppRow, AppStatus } from '../../db/schema.js';
+import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest } from '../../errors.js';
+import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
 import { createApp, deleteApp, findApp, updateApp } from '../../services/apps.js';
 import { findUser } from '../../services/users.js';
-import { containsIgnoreCase, entityRef, isoDate, message, pageOf, paging, parseJsonColumn } from '../http.js';
+import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
 

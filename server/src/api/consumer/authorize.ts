@@ -1,7 +1,7 @@
 import type { ConsumerAuthorizeRequest } from 'fusio-sdk';
 import { forbidden, notFound } from '../../errors.js';
+import { queryString } from '../../http/query.js';
 import { authorizationInputFromBody, consentMeta, decideAuthorization } from '../../oauth/authorize.js';
-import { queryString } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 const authorizeBody = {

@@ -1,6 +1,7 @@
 import { resendActivationMail } from '../../accounts/accounts.js';
+import { entityRef } from '../../http/query.js';
 import { findUser } from '../../services/users.js';
-import { entityRef, message } from '../http.js';
+import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 /**

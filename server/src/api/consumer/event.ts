@@ -1,7 +1,9 @@
 import type { ConsumerEvent } from 'fusio-sdk';
+import { containsIgnoreCase, pageOf } from '../../db/listing.js';
+import { parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
 import type { EventRow } from '../../events/tables.js';
-import { containsIgnoreCase, entityRef, pageOf, paging, parseJsonColumn } from '../http.js';
+import { entityRef, paging } from '../../http/query.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 function view(row: EventRow): ConsumerEvent & { status: number; schema?: string } {

@@ -1,6 +1,8 @@
+import { collection } from '../../db/listing.js';
 import { notFound } from '../../errors.js';
+import { paging } from '../../http/query.js';
 import { listGrants, revokeGrant } from '../../oauth/grants.js';
-import { collection, message, paging } from '../http.js';
+import { message } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
 

@@ -1,12 +1,13 @@
 import type { ConsumerIdentity, ConsumerUserJWT } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
 import { decideScopes, userScopes } from '../../auth/scopes.js';
+import { collection } from '../../db/listing.js';
 import { AppStatus, Category } from '../../db/schema.js';
 import { badRequest } from '../../errors.js';
+import { entityRef, paging, queryInt, queryString } from '../../http/query.js';
 import { findIdentity, redirectUrl } from '../../identity/identities.js';
 import { finishLogin, startLogin } from '../../identity/login.js';
 import { IdentityStatus } from '../../identity/tables.js';
-import { collection, entityRef, paging, queryInt, queryString } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { clientName } from './account.js';
 

@@ -1,8 +1,10 @@
 import type { ConsumerLog } from 'fusio-sdk';
 import type { ExpressionBuilder } from 'kysely';
+import { collection, containsIgnoreCase } from '../../db/listing.js';
 import { Category, type Database } from '../../db/schema.js';
+import { isoDate } from '../../db/values.js';
 import { notFound } from '../../errors.js';
-import { collection, containsIgnoreCase, isoDate, paging } from '../http.js';
+import { paging } from '../../http/query.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
 

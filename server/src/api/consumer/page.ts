@@ -1,8 +1,9 @@
 import { response } from '../../actions/action.js';
+import type { EntityRef } from '../../db/listing.js';
 import { notFound } from '../../errors.js';
+import { paging } from '../../http/query.js';
 import { consumerPageView, findPage, listVisiblePages } from '../../pages/pages.js';
 import { fillPlaceholders, pagePlaceholders } from '../../pages/placeholders.js';
-import { type EntityRef, paging } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 /**

@@ -1,5 +1,5 @@
+import { entityRef, paging } from '../../http/query.js';
 import { consumerPlanView, findPlan, listPlans } from '../../plans/plans.js';
-import { entityRef, paging } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 /** The plans a developer can subscribe to, cheapest first. */

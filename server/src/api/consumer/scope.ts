@@ -1,8 +1,10 @@
 import type { ConsumerScope, ConsumerScopeCategories, ConsumerScopeCategory } from 'fusio-sdk';
 import { requestableScopes } from '../../accounts/scopes.js';
+import { collection } from '../../db/listing.js';
 import type { ScopeRow } from '../../db/schema.js';
+import { parseJsonColumn } from '../../db/values.js';
+import { paging } from '../../http/query.js';
 import { findUser } from '../../services/users.js';
-import { collection, paging, parseJsonColumn } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
 

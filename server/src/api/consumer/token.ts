@@ -3,11 +3,14 @@ import { assertRequestableScopes } from '../../accounts/scopes.js';
 import { response } from '../../actions/action.js';
 import { assertTokenHolds, decideScopes, userScopes } from '../../auth/scopes.js';
 import type { IssuedToken } from '../../auth/tokens.js';
+import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { Category, type TokenRow, TokenStatus } from '../../db/schema.js';
+import { isoDate } from '../../db/values.js';
 import { badRequest, notFound } from '../../errors.js';
+import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
 import { findUser } from '../../services/users.js';
-import { containsIgnoreCase, entityRef, isoDate, message, pageOf, paging } from '../http.js';
+import { message } from '../http.js';
 import { idOrName, type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 import { clientName, currentUserId } from './account.js';
 

@@ -1,7 +1,8 @@
+import { collection, containsIgnoreCase } from '../../db/listing.js';
 import { notFound } from '../../errors.js';
+import { entityRef, paging } from '../../http/query.js';
 import type { TransactionRow } from '../../plans/tables.js';
 import { consumerTransactionView } from '../../plans/transactions.js';
-import { collection, containsIgnoreCase, entityRef, paging } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
 

@@ -1,6 +1,7 @@
 import type { ConsumerWebhook, ConsumerWebhookCreate, ConsumerWebhookUpdate } from 'fusio-sdk';
 import { sql } from 'kysely';
 import { response } from '../../actions/action.js';
+import { collection } from '../../db/listing.js';
 import { badRequest } from '../../errors.js';
 import {
   createWebhook,
@@ -10,8 +11,9 @@ import {
   type WebhookResponseView,
   webhookResponses,
 } from '../../events/webhooks.js';
+import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
-import { collection, entityRef, message, paging } from '../http.js';
+import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
 

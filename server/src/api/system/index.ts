@@ -4,11 +4,11 @@ import { sql } from 'kysely';
 import { type SignupMode, signupMode } from '../../accounts/accounts.js';
 import { response } from '../../actions/action.js';
 import { Category, Status } from '../../db/schema.js';
+import { parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
 import type { Platform } from '../../runtime/platform.js';
 import { type PortalBranding, portalBranding } from '../../services/branding.js';
 import { portico } from '../../version.js';
-import { parseJsonColumn } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { buildOpenApi } from './openapi.js';
 

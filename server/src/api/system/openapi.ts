@@ -1,9 +1,9 @@
 import { Category, Status } from '../../db/schema.js';
+import { parseJsonColumn } from '../../db/values.js';
 import { isPassthrough, schemaNameOf } from '../../gateway/compile.js';
 import { stabilityNames } from '../../gateway/types.js';
 import type { Platform } from '../../runtime/platform.js';
 import { portico } from '../../version.js';
-import { parseJsonColumn } from '../http.js';
 
 type Json = Record<string, unknown>;
 

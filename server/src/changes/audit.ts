@@ -11,6 +11,28 @@ export interface AuditEntry {
   content: unknown;
 }
 
+/**
+ * The audit row a backend write owes, prepared by the gateway before the handler runs. The change's
+ * own transaction writes it (changes/unit.ts), so a change and its audit row commit together or not at
+ * all; a write that changed nothing in the system database leaves it to the gateway.
+ */
+export class PendingAudit {
+  private written = false;
+
+  constructor(readonly entry: Omit<AuditEntry, 'refId'>) {}
+
+  get recorded(): boolean {
+    return this.written;
+  }
+
+  /** Writes the row in `db` (the change's transaction), once. */
+  async record(db: Kysely<Database>, refId: number | null): Promise<void> {
+    if (this.written) return;
+    await recordAudit(db, { ...this.entry, refId });
+    this.written = true;
+  }
+}
+
 const secretKey = /pass(word)?|secret|token|credential|private|authorization|api[-_]?key|cookie/i;
 
 /** Copies a request body for the audit log with every credential-looking field masked. */

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { BackendUser } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import { type Collection, isoDate, type Paging, pageOf, parseJsonColumn } from '../api/http.js';
+import { type Collection, type Paging, pageOf } from '../db/listing.js';
 import type { Database } from '../db/schema.js';
+import { isoDate, parseJsonColumn } from '../db/values.js';
 
 export type CommitKind = 'action' | 'schema';
 

@@ -4,8 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
 
-/** What changed: `config` means "reload operations, actions, schemas, connections, settings, rates". */
-export type ChangeKind = 'config';
+import { type ConfigKind, configKinds, isConfigKind } from './kinds.js';
 
 /**
  * How a configuration change made through one node reaches every other node. The database feed
@@ -14,10 +13,15 @@ export type ChangeKind = 'config';
  */
 export interface ChangeFeed {
   readonly node: string;
-  /** tells the other nodes; call it after the change is committed */
-  publish(kind: ChangeKind): Promise<void>;
-  /** delivers changes made on other nodes */
-  subscribe(deliver: (kind: ChangeKind) => void): void;
+  /**
+   * Records the kinds in the transaction that makes the change, so the announcement commits (or not)
+   * with it: a node that dies after the commit still has told the others.
+   */
+  record(trx: Kysely<Database>, kinds: readonly ConfigKind[]): Promise<void>;
+  /** tells the other nodes at once, where a faster channel than the database exists; after the commit */
+  push(kinds: readonly ConfigKind[]): Promise<void>;
+  /** delivers the kinds changed on other nodes */
+  subscribe(deliver: (kinds: readonly ConfigKind[]) => void): void;
   close(): Promise<void>;
 }
 
@@ -51,11 +55,20 @@ export class DatabaseChangeFeed implements ChangeFeed {
     this.retainMs = options.retainMs ?? 3_600_000;
   }
 
-  async publish(kind: ChangeKind): Promise<void> {
-    await this.db.insertInto('changes').values({ kind, node: this.node, created_at: Date.now() }).execute();
+  async record(trx: Kysely<Database>, kinds: readonly ConfigKind[]): Promise<void> {
+    if (kinds.length === 0) return;
+    const now = Date.now();
+    await trx
+      .insertInto('changes')
+      .values(kinds.map((kind) => ({ kind, node: this.node, created_at: now })))
+      .execute();
   }
 
-  subscribe(deliver: (kind: ChangeKind) => void): void {
+  async push(): Promise<void> {
+    // the rows recorded with the change are the message
+  }
+
+  subscribe(deliver: (kinds: readonly ConfigKind[]) => void): void {
     if (this.timer || this.closed) return;
     const tick = () => {
       this.polling = this.poll(deliver)
@@ -70,7 +83,7 @@ export class DatabaseChangeFeed implements ChangeFeed {
   }
 
   /** One poll; returns how many changes from other nodes it delivered. */
-  async poll(deliver: (kind: ChangeKind) => void): Promise<number> {
+  async poll(deliver: (kinds: readonly ConfigKind[]) => void): Promise<number> {
     if (this.cursor < 0) {
       const newest = await this.db
         .selectFrom('changes')
@@ -85,15 +98,17 @@ export class DatabaseChangeFeed implements ChangeFeed {
       .where('id', '>', this.cursor - 50)
       .orderBy('id')
       .execute();
-    const kinds = new Set<ChangeKind>();
+    const kinds = new Set<ConfigKind>();
     for (const row of rows) {
       if (this.seen.has(row.id)) continue;
       this.seen.add(row.id);
       if (row.id > this.cursor) this.cursor = row.id;
-      if (row.node !== this.node) kinds.add(row.kind as ChangeKind);
+      if (row.node === this.node) continue;
+      // a row of an older Portico says 'config': everything
+      for (const kind of isConfigKind(row.kind) ? [row.kind] : configKinds) kinds.add(kind);
     }
     for (const id of this.seen) if (id <= this.cursor - 50) this.seen.delete(id);
-    for (const kind of kinds) deliver(kind);
+    if (kinds.size > 0) deliver([...kinds]);
     await this.cleanup();
     return kinds.size;
   }
@@ -143,17 +158,21 @@ export class RedisChangeFeed implements ChangeFeed {
     return this.inner.node;
   }
 
-  async publish(kind: ChangeKind): Promise<void> {
-    await this.inner.publish(kind);
+  record(trx: Kysely<Database>, kinds: readonly ConfigKind[]): Promise<void> {
+    return this.inner.record(trx, kinds);
+  }
+
+  async push(kinds: readonly ConfigKind[]): Promise<void> {
+    if (kinds.length === 0) return;
     try {
-      await this.publisher.publish(this.channel, JSON.stringify({ kind, node: this.inner.node }));
+      await this.publisher.publish(this.channel, JSON.stringify({ kinds, node: this.inner.node }));
     } catch (error) {
       // the database feed carries it a moment later
       this.logger.debug({ err: (error as Error).message }, 'change feed: redis publish failed');
     }
   }
 
-  subscribe(deliver: (kind: ChangeKind) => void): void {
+  subscribe(deliver: (kinds: readonly ConfigKind[]) => void): void {
     this.inner.subscribe(deliver);
     this.subscriber.subscribe(this.channel).catch((error) => {
       this.logger.warn(
@@ -163,8 +182,8 @@ export class RedisChangeFeed implements ChangeFeed {
     });
     this.subscriber.on('message', (_channel, message) => {
       try {
-        const { kind, node } = JSON.parse(message) as { kind: ChangeKind; node: string };
-        if (node !== this.inner.node) deliver(kind);
+        const { kinds, node } = JSON.parse(message) as { kinds: unknown; node: string };
+        if (node !== this.inner.node && Array.isArray(kinds)) deliver(kinds.filter(isConfigKind));
       } catch {
         // a foreign message on our channel is ignored
       }

@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/schema.js';
+import type { PendingAudit } from './audit.js';
+import type { ConfigBus } from './bus.js';
+import type { ConfigKind } from './kinds.js';
+
+/**
+ * One change to the configuration, made in one transaction: the rows, their history, the audit row and
+ * the announcement of what changed commit together or not at all.
+ */
+export interface Unit {
+  /** the transaction: every read and write of the change goes through it (never the pool beside it) */
+  readonly db: Kysely<Database>;
+  /** what the change touched: rebuilt here and on every node once it is committed */
+  touched(...kinds: ConfigKind[]): void;
+  /** the id of the entity the change is about, for the audit row */
+  target(id: number): void;
+  /** work that must wait for the commit (revoking tokens, rebuilding caches, mails) */
+  afterCommit(work: () => Promise<void>): void;
+}
+
+/**
+ * Opens units. Repositories take a unit as their first argument, so a handler composes several writes
+ * into one change, and nothing a repository does can be forgotten: it announces its own kinds.
+ */
+export class ChangeWriter {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly bus: ConfigBus,
+    private readonly logger: Logger,
+  ) {}
+
+  async write<T>(audit: PendingAudit | undefined, work: (unit: Unit) => Promise<T>): Promise<T> {
+    const kinds = new Set<ConfigKind>();
+    const after: (() => Promise<void>)[] = [];
+    let refId: number | null = null;
+    const result = await this.db.transaction().execute(async (trx) => {
+      const unit: Unit = {
+        db: trx,
+        touched: (...touched) => {
+          for (const kind of touched) kinds.add(kind);
+        },
+        target: (id) => {
+          refId = id;
+        },
+        afterCommit: (job) => {
+          after.push(job);
+        },
+      };
+      const value = await work(unit);
+      await audit?.record(trx, refId);
+      await this.bus.record(trx, [...kinds]);
+      return value;
+    });
+    // committed: the change is real. What follows runs whole; a failure is the caller's to hear about
+    // (a revocation that did not happen must not look like success), after everything was tried.
+    let failure: unknown;
+    const touched = [...kinds];
+    if (touched.length > 0) await this.bus.committed(touched).catch((error) => (failure ??= error));
+    for (const job of after) {
+      await job().catch((error) => {
+        this.logger.error({ err: error }, 'work after a committed change failed');
+        failure ??= error;
+      });
+    }
+    if (failure !== undefined) throw failure;
+    return result;
+  }
+}
