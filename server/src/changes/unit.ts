@@ -12,12 +12,23 @@ import type { ConfigKind } from './kinds.js';
 export interface Unit {
   /** the transaction: every read and write of the change goes through it (never the pool beside it) */
   readonly db: Kysely<Database>;
+  /** who makes the change (for version history), when a request does */
+  readonly actor: { readonly userId: number | null; readonly appId: number | null } | null;
   /** what the change touched: rebuilt here and on every node once it is committed */
   touched(...kinds: ConfigKind[]): void;
   /** the id of the entity the change is about, for the audit row */
   target(id: number): void;
   /** work that must wait for the commit (revoking tokens, rebuilding caches, mails) */
   afterCommit(work: () => Promise<void>): void;
+}
+
+/** Where a change comes from: a request's caller and the audit row it owes (a SystemCall is one). */
+export interface ChangeOrigin {
+  readonly audit?: PendingAudit;
+  readonly caller?: {
+    readonly user: { readonly id: number } | null;
+    readonly app: { readonly id: number } | null;
+  };
 }
 
 /**
@@ -31,13 +42,16 @@ export class ChangeWriter {
     private readonly logger: Logger,
   ) {}
 
-  async write<T>(audit: PendingAudit | undefined, work: (unit: Unit) => Promise<T>): Promise<T> {
+  async write<T>(origin: ChangeOrigin | undefined, work: (unit: Unit) => Promise<T>): Promise<T> {
+    const audit = origin?.audit;
+    const caller = origin?.caller;
     const kinds = new Set<ConfigKind>();
     const after: (() => Promise<void>)[] = [];
     let refId: number | null = null;
     const result = await this.db.transaction().execute(async (trx) => {
       const unit: Unit = {
         db: trx,
+        actor: caller ? { userId: caller.user?.id ?? null, appId: caller.app?.id ?? null } : null,
         touched: (...touched) => {
           for (const kind of touched) kinds.add(kind);
         },

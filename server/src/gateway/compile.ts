@@ -4,8 +4,9 @@ import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionRow, Database, OperationRow } from '../db/schema.js';
 import { Category, Status } from '../db/schema.js';
 import { serviceUnavailable } from '../errors.js';
+import { newAjv, SchemaCompiler } from '../schema/json-schema.js';
+import { isPassthrough, schemaNameOf } from '../schema/names.js';
 import { type ContextDeps, invokeAction } from './invoke.js';
-import { newAjv, SchemaCompiler } from './schemas.js';
 import type { BodyRule, CompiledOperation, Exchange, HttpMethod, QueryParameterRule } from './types.js';
 
 /** The platform's own operations (backend, consumer, authorization, system) are code, found by name. */
@@ -64,14 +65,6 @@ export function actionNameOf(reference: string): string {
   return reference.startsWith('action://') ? reference.slice('action://'.length) : reference;
 }
 
-export function isPassthrough(incoming: string | null | undefined): boolean {
-  return !incoming || incoming === 'Passthru' || incoming === 'schema://Passthru' || incoming.startsWith('mime://');
-}
-
-export function schemaNameOf(incoming: string): string {
-  return incoming.startsWith('schema://') ? incoming.slice('schema://'.length) : incoming;
-}
-
 interface CachedAction {
   /** the action row's updated_at and its class's registry generation */
   key: string;
@@ -92,7 +85,7 @@ export interface CompilerDeps {
  */
 export class OperationCompiler {
   private readonly schemas = new SchemaCompiler();
-  private readonly systemAjv = newAjv();
+  private readonly systemAjv = newAjv({ verbose: true });
   private readonly systemBodies = new Map<string, BodyRule>();
   private readonly actionCache = new Map<number, CachedAction>();
 

@@ -1,5 +1,5 @@
 import { badRequest, PorticoError } from '../errors.js';
-import { describeValidationError } from './schemas.js';
+import { describeValidationError } from '../schema/json-schema.js';
 import type { CompiledOperation } from './types.js';
 
 /** Stage 4b: the body against the incoming schema, declared query parameters against their types. */

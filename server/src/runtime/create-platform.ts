@@ -36,6 +36,7 @@ import { PollingRevocationFeed, type RevocationFeed } from '../oauth/revocation-
 import { PaymentProviders } from '../payments/provider.js';
 import { StripeProvider } from '../payments/stripe.js';
 import { PointsLedger } from '../plans/points.js';
+import { SchemaRepository } from '../schema/repository.js';
 import { createApp } from '../services/apps.js';
 import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
@@ -241,6 +242,7 @@ async function assemble(
     events,
     startedAt: Date.now(),
     changes: writer,
+    schemas: new SchemaRepository(dialect),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

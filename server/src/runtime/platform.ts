@@ -16,6 +16,7 @@ import type { RateLimiter } from '../limits/limiter.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { PaymentProviders } from '../payments/provider.js';
 import type { PointsLedger } from '../plans/points.js';
+import type { SchemaRepository } from '../schema/repository.js';
 import type { Settings } from '../services/settings.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
@@ -50,6 +51,7 @@ export interface Platform {
   readonly startedAt: number;
   /** opens a unit: one change, its audit row and its announcement, in one transaction */
   readonly changes: ChangeWriter;
+  readonly schemas: SchemaRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }

@@ -5,11 +5,12 @@ import type { EntityRef } from '../db/listing.js';
 import { Category, type Database, type OperationRow, Status } from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import { actionNameOf, isPassthrough, schemaNameOf } from '../gateway/compile.js';
+import { actionNameOf } from '../gateway/compile.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../gateway/path.js';
 import { checkRoutes, RouteConflictError } from '../gateway/routing-table.js';
 import { type HttpMethod, httpMethods } from '../gateway/types.js';
 import type { Platform } from '../runtime/platform.js';
+import { isPassthrough, schemaNameOf } from '../schema/names.js';
 
 export type OperationInput = BackendOperation;
 

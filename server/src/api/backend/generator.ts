@@ -10,9 +10,9 @@ import { badRequest, conflict, notFound, PorticoError } from '../../errors.js';
 import { buildActionHandler } from '../../gateway/compile.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../../gateway/path.js';
 import { checkRoutes, RouteConflictError } from '../../gateway/routing-table.js';
-import { checkSchemaSource } from '../../gateway/schemas.js';
 import type { HttpMethod } from '../../gateway/types.js';
 import type { Platform } from '../../runtime/platform.js';
+import { checkSchemaSource } from '../../schema/json-schema.js';
 import { isDeadlock, mapSqlError } from '../../sql/errors.js';
 import {
   type GeneratorChangelog,

@@ -1,8 +1,8 @@
 import { Category, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
-import { isPassthrough, schemaNameOf } from '../../gateway/compile.js';
 import { stabilityNames } from '../../gateway/types.js';
 import type { Platform } from '../../runtime/platform.js';
+import { isPassthrough, schemaNameOf } from '../../schema/names.js';
 import { portico } from '../../version.js';
 
 type Json = Record<string, unknown>;

@@ -4,18 +4,22 @@ import addFormatsModule from 'ajv-formats';
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 /** A JSON Schema (2020-12) validator set; schemas can reference each other by name (`{"$ref": "Address"}`). */
-export function newAjv(options: { useDefaults?: boolean } = {}): Ajv2020 {
+export function newAjv(options: { useDefaults?: boolean; verbose?: boolean } = {}): Ajv2020 {
   const ajv = new Ajv2020({
     strict: false,
     allErrors: false,
     useDefaults: options.useDefaults ?? false,
+    // errors carry the failing sub-schema, so its `x-error` can speak for it
+    verbose: options.verbose ?? false,
     validateFormats: true,
     // a user schema is data: never let it pull code or remote documents
     loadSchema: undefined,
   });
   addFormats(ajv);
   // Portico's form hints are annotations, not assertions
-  for (const keyword of ['x-form', 'x-mode', 'x-secret', 'x-connection-classes', 'x-order']) ajv.addKeyword(keyword);
+  for (const keyword of ['x-form', 'x-mode', 'x-secret', 'x-connection-classes', 'x-order', 'x-error']) {
+    ajv.addKeyword(keyword);
+  }
   return ajv;
 }
 
@@ -23,6 +27,9 @@ export function newAjv(options: { useDefaults?: boolean } = {}): Ajv2020 {
 export function describeValidationError(errors: ErrorObject[] | null | undefined, subject = 'Request body'): string {
   const error = errors?.[0];
   if (!error) return `${subject} is not valid`;
+  // a rule that says in words what it wants (schema/fragments.ts) is answered in those words
+  const custom = (error.parentSchema as Record<string, unknown> | undefined)?.['x-error'];
+  if (typeof custom === 'string' && error.keyword !== 'required') return custom;
   let field = error.instancePath;
   if (error.keyword === 'required') field = `${field}/${String(error.params.missingProperty)}`;
   if (error.keyword === 'additionalProperties') {

@@ -1,0 +1,38 @@
+import type { JsonSchema } from '../actions/action.js';
+
+/**
+ * Pieces of the platform's own request schemas, so one rule is written once and serves the edge's
+ * validation, the OpenAPI document and the admin app's forms. `x-error` is the message a client gets
+ * when the rule is broken (schema/json-schema.ts `describeValidationError`).
+ */
+
+/** A name of letters, digits and the given punctuation, e.g. `nameField('schema')`. */
+export function nameField(
+  label: string,
+  options: { min?: number; max?: number; also?: string; notOneOf?: readonly string[] } = {},
+): JsonSchema {
+  const min = options.min ?? 3;
+  const max = options.max ?? 255;
+  const also = options.also ?? '-_';
+  const escaped = also.replace(/[-\\\]^]/g, (c) => `\\${c}`);
+  const allowed = [...also].map((c) => (c === ' ' ? 'spaces' : `"${c}"`));
+  const last = allowed.pop();
+  const listed = allowed.length > 0 ? `${allowed.join(', ')} or ${last}` : last;
+  const forbidden = options.notOneOf?.length ? ` (not ${options.notOneOf.map((n) => `"${n}"`).join(', ')})` : '';
+  const schema: JsonSchema = {
+    type: 'string',
+    pattern: `^[a-zA-Z0-9${escaped}]{${min},${max}}$`,
+    'x-error': `Invalid ${label} name: use ${min} to ${max} letters, digits, ${listed}${forbidden}`,
+  };
+  if (options.notOneOf?.length) schema.not = { enum: [...options.notOneOf] };
+  return schema;
+}
+
+/** Fusio's metadata: string values by string keys. */
+export const metadataField: JsonSchema = { type: 'object', additionalProperties: { type: 'string' } };
+
+/** A list of scope names. */
+export const scopesField: JsonSchema = { type: 'array', items: { type: 'string', maxLength: 255 }, maxItems: 256 };
+
+/** A database id. */
+export const idField: JsonSchema = { type: 'integer', minimum: 1 };
