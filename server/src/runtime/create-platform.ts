@@ -6,6 +6,7 @@ import { DatabaseLoginThrottle, RedisLoginThrottle } from '../accounts/throttle-
 import type { ActionLogger, ActionType } from '../actions/action.js';
 import { builtInActionTypes } from '../actions/index.js';
 import { ActionRegistry } from '../actions/registry.js';
+import { ActionRepository } from '../actions/repository.js';
 import { platformOperations } from '../api/index.js';
 import type { SystemOperation } from '../api/system-operation.js';
 import { Encryption } from '../auth/encryption.js';
@@ -243,6 +244,11 @@ async function assemble(
     startedAt: Date.now(),
     changes: writer,
     schemas: new SchemaRepository(dialect),
+    actionConfigs: new ActionRepository(dialect, actions, {
+      logger: logForActions,
+      connections,
+      baseUrl: config.publicUrl,
+    }),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

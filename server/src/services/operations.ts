@@ -1,11 +1,11 @@
 import type { BackendOperation, BackendOperationParameters } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
+import { actionNameOf } from '../actions/build.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef } from '../db/listing.js';
 import { Category, type Database, type OperationRow, Status } from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import { actionNameOf } from '../gateway/compile.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../gateway/path.js';
 import { checkRoutes, RouteConflictError } from '../gateway/routing-table.js';
 import { type HttpMethod, httpMethods } from '../gateway/types.js';
