@@ -9,7 +9,7 @@ import type { PointsLedger } from '../plans/points.js';
 import { isDatabaseUnavailable } from '../sql/errors.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
-import type { RequestSpan, RequestTracer } from '../telemetry/tracing.js';
+import type { RequestSpan, RequestTracer } from '../telemetry/tracer.js';
 import { authenticate } from './authenticate.js';
 import { authorize } from './authorize.js';
 import { parseBody } from './body.js';
