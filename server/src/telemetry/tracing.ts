@@ -1,4 +1,3 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { TracingConfig } from '../config.js';
 import type { RequestTracer, UpstreamSpan } from './tracer.js';
