@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ActionRequest } from '../actions/action.js';
+import { anonymousCaller, type Caller } from '../auth/caller.js';
 import type { TokenService } from '../auth/tokens.js';
 import { type AuditEntry, PendingAudit } from '../changes/audit.js';
 import { notFound, PorticoError, renderError, serviceUnavailable } from '../errors.js';
@@ -18,7 +19,7 @@ import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
 import type { Gateway } from './gateway.js';
 import { limitRequest } from './limit.js';
 import { respond, writeResponse } from './respond.js';
-import { anonymousCaller, type Caller, stabilityNames } from './types.js';
+import { stabilityNames } from './types.js';
 import { validateRequest } from './validate.js';
 
 export interface PipelineDeps {
