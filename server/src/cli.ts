@@ -13,6 +13,7 @@ import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createPlatform } from './runtime/create-platform.js';
 import { createUser } from './services/users.js';
+import { describeStartupFailure } from './startup.js';
 import { portico } from './version.js';
 
 function port(value: string): number {
@@ -21,11 +22,19 @@ function port(value: string): number {
   return n;
 }
 
+/** The configuration the running command uses, for describing what went wrong with it. */
+let current: PorticoConfig | undefined;
+
+function safeConfig(): PorticoConfig {
+  return current ?? loadConfig({});
+}
+
 function config(overrides: Partial<Record<string, string>> = {}): PorticoConfig {
-  return loadConfig({
+  current = loadConfig({
     ...process.env,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   });
+  return current;
 }
 
 async function serve(options: { port?: number; host?: string; workers?: string }): Promise<void> {
@@ -136,6 +145,12 @@ export async function runCli(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    // a setting the operator can fix: one line that says which and what to do
+    const problem = describeStartupFailure(error, safeConfig());
+    if (problem) {
+      process.stderr.write(`${problem}\n`);
       process.exit(2);
     }
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -40,6 +40,7 @@ import { SchemaRepository } from '../schema/repository.js';
 import { createApp } from '../services/apps.js';
 import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
+import { checkFolders } from '../startup.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
 import type { Platform } from './platform.js';
@@ -87,6 +88,7 @@ export function actionLogger(logger: Logger): ActionLogger {
 /** Opens the system database, brings it up to date and builds every service of the platform. */
 export async function createPlatform(config: PorticoConfig, options: PlatformOptions = {}): Promise<RunningPlatform> {
   const logger = options.logger ?? pino({ level: config.logLevel });
+  checkFolders(config);
   const sdb: SystemDatabase = openDatabase(config.databaseUrl);
   try {
     const applied = await migrateToLatest(sdb);
