@@ -5,14 +5,15 @@ import pino from 'pino';
 import { findUserByLogin } from './accounts/login.js';
 import { accountName } from './accounts/throttle.js';
 import { rotateSigningKeys } from './auth/keys.js';
+import { hashPassword } from './auth/passwords.js';
 import { joinCluster } from './cluster/member.js';
 import { runPrimary } from './cluster/primary.js';
-import { serveProcess } from './cluster/serve-process.js';
+import { printAdminPassword, serveProcess } from './cluster/serve-process.js';
 import { ConfigError, loadConfig, type PorticoConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createPlatform } from './runtime/create-platform.js';
-import { createUser } from './services/users.js';
+import { assertPassword, createUser } from './services/users.js';
 import { describeStartupFailure } from './startup.js';
 import { portico } from './version.js';
 
@@ -53,7 +54,38 @@ async function migrate(): Promise<void> {
   const cfg = config();
   const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }), ...oneShot });
   await running.close();
-  process.stdout.write('System database is up to date.\n');
+  const applied = running.appliedMigrations;
+  if (applied.length === 0) process.stdout.write('System database is up to date: no migration was pending.\n');
+  else {
+    process.stdout.write(`Applied ${applied.length} migration${applied.length === 1 ? '' : 's'}:\n`);
+    for (const name of applied) process.stdout.write(`  ${name}\n`);
+    process.stdout.write('System database is up to date.\n');
+  }
+  if (running.generatedAdminPassword) printAdminPassword(cfg, running.generatedAdminPassword);
+}
+
+/** Sets a user's password (a random one, printed once, when none is given) and ends their sessions. */
+async function setPassword(login: string, options: { password?: string }): Promise<void> {
+  const cfg = config();
+  const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }), ...oneShot });
+  try {
+    const { platform } = running;
+    const found = await findUserByLogin(platform.db, login);
+    if (!found) throw new Error(`User "${login}" does not exist`);
+    const password = options.password ?? randomBytes(12).toString('base64url');
+    assertPassword(platform, password);
+    await platform.db
+      .updateTable('users')
+      .set({ password: await hashPassword(password) })
+      .where('id', '=', found.id)
+      .execute();
+    await platform.tokens.revokeWhere({ userId: found.id });
+    await platform.loginThrottle.unlock(accountName(login, found));
+    process.stdout.write(`New password set for ${found.name}; their sessions and tokens were revoked.\n`);
+    if (!options.password) process.stderr.write(`Password: ${password}\n`);
+  } finally {
+    await running.close();
+  }
 }
 
 async function addUser(options: { name: string; email: string; password?: string; role: string }): Promise<void> {
@@ -126,6 +158,14 @@ export function buildCli(): Command {
     .option('-p, --password <password>', 'password (a random one is printed when omitted)')
     .option('-r, --role <role>', 'role name', 'Administrator')
     .action(addUser);
+  user
+    .command('password')
+    .description(
+      'set a new password for a user (e.g. a locked-out administrator); a random one is printed when omitted',
+    )
+    .argument('<name>', 'user name or email')
+    .option('-p, --password <password>', 'the new password (at least 8 characters)')
+    .action(setPassword);
   user
     .command('unlock')
     .description('let a user whose logins are throttled after failed attempts log in again at once')

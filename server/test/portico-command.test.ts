@@ -4,7 +4,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../src/auth/passwords.js';
 import { freePort } from './support/harness.js';
 import { reachable } from './support/services.js';
 
@@ -28,7 +30,7 @@ async function portico(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-describe('the portico command', () => {
+describe('the portico command', { timeout: 120_000 }, () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('explains itself with --help, on every command', async () => {
@@ -41,7 +43,16 @@ describe('the portico command', () => {
   });
 
   it('migrates, then adds a user once; a duplicate is refused', async () => {
-    expect((await portico(['migrate'])).stdout).toContain('up to date');
+    const first = await portico(['migrate'], { PORTICO_ADMIN_PASSWORD: '' });
+    // what it applied, and how to log in as the administrator it created: once, on the terminal
+    expect(first.stdout).toMatch(/Applied \d+ migrations:\n {2}2026-11-28a-core/);
+    expect(first.stderr).toMatch(
+      /Created the administrator account\.\n {2}Log in as: {3}admin \(or admin@localhost\.localdomain\)\n {2}Password: {4}\S{12,}/,
+    );
+    expect(first.stdout).not.toContain('Password');
+    const again = await portico(['migrate']);
+    expect(again.stdout).toBe('System database is up to date: no migration was pending.\n');
+    expect(again.stderr).not.toContain('Password');
     const added = await portico([
       'user',
       'add',
@@ -57,6 +68,20 @@ describe('the portico command', () => {
     const duplicate = await portico(['user', 'add', '--name', 'ops', '--email', 'ops2@example.com']);
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain('already exists');
+  });
+
+  it('lets an operator set a new password for a user who cannot log in', async () => {
+    const set = await portico(['user', 'password', 'admin', '--password', 'brand-new-password']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('New password set for admin');
+    const db = new SQLite(path.join(dataDir, 'portico.db'), { readonly: true });
+    const row = db.prepare('select password from users where name = ?').get('admin') as { password: string };
+    db.close();
+    expect(await verifyPassword('brand-new-password', row.password)).toBe(true);
+    const generated = await portico(['user', 'password', 'admin@localhost.localdomain']);
+    expect(generated.stderr).toMatch(/^Password: \S{12,}\n$/);
+    expect((await portico(['user', 'password', 'nobody'])).stderr).toContain('User "nobody" does not exist');
+    expect((await portico(['user', 'password', 'admin', '--password', 'short'])).code).toBe(1);
   });
 
   it('stops with exit code 2 and names every bad setting', async () => {

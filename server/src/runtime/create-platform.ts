@@ -73,6 +73,8 @@ export interface RunningPlatform {
   platform: Platform;
   /** set when this start created the admin user with a generated password */
   generatedAdminPassword: string | undefined;
+  /** the migrations this start applied, oldest first */
+  appliedMigrations: readonly string[];
   close(): Promise<void>;
 }
 
@@ -94,7 +96,7 @@ export async function createPlatform(config: PorticoConfig, options: PlatformOpt
     const applied = await migrateToLatest(sdb);
     if (applied.length > 0) logger.info({ migrations: applied }, 'system database migrated');
     await installDefaults(sdb, platformOperations);
-    return await assemble(config, sdb, logger, options);
+    return { ...(await assemble(config, sdb, logger, options)), appliedMigrations: applied };
   } catch (error) {
     await sdb.close().catch(() => {});
     throw error;
@@ -106,7 +108,7 @@ async function assemble(
   sdb: SystemDatabase,
   logger: Logger,
   options: PlatformOptions,
-): Promise<RunningPlatform> {
+): Promise<Omit<RunningPlatform, 'appliedMigrations'>> {
   const { db, dialect } = sdb;
   const settings = new Settings(db);
   await settings.load();
@@ -276,6 +278,12 @@ async function assemble(
   };
 }
 
+/** The first administrator's user name: the part of their email before the @, as a valid name. */
+export function adminNameOf(email: string): string {
+  const name = email.split('@')[0]?.replace(/[^a-zA-Z0-9\-_.]/g, '') ?? '';
+  return name.length >= 3 ? name.slice(0, 64) : 'admin';
+}
+
 /**
  * The first start creates the administrator: from PORTICO_ADMIN_EMAIL/PASSWORD, or with a random
  * password that is returned (and printed once by the caller).
@@ -296,12 +304,11 @@ async function ensureAdmin(platform: Platform): Promise<string | undefined> {
   if (admin) return undefined;
   const email = platform.config.adminEmail ?? 'admin@localhost.localdomain';
   const generated = platform.config.adminPassword ? undefined : randomBytes(12).toString('base64url');
-  const name = email.split('@')[0]?.replace(/[^a-zA-Z0-9\-_.]/g, '') || 'admin';
   let adminId: number;
   try {
     adminId = await createUser(platform, {
       roleId: role.id,
-      name: name.length >= 3 ? name.slice(0, 64) : 'admin',
+      name: adminNameOf(email),
       email,
       password: platform.config.adminPassword ?? generated,
       status: UserStatus.active,
