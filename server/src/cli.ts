@@ -1,5 +1,8 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { findUserByLogin } from './accounts/login.js';
@@ -15,6 +18,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { createPlatform } from './runtime/create-platform.js';
 import { assertPassword, createUser } from './services/users.js';
 import { describeStartupFailure } from './startup.js';
+import { createLogger } from './telemetry/logger.js';
 import { portico } from './version.js';
 
 function port(value: string): number {
@@ -40,7 +44,7 @@ function config(overrides: Partial<Record<string, string>> = {}): PorticoConfig 
 
 async function serve(options: { port?: number; host?: string; workers?: string }): Promise<void> {
   const cfg = config({ PORT: options.port?.toString(), HOST: options.host, WORKERS: options.workers });
-  const logger = pino({ level: cfg.logLevel });
+  const logger = createLogger(cfg);
   if (cfg.workers <= 1) return serveProcess(cfg, logger);
   if (cluster.isPrimary) return runPrimary(cfg, logger);
   const id = cluster.worker?.id ?? 0;
@@ -179,7 +183,20 @@ export function buildCli(): Command {
   return program;
 }
 
+/**
+ * Settings from a `.env` file in the folder the command was started in (npm start included); a variable
+ * already in the environment wins, as every twelve-factor tool does.
+ */
+export function readDotEnv(env: NodeJS.ProcessEnv = process.env): string | null {
+  const file = path.join(env.INIT_CWD ?? process.cwd(), '.env');
+  if (!fs.existsSync(file)) return null;
+  const values = parseEnv(fs.readFileSync(file, 'utf8'));
+  for (const [key, value] of Object.entries(values)) if (env[key] === undefined || env[key] === '') env[key] = value;
+  return file;
+}
+
 export async function runCli(argv: string[]): Promise<void> {
+  readDotEnv();
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
