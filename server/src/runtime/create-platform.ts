@@ -33,6 +33,7 @@ import type { Exchange } from '../gateway/types.js';
 import { RateLimiter } from '../limits/limiter.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
 import { PollingRevocationFeed, type RevocationFeed } from '../oauth/revocation-feed.js';
+import { OperationRepository } from '../operations/repository.js';
 import { PaymentProviders } from '../payments/provider.js';
 import { StripeProvider } from '../payments/stripe.js';
 import { PointsLedger } from '../plans/points.js';
@@ -243,6 +244,7 @@ async function assemble(
     startedAt: Date.now(),
     changes: writer,
     schemas: new SchemaRepository(dialect),
+    operations: new OperationRepository(dialect),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

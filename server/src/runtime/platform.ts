@@ -14,6 +14,7 @@ import type { EventService } from '../events/event-service.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { Mailer } from '../mail/mailer.js';
+import type { OperationRepository } from '../operations/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
 import type { PointsLedger } from '../plans/points.js';
 import type { SchemaRepository } from '../schema/repository.js';
@@ -52,6 +53,7 @@ export interface Platform {
   /** opens a unit: one change, its audit row and its announcement, in one transaction */
   readonly changes: ChangeWriter;
   readonly schemas: SchemaRepository;
+  readonly operations: OperationRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }
