@@ -10,6 +10,7 @@ import { platformOperations } from '../api/index.js';
 import type { SystemOperation } from '../api/system-operation.js';
 import { Encryption } from '../auth/encryption.js';
 import { KeyStore } from '../auth/keys.js';
+import { type RightsChange, revokeTokensBeyondRights } from '../auth/rights.js';
 import { RevocationList, TokenService } from '../auth/tokens.js';
 import { ConfigBus } from '../changes/bus.js';
 import { type ChangeFeed, DatabaseChangeFeed, RedisChangeFeed } from '../changes/feed.js';
@@ -38,6 +39,7 @@ import { PaymentProviders } from '../payments/provider.js';
 import { StripeProvider } from '../payments/stripe.js';
 import { PointsLedger } from '../plans/points.js';
 import { SchemaRepository } from '../schema/repository.js';
+import { ScopeRepository } from '../scopes/repository.js';
 import { createApp } from '../services/apps.js';
 import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
@@ -198,6 +200,8 @@ async function assemble(
   bus.on('rate limits', ['rate', 'plan', 'user'], () => rateLimits.reload());
   bus.on('events', ['event', 'trigger', 'cronjob', 'webhook', 'setting'], () => events.configChanged());
   const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }));
+  // repositories revoke after their change committed, through the pool (never inside the unit)
+  const revokeBeyondRights = (change: RightsChange) => revokeTokensBeyondRights(db, tokens, change);
   const mailer = createMailer(config, logger, options.mailTransport);
   const points = new PointsLedger({
     db,
@@ -245,6 +249,7 @@ async function assemble(
     changes: writer,
     schemas: new SchemaRepository(dialect),
     operations: new OperationRepository(dialect),
+    scopes: new ScopeRepository({ dialect, revokeBeyondRights }),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

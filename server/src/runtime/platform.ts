@@ -18,6 +18,7 @@ import type { OperationRepository } from '../operations/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
 import type { PointsLedger } from '../plans/points.js';
 import type { SchemaRepository } from '../schema/repository.js';
+import type { ScopeRepository } from '../scopes/repository.js';
 import type { Settings } from '../services/settings.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
@@ -54,6 +55,7 @@ export interface Platform {
   readonly changes: ChangeWriter;
   readonly schemas: SchemaRepository;
   readonly operations: OperationRepository;
+  readonly scopes: ScopeRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }
