@@ -17,6 +17,7 @@ import type { Mailer } from '../mail/mailer.js';
 import type { OperationRepository } from '../operations/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
 import type { PointsLedger } from '../plans/points.js';
+import type { RoleRepository } from '../roles/repository.js';
 import type { SchemaRepository } from '../schema/repository.js';
 import type { ScopeRepository } from '../scopes/repository.js';
 import type { Settings } from '../services/settings.js';
@@ -56,6 +57,7 @@ export interface Platform {
   readonly schemas: SchemaRepository;
   readonly operations: OperationRepository;
   readonly scopes: ScopeRepository;
+  readonly roles: RoleRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }
