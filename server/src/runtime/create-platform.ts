@@ -38,6 +38,7 @@ import { OperationRepository } from '../operations/repository.js';
 import { PaymentProviders } from '../payments/provider.js';
 import { StripeProvider } from '../payments/stripe.js';
 import { PointsLedger } from '../plans/points.js';
+import { PlanRepository } from '../plans/repository.js';
 import { RoleRepository } from '../roles/repository.js';
 import { SchemaRepository } from '../schema/repository.js';
 import { ScopeRepository } from '../scopes/repository.js';
@@ -252,6 +253,7 @@ async function assemble(
     operations: new OperationRepository(dialect),
     scopes: new ScopeRepository({ dialect, revokeBeyondRights }),
     roles: new RoleRepository({ dialect, revokeBeyondRights }),
+    plans: new PlanRepository({ dialect, revokeBeyondRights }),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

@@ -17,6 +17,7 @@ import type { Mailer } from '../mail/mailer.js';
 import type { OperationRepository } from '../operations/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
 import type { PointsLedger } from '../plans/points.js';
+import type { PlanRepository } from '../plans/repository.js';
 import type { RoleRepository } from '../roles/repository.js';
 import type { SchemaRepository } from '../schema/repository.js';
 import type { ScopeRepository } from '../scopes/repository.js';
@@ -58,6 +59,7 @@ export interface Platform {
   readonly operations: OperationRepository;
   readonly scopes: ScopeRepository;
   readonly roles: RoleRepository;
+  readonly plans: PlanRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }
