@@ -32,6 +32,7 @@ import { OperationCompiler, type SystemHandlerLookup } from '../gateway/compile.
 import { Gateway } from '../gateway/gateway.js';
 import type { Exchange } from '../gateway/types.js';
 import { RateLimiter } from '../limits/limiter.js';
+import { RateRepository } from '../limits/repository.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
 import { PollingRevocationFeed, type RevocationFeed } from '../oauth/revocation-feed.js';
 import { OperationRepository } from '../operations/repository.js';
@@ -254,6 +255,7 @@ async function assemble(
     scopes: new ScopeRepository({ dialect, revokeBeyondRights }),
     roles: new RoleRepository({ dialect, revokeBeyondRights }),
     plans: new PlanRepository({ dialect, revokeBeyondRights }),
+    rates: new RateRepository(dialect),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

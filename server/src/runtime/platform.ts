@@ -13,6 +13,7 @@ import type { Database } from '../db/schema.js';
 import type { EventService } from '../events/event-service.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { RateLimiter } from '../limits/limiter.js';
+import type { RateRepository } from '../limits/repository.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { OperationRepository } from '../operations/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
@@ -60,6 +61,7 @@ export interface Platform {
   readonly scopes: ScopeRepository;
   readonly roles: RoleRepository;
   readonly plans: PlanRepository;
+  readonly rates: RateRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }
