@@ -9,9 +9,9 @@ import type {
   ConnectionAccess,
 } from '../actions/action.js';
 import { isActionResponse } from '../actions/action.js';
+import { actionNameOf, buildActionHandler } from '../actions/build.js';
 import type { ActionRegistry } from '../actions/registry.js';
 import { type ActionRow, type Database, Status } from '../db/schema.js';
-import { actionNameOf, buildActionHandler } from '../gateway/compile.js';
 import type { EventDispatcher } from './outbox.js';
 
 export interface RunOrigin {

@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { ActionEnv, ActionHandler, JsonSchema } from '../actions/action.js';
+import { actionNameOf, buildActionHandler } from '../actions/build.js';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionRow, Database, OperationRow } from '../db/schema.js';
 import { Category, Status } from '../db/schema.js';
+import { parseJsonColumn } from '../db/values.js';
 import { serviceUnavailable } from '../errors.js';
 import { newAjv, SchemaCompiler } from '../schema/json-schema.js';
 import { isPassthrough, schemaNameOf } from '../schema/names.js';
@@ -61,10 +63,6 @@ export function expandAllowedScopes(scopes: readonly string[]): Set<string> {
   return allowed;
 }
 
-export function actionNameOf(reference: string): string {
-  return reference.startsWith('action://') ? reference.slice('action://'.length) : reference;
-}
-
 interface CachedAction {
   /** the action row's updated_at and its class's registry generation */
   key: string;
@@ -95,7 +93,7 @@ export class OperationCompiler {
     const schemaGeneration = snapshot.schemas.map((s) => `${s.name}@${s.updated_at}`).join('|');
     this.schemas.load(
       schemaGeneration,
-      snapshot.schemas.map((s) => ({ name: s.name, source: safeJson(s.source) })),
+      snapshot.schemas.map((s) => ({ name: s.name, source: parseJsonColumn(s.source) ?? {} })),
     );
     const seenActions = new Set<number>();
     const compiled: CompiledOperation[] = [];
@@ -181,34 +179,15 @@ export class OperationCompiler {
 }
 
 /** Builds one action's handler from its stored class and config. */
-export async function buildActionHandler(
-  registry: ActionRegistry,
-  row: Pick<ActionRow, 'name' | 'class' | 'config'>,
-  env: ActionEnv,
-): Promise<ActionHandler> {
-  const type = registry.get(row.class);
-  if (!type) throw new Error(`action class "${row.class}" is not installed`);
-  const config = registry.validateConfig(row.class, safeJson(row.config ?? '{}'));
-  return type.create(config, env);
-}
-
 function unavailable(message: string): () => never {
   return () => {
     throw serviceUnavailable(message);
   };
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return {};
-  }
-}
-
 function queryRules(parameters: string | null): QueryParameterRule[] {
   if (!parameters) return [];
-  const parsed = safeJson(parameters);
+  const parsed = parseJsonColumn(parameters);
   if (!parsed || typeof parsed !== 'object') return [];
   const rules: QueryParameterRule[] = [];
   for (const [name, schema] of Object.entries(parsed as Record<string, { type?: string; enum?: unknown }>)) {

@@ -1,5 +1,6 @@
 import type { BackendOperation, BackendOperationParameters } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
+import { actionNameOf } from '../actions/build.js';
 import type { Unit } from '../changes/unit.js';
 import type { DialectName } from '../db/database.js';
 import { EntityTable } from '../db/entity-table.js';
@@ -8,7 +9,6 @@ import type { EntityRef, Paging } from '../db/listing.js';
 import { Category, type Database, type OperationRow, Status } from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict } from '../errors.js';
-import { actionNameOf } from '../gateway/compile.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../gateway/path.js';
 import { checkRoutes, RouteConflictError } from '../gateway/routing-table.js';
 import type { HttpMethod } from '../gateway/types.js';

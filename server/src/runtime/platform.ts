@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { LoginThrottle, TrustedNetworks } from '../accounts/throttle.js';
 import type { ActionRegistry } from '../actions/registry.js';
+import type { ActionRepository } from '../actions/repository.js';
 import type { KeyStore } from '../auth/keys.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { ConfigKind } from '../changes/kinds.js';
@@ -57,6 +58,8 @@ export interface Platform {
   /** opens a unit: one change, its audit row and its announcement, in one transaction */
   readonly changes: ChangeWriter;
   readonly schemas: SchemaRepository;
+  /** the stored actions (`actions` is the registry of action types) */
+  readonly actionConfigs: ActionRepository;
   readonly operations: OperationRepository;
   readonly scopes: ScopeRepository;
   readonly roles: RoleRepository;

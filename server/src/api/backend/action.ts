@@ -6,41 +6,28 @@ import type {
   BackendActionExecuteResponse,
 } from 'fusio-sdk';
 import { isActionResponse } from '../../actions/action.js';
+import { buildActionHandler } from '../../actions/build.js';
 import { formFromSchema } from '../../actions/form.js';
-import { commitHistory, recordCommit } from '../../changes/history.js';
-import { insertWithId } from '../../db/insert.js';
-import { collection, containsIgnoreCase, type EntityRef } from '../../db/listing.js';
-import { type ActionRow, Category, Status } from '../../db/schema.js';
+import { type ActionRow, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
-import { badRequest, conflict, notFound, PorticoError, renderError } from '../../errors.js';
-import { actionNameOf, buildActionHandler } from '../../gateway/compile.js';
+import { badRequest, notFound, renderError } from '../../errors.js';
 import { invokeAction } from '../../gateway/invoke.js';
 import { entityRef, paging, queryString } from '../../http/query.js';
 import { parseJsonText } from '../../json.js';
-import type { Platform } from '../../runtime/platform.js';
+import { metadataField, nameField } from '../../schema/fragments.js';
 import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
-
-const actionName = /^[a-zA-Z0-9\-_]{3,255}$/;
 
 const actionBody = {
   type: 'object',
   properties: {
-    name: { type: 'string' },
+    name: nameField('action'),
     class: { type: 'string' },
     async: { type: 'boolean' },
     config: { type: 'object' },
-    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    metadata: metadataField,
   },
 };
-
-export async function findAction(platform: Platform, ref: EntityRef): Promise<ActionRow> {
-  let query = platform.db.selectFrom('actions').selectAll().where('status', '=', Status.active);
-  query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('name', '=', ref.name);
-  const row = await query.executeTakeFirst();
-  if (!row) throw notFound('Could not find action');
-  return row;
-}
 
 function view(row: ActionRow): BackendAction {
   const action: BackendAction = {
@@ -54,26 +41,6 @@ function view(row: ActionRow): BackendAction {
   const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
   if (metadata) action.metadata = metadata;
   return action;
-}
-
-/** Validates a class + config and proves a handler can be built from it before anything is stored. */
-async function checkedConfig(platform: Platform, className: string, config: unknown): Promise<string> {
-  const valid = platform.actions.validateConfig(className, config ?? {});
-  try {
-    await buildActionHandler(
-      platform.actions,
-      { name: 'check', class: className, config: JSON.stringify(valid) },
-      {
-        logger: noopLogger,
-        connections: platform.connections,
-        baseUrl: platform.config.publicUrl,
-      },
-    );
-  } catch (error) {
-    if (error instanceof PorticoError) throw error;
-    throw badRequest((error as Error).message);
-  }
-  return JSON.stringify(valid);
 }
 
 const noopLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -103,32 +70,13 @@ async function shownBody(body: unknown, headers: Readonly<Record<string, string>
   }
 }
 
-async function assertNameFree(platform: Platform, name: string, exceptId?: number): Promise<void> {
-  let query = platform.db.selectFrom('actions').select('id').where('name', '=', name);
-  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
-  if (await query.executeTakeFirst()) throw conflict('Action already exists');
-}
-
 export const actionOperations: SystemOperation[] = [
   systemOperation({
     name: 'backend.action.getAll',
     method: 'GET',
     path: '/backend/action',
-    async handler({ platform, request }) {
-      const page = paging(request.query);
-      let query = platform.db
-        .selectFrom('actions')
-        .where('status', '=', Status.active)
-        .where('category_id', '=', Category.default);
-      if (page.search) query = query.where(containsIgnoreCase('name', page.search));
-      const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      const rows = await query
-        .selectAll()
-        .orderBy('id', page.sortOrder === 'asc' ? 'asc' : 'desc')
-        .limit(page.count)
-        .offset(page.startIndex)
-        .execute();
-      return collection(Number(total.n), page, rows.map(view));
+    handler({ platform, request }) {
+      return platform.actionConfigs.page(platform.db, paging(request.query), view);
     },
   }),
   systemOperation({
@@ -137,28 +85,9 @@ export const actionOperations: SystemOperation[] = [
     path: '/backend/action',
     httpCode: 201,
     incoming: { ...actionBody, required: ['name', 'class'] },
-    async handler({ platform, request, caller }) {
-      const body = request.body as BackendAction;
-      if (!actionName.test(body.name ?? '')) {
-        throw badRequest('Invalid action name: use 3 to 255 letters, digits, "-" or "_"');
-      }
-      await assertNameFree(platform, body.name as string);
-      const config = await checkedConfig(platform, body.class as string, body.config);
-      const id = await insertWithId(
-        platform.db.insertInto('actions').values({
-          category_id: Category.default,
-          status: Status.active,
-          name: body.name as string,
-          class: body.class as string,
-          async: body.async ? 1 : 0,
-          config,
-          metadata: body.metadata ? JSON.stringify(body.metadata) : null,
-          updated_at: Date.now(),
-        }),
-        platform.dialect,
-      );
-      await recordCommit(platform.db, 'action', id, caller.user?.id ?? null, config);
-      await platform.configChanged();
+    async handler(call) {
+      const body = call.request.body as BackendAction & { name: string; class: string };
+      const id = await call.platform.changes.write(call, (unit) => call.platform.actionConfigs.create(unit, body));
       return created('Action successfully created', id);
     },
   }),
@@ -208,7 +137,7 @@ export const actionOperations: SystemOperation[] = [
     },
     async handler(call) {
       const { platform, request } = call;
-      const row = await findAction(platform, entityRef(request.params.action_id));
+      const row = await platform.actionConfigs.find(platform.db, entityRef(request.params.action_id));
       const input = (request.body ?? {}) as BackendActionExecuteRequest;
       let handler: Awaited<ReturnType<typeof buildActionHandler>>;
       try {
@@ -266,7 +195,7 @@ export const actionOperations: SystemOperation[] = [
     method: 'GET',
     path: `/backend/action/$action_id<${idOrName}>`,
     async handler({ platform, request }) {
-      return view(await findAction(platform, entityRef(request.params.action_id)));
+      return view(await platform.actionConfigs.find(platform.db, entityRef(request.params.action_id)));
     },
   }),
   systemOperation({
@@ -274,36 +203,11 @@ export const actionOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/action/$action_id<${idOrName}>`,
     incoming: actionBody,
-    async handler({ platform, request, caller }) {
-      const existing = await findAction(platform, entityRef(request.params.action_id));
-      const body = request.body as BackendAction;
-      const name = body.name ?? existing.name;
-      if (!actionName.test(name)) throw badRequest('Invalid action name: use 3 to 255 letters, digits, "-" or "_"');
-      if (name !== existing.name) {
-        await assertNameFree(platform, name, existing.id);
-        const users = await operationsUsing(platform, existing.name);
-        if (users.length > 0) {
-          throw conflict(`Action is used by operation ${users.join(', ')}; change the operation before renaming`);
-        }
-      }
-      const className = body.class ?? existing.class;
-      const config = await checkedConfig(platform, className, body.config ?? parseJsonColumn(existing.config) ?? {});
-      await platform.db
-        .updateTable('actions')
-        .set({
-          name,
-          class: className,
-          async: body.async === undefined ? existing.async : body.async ? 1 : 0,
-          config,
-          metadata: body.metadata ? JSON.stringify(body.metadata) : existing.metadata,
-          updated_at: Math.max(Date.now(), existing.updated_at + 1),
-        })
-        .where('id', '=', existing.id)
-        .execute();
-      if (config !== existing.config)
-        await recordCommit(platform.db, 'action', existing.id, caller.user?.id ?? null, config);
-      await platform.configChanged();
-      return message('Action successfully updated', existing.id);
+    async handler(call) {
+      const ref = entityRef(call.request.params.action_id);
+      const body = call.request.body as BackendAction;
+      const id = await call.platform.changes.write(call, (unit) => call.platform.actionConfigs.update(unit, ref, body));
+      return message('Action successfully updated', id);
     },
   }),
   systemOperation({
@@ -311,8 +215,11 @@ export const actionOperations: SystemOperation[] = [
     method: 'GET',
     path: `/backend/action/$action_id<${idOrName}>/commit`,
     async handler({ platform, request }) {
-      const action = await findAction(platform, entityRef(request.params.action_id));
-      const history = await commitHistory(platform.db, 'action', action.id, paging(request.query));
+      const history = await platform.actionConfigs.history(
+        platform.db,
+        entityRef(request.params.action_id),
+        paging(request.query),
+      );
       return {
         ...history,
         entry: history.entry.map(({ content, ...rest }): BackendActionCommit => ({ ...rest, config: content })),
@@ -323,22 +230,10 @@ export const actionOperations: SystemOperation[] = [
     name: 'backend.action.delete',
     method: 'DELETE',
     path: `/backend/action/$action_id<${idOrName}>`,
-    async handler({ platform, request }) {
-      const existing = await findAction(platform, entityRef(request.params.action_id));
-      const users = await operationsUsing(platform, existing.name);
-      if (users.length > 0) throw conflict(`Action is used by operation ${users.join(', ')}`);
-      await platform.db.deleteFrom('actions').where('id', '=', existing.id).execute();
-      await platform.configChanged();
-      return message('Action successfully deleted', existing.id);
+    async handler(call) {
+      const ref = entityRef(call.request.params.action_id);
+      const id = await call.platform.changes.write(call, (unit) => call.platform.actionConfigs.delete(unit, ref));
+      return message('Action successfully deleted', id);
     },
   }),
 ];
-
-async function operationsUsing(platform: Platform, name: string): Promise<string[]> {
-  const rows = await platform.db
-    .selectFrom('operations')
-    .select(['name', 'action'])
-    .where('action', 'in', [name, `action://${name}`])
-    .execute();
-  return rows.filter((r) => actionNameOf(r.action) === name).map((r) => r.name);
-}

@@ -1,13 +1,13 @@
 import type { BackendGeneratorProvider } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
 import { response } from '../../actions/action.js';
+import { buildActionHandler } from '../../actions/build.js';
 import { formFromSchema } from '../../actions/form.js';
 import { recordCommit } from '../../changes/history.js';
 import { insertWithId } from '../../db/insert.js';
 import { Category, type Database, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound, PorticoError } from '../../errors.js';
-import { buildActionHandler } from '../../gateway/compile.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../../gateway/path.js';
 import { checkRoutes, RouteConflictError } from '../../gateway/routing-table.js';
 import type { HttpMethod } from '../../gateway/types.js';

@@ -1,10 +1,10 @@
 import type { BackendTrigger } from 'fusio-sdk';
+import { actionNameOf } from '../../actions/build.js';
 import { insertWithId } from '../../db/insert.js';
 import { containsIgnoreCase, type EntityRef, pageOf } from '../../db/listing.js';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import type { TriggerRow } from '../../events/tables.js';
-import { actionNameOf } from '../../gateway/compile.js';
 import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
 import { created, message } from '../http.js';
