@@ -79,19 +79,7 @@ function summary(row: OperationRow): BackendOperation {
 }
 
 function view(row: OperationRow, scopes: string[]): BackendOperation {
-  const operation: BackendOperation = {
-    id: row.id,
-    status: row.status,
-    name: row.name,
-    scopes,
-    active: row.active === 1,
-    public: row.public === 1,
-    stability: row.stability,
-    httpMethod: row.http_method,
-    httpPath: row.http_path,
-    httpCode: row.http_code,
-    action: row.action,
-  };
+  const operation: BackendOperation = { ...summary(row), scopes };
   if (row.description !== null) operation.description = row.description;
   const parameters = parseJsonColumn<BackendOperationParameters>(row.parameters);
   if (parameters) operation.parameters = parameters;
@@ -100,8 +88,6 @@ function view(row: OperationRow, scopes: string[]): BackendOperation {
   const throws = parseJsonColumn<Record<string, string>>(row.throws);
   if (throws) operation.throws = throws;
   if (row.costs !== null) operation.costs = row.costs;
-  const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
-  if (metadata) operation.metadata = metadata;
   return operation;
 }
 
