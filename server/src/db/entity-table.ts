@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import { conflict, notFound } from '../errors.js';
-import { type Collection, containsIgnoreCase, type EntityRef, type Paging, pageOf } from './listing.js';
+import { type Collection, containsIgnoreCase, type EntityRef, type PageOrder, type Paging, pageOf } from './listing.js';
 import type { Database } from './schema.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the table is chosen at run time; the surface stays typed
@@ -16,6 +16,8 @@ export interface EntityTableSpec<TB extends keyof Database> {
   readonly visible?: (query: AnyQuery) => AnyQuery;
   /** columns `search` looks in (case-insensitive contains); the name column when absent */
   readonly searchColumns?: readonly string[];
+  /** how a page is sorted (the rate that wins first, the cheapest plan first); by id when absent */
+  readonly order?: PageOrder;
 }
 
 /**
@@ -78,7 +80,7 @@ export class EntityTable<TB extends keyof Database> {
       const columns = this.spec.searchColumns ?? [this.nameColumn];
       query = query.where((eb) => eb.or(columns.map((c) => containsIgnoreCase(c, search))));
     }
-    return pageOf(query as SelectQueryBuilder<Database, TB, object>, paging, map);
+    return pageOf(query as SelectQueryBuilder<Database, TB, object>, paging, map, this.spec.order);
   }
 
   async delete(db: Kysely<Database>, id: number): Promise<void> {

@@ -32,16 +32,21 @@ export function containsIgnoreCase(column: string, search: string) {
   return sql<boolean>`lower(${sql.ref(column)}) like ${`%${escaped}%`} escape '!'`;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: an order applies to a query of any table
+export type PageOrder = (query: SelectQueryBuilder<any, any, any>, page: Paging) => SelectQueryBuilder<any, any, any>;
+
+/** By id, newest first unless the page asks for `sortOrder=asc`. */
+export const byId: PageOrder = (query, page) => query.orderBy(sql.ref('id'), page.sortOrder === 'asc' ? 'asc' : 'desc');
+
 /** One page of a single-table listing: the total count and the rows of the page, newest first by default. */
 export async function pageOf<TB extends keyof Database, T>(
   base: SelectQueryBuilder<Database, TB, object>,
   page: Paging,
   map: (row: Selectable<Database[TB]>) => T,
+  order: PageOrder = byId,
 ): Promise<Collection<T>> {
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const rows = (await base
-    .selectAll()
-    .orderBy(sql.ref('id'), page.sortOrder === 'asc' ? 'asc' : 'desc')
+  const rows = (await order(base.selectAll(), page)
     .limit(page.count)
     .offset(page.startIndex)
     .execute()) as unknown as Selectable<Database[TB]>[];

@@ -37,8 +37,8 @@ export interface RateLimiterOptions {
   };
   /** without Redis, `serve --workers`: count in the primary process, which every worker asks over IPC */
   cluster?: SharedWindows;
-  /** how often the rates and the users' plans are re-read, so changes made on other nodes arrive */
-  refreshIntervalMs?: number;
+  /** how often counters of callers whose requests all left their window are dropped */
+  sweepIntervalMs?: number;
 }
 
 /** The verdict for one request. */
@@ -47,10 +47,10 @@ export interface RateDecision extends WindowVerdict {
 }
 
 /**
- * Rate limits on the hot path. The rates are compiled into a `RateTable` when the configuration changes
- * and every `refreshIntervalMs` (so a change on another node and a user's new plan arrive within that
- * time); a request never waits for the database. Counting happens in this node's memory, synchronously,
- * or in Redis with one atomic round trip, or (workers of one machine without Redis) in the cluster primary.
+ * Rate limits on the hot path. The rates are compiled into a `RateTable` when a change to rates, plans or
+ * users is announced on the configuration bus (made here or on another node); a request never waits for
+ * the database. Counting happens in this node's memory, synchronously, or in Redis with one atomic round
+ * trip, or (workers of one machine without Redis) in the cluster primary.
  */
 export class RateLimiter {
   private table: RateTable = RateTable.empty;
@@ -62,7 +62,7 @@ export class RateLimiter {
   private readonly failure: RedisFailurePolicy;
   private readonly logger: Logger;
   private readonly db: Kysely<Database>;
-  private readonly refreshIntervalMs: number;
+  private readonly sweepIntervalMs: number;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private requested = false;
@@ -78,7 +78,7 @@ export class RateLimiter {
   constructor(options: RateLimiterOptions) {
     this.db = options.db;
     this.logger = options.logger;
-    this.refreshIntervalMs = options.refreshIntervalMs ?? 10_000;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 10_000;
     this.failure = options.redis?.failure ?? 'open';
     this.shared = options.redis
       ? new RedisWindows({
@@ -216,15 +216,10 @@ export class RateLimiter {
     );
   }
 
-  /** Starts the periodic refresh, which also forgets callers whose requests all left their window. */
+  /** Starts forgetting callers whose requests all left their window; the bus keeps the table current. */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.sweep(Date.now());
-      this.reload().catch((error: unknown) =>
-        this.logger.error({ err: error instanceof Error ? error.message : error }, 'rate limits: refresh failed'),
-      );
-    }, this.refreshIntervalMs);
+    this.timer = setInterval(() => this.sweep(Date.now()), this.sweepIntervalMs);
     this.timer.unref();
   }
 

@@ -12,6 +12,7 @@ import { SystemOperationRegistry } from '../api/system-registry.js';
 import { Encryption } from '../auth/encryption.js';
 import { KeyStore } from '../auth/keys.js';
 import { PollingRevocationFeed, type RevocationFeed } from '../auth/revocation-feed.js';
+import { type RightsChange, revokeTokensBeyondRights } from '../auth/rights.js';
 import { RevocationList, TokenService } from '../auth/tokens.js';
 import { ConfigBus } from '../changes/bus.js';
 import { type ChangeFeed, DatabaseChangeFeed, RedisChangeFeed } from '../changes/feed.js';
@@ -32,12 +33,17 @@ import { type EventOptions, EventService } from '../events/event-service.js';
 import { OperationCompiler } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
 import { RateLimiter } from '../limits/limiter.js';
+import { RateRepository } from '../limits/repository.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
 import { TrustedNetworks } from '../networks.js';
+import { OperationRepository } from '../operations/repository.js';
 import { PaymentProviders } from '../payments/provider.js';
 import { StripeProvider } from '../payments/stripe.js';
 import { PointsLedger } from '../plans/points.js';
+import { PlanRepository } from '../plans/repository.js';
+import { RoleRepository } from '../roles/repository.js';
 import { SchemaRepository } from '../schema/repository.js';
+import { ScopeRepository } from '../scopes/repository.js';
 import { createApp } from '../services/apps.js';
 import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
@@ -186,6 +192,8 @@ async function assemble(
   bus.on('rate limits', ['rate', 'plan', 'user'], () => rateLimits.reload());
   bus.on('events', ['event', 'trigger', 'cronjob', 'webhook', 'setting'], () => events.configChanged());
   const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }));
+  // repositories revoke after their change committed, through the pool (never inside the unit)
+  const revokeBeyondRights = (change: RightsChange) => revokeTokensBeyondRights(db, tokens, change);
   const mailer = createMailer(config, logger, options.mailTransport);
   const points = new PointsLedger({
     db,
@@ -237,6 +245,11 @@ async function assemble(
       connections,
       baseUrl: config.publicUrl,
     }),
+    operations: new OperationRepository(dialect),
+    scopes: new ScopeRepository({ dialect, revokeBeyondRights }),
+    roles: new RoleRepository({ dialect, revokeBeyondRights }),
+    plans: new PlanRepository({ dialect, revokeBeyondRights }),
+    rates: new RateRepository(dialect),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

@@ -14,11 +14,16 @@ import type { Database } from '../db/schema.js';
 import type { EventService } from '../events/event-service.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { RateLimiter } from '../limits/limiter.js';
+import type { RateRepository } from '../limits/repository.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { TrustedNetworks } from '../networks.js';
+import type { OperationRepository } from '../operations/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
 import type { PointsLedger } from '../plans/points.js';
+import type { PlanRepository } from '../plans/repository.js';
+import type { RoleRepository } from '../roles/repository.js';
 import type { SchemaRepository } from '../schema/repository.js';
+import type { ScopeRepository } from '../scopes/repository.js';
 import type { Settings } from '../services/settings.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
@@ -56,6 +61,11 @@ export interface Platform {
   readonly schemas: SchemaRepository;
   /** the stored actions (`actions` is the registry of action types) */
   readonly actionConfigs: ActionRepository;
+  readonly operations: OperationRepository;
+  readonly scopes: ScopeRepository;
+  readonly roles: RoleRepository;
+  readonly plans: PlanRepository;
+  readonly rates: RateRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }

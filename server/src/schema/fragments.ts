@@ -9,7 +9,14 @@ import type { JsonSchema } from '../actions/action.js';
 /** A name of letters, digits and the given punctuation, e.g. `nameField('schema')`. */
 export function nameField(
   label: string,
-  options: { min?: number; max?: number; also?: string; notOneOf?: readonly string[] } = {},
+  options: {
+    min?: number;
+    max?: number;
+    also?: string;
+    notOneOf?: readonly string[];
+    /** the answer to an empty name, where it differs from the one to a malformed name */
+    empty?: string;
+  } = {},
 ): JsonSchema {
   const min = options.min ?? 3;
   const max = options.max ?? 255;
@@ -25,6 +32,24 @@ export function nameField(
     'x-error': `Invalid ${label} name: use ${min} to ${max} letters, digits, ${listed}${forbidden}`,
   };
   if (options.notOneOf?.length) schema.not = { enum: [...options.notOneOf] };
+  // Ajv checks allOf before pattern: an empty name gets its own answer
+  if (options.empty) schema.allOf = [rule(options.empty, { minLength: 1 })];
+  return schema;
+}
+
+/**
+ * A rule that answers in its own words. Put it in the `allOf` of a typed schema (`typed`): a value of
+ * the wrong type keeps the generic answer naming the field, a value the rule refuses gets `message`;
+ * `{value}` in it quotes the refused value.
+ */
+export function rule(message: string, schema: JsonSchema): JsonSchema {
+  return { ...schema, 'x-error': message };
+}
+
+/** A value of `type` that must pass `rules` in order, e.g. `typed('integer', rule('… at least 0', {minimum: 0}))`. */
+export function typed(type: string | readonly string[], ...rules: JsonSchema[]): JsonSchema {
+  const schema: JsonSchema = { type: typeof type === 'string' ? type : [...type] };
+  if (rules.length > 0) schema.allOf = rules;
   return schema;
 }
 

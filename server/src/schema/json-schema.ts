@@ -29,7 +29,8 @@ export function describeValidationError(errors: ErrorObject[] | null | undefined
   if (!error) return `${subject} is not valid`;
   // a rule that says in words what it wants (schema/fragments.ts) is answered in those words
   const custom = (error.parentSchema as Record<string, unknown> | undefined)?.['x-error'];
-  if (typeof custom === 'string' && error.keyword !== 'required') return custom;
+  if (typeof custom === 'string' && error.keyword !== 'required')
+    return custom.replaceAll('{value}', shown(error.data));
   let field = error.instancePath;
   if (error.keyword === 'required') field = `${field}/${String(error.params.missingProperty)}`;
   if (error.keyword === 'additionalProperties') {
@@ -38,6 +39,12 @@ export function describeValidationError(errors: ErrorObject[] | null | undefined
   const where = field ? `property ${field}` : subject.toLowerCase();
   const message = error.keyword === 'required' ? 'is required' : error.message;
   return `${subject}: ${where} ${message}`;
+}
+
+/** A refused value as an `x-error` message quotes it (`{value}`): strings as they are, anything else as JSON, cut short. */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** The validator for one named schema, or an error that explains why it cannot be built. */

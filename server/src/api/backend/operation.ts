@@ -1,80 +1,103 @@
-import type { BackendOperation } from 'fusio-sdk';
-import { collection, containsIgnoreCase } from '../../db/listing.js';
-import { Category, Status } from '../../db/schema.js';
+import type { BackendOperation, BackendOperationParameters } from 'fusio-sdk';
+import type { OperationRow } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
+import { httpMethods } from '../../gateway/types.js';
 import { entityRef, paging } from '../../http/query.js';
-import {
-  createOperation,
-  deleteOperation,
-  findOperation,
-  operationView,
-  updateOperation,
-} from '../../services/operations.js';
+import { metadataField, nameField, rule, typed } from '../../schema/fragments.js';
 import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+
+/** GET, get, Get…: the method is stored in capitals whatever case it came in. */
+const anyCase = (word: string) => [...word].map((c) => `[${c}${c.toLowerCase()}]`).join('');
 
 const operationBody = {
   type: 'object',
   properties: {
-    name: { type: 'string' },
-    active: { type: 'boolean' },
-    public: { type: 'boolean' },
-    stability: { type: 'integer' },
-    description: { type: ['string', 'null'] },
-    httpMethod: { type: 'string' },
-    httpPath: { type: 'string' },
-    httpCode: { type: 'integer' },
-    parameters: { type: ['object', 'null'] },
+    name: nameField('operation', { max: 64, also: '_.', empty: 'Operation name must not be empty' }),
+    httpMethod: typed(
+      'string',
+      rule('HTTP method must not be empty', { minLength: 1 }),
+      rule(`HTTP method must be one of: ${httpMethods.join(', ')}`, {
+        pattern: `^(?:${httpMethods.map(anyCase).join('|')})$`,
+      }),
+    ),
+    httpPath: typed('string', rule('HTTP path must not be empty', { minLength: 1 })),
+    httpCode: typed(
+      'integer',
+      rule('HTTP code "{value}" is not in the range between 200 and 299', { minimum: 200, maximum: 299 }),
+    ),
+    stability: typed(
+      'integer',
+      rule('Stability contain an invalid value must be one of: 0, 1, 2, 3', { enum: [0, 1, 2, 3] }),
+    ),
+    parameters: {
+      type: ['object', 'null'],
+      propertyNames: rule(
+        'Parameter name "{value}" contains an invalid character, allowed are only alphanumeric characters and underscore',
+        { pattern: '^[A-Za-z0-9_]+$' },
+      ),
+    },
     incoming: { type: ['string', 'null'] },
     outgoing: { type: ['string', 'null'] },
-    throws: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
-    action: { type: 'string' },
-    costs: { type: ['integer', 'null'] },
-    scopes: { type: 'array', items: { type: 'string' } },
-    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    throws: {
+      type: ['object', 'null'],
+      propertyNames: rule(
+        'Throw contains an HTTP status code "{value}" which is not in the range between 400 and 599',
+        { pattern: '^(?:[45][0-9]{2}|999)$' },
+      ),
+      additionalProperties: { type: 'string' },
+    },
+    action: typed('string', rule('Action must not be empty', { minLength: 1 })),
+    costs: typed(['integer', 'null'], rule('Costs must be a positive integer', { minimum: 0 })),
+    active: { type: 'boolean' },
+    public: { type: 'boolean' },
+    description: { type: ['string', 'null'] },
+    scopes: {
+      type: 'array',
+      items: typed('string', rule('Invalid scope name "{value}"', { pattern: '^[a-zA-Z0-9\\-_.]{3,64}$' })),
+    },
+    metadata: metadataField,
   },
 };
+
+function summary(row: OperationRow): BackendOperation {
+  const entry: BackendOperation = {
+    id: row.id,
+    status: row.status,
+    active: row.active === 1,
+    public: row.public === 1,
+    stability: row.stability,
+    httpMethod: row.http_method,
+    httpPath: row.http_path,
+    httpCode: row.http_code,
+    name: row.name,
+    action: row.action,
+  };
+  const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
+  if (metadata) entry.metadata = metadata;
+  return entry;
+}
+
+function view(row: OperationRow, scopes: string[]): BackendOperation {
+  const operation: BackendOperation = { ...summary(row), scopes };
+  if (row.description !== null) operation.description = row.description;
+  const parameters = parseJsonColumn<BackendOperationParameters>(row.parameters);
+  if (parameters) operation.parameters = parameters;
+  if (row.incoming !== null) operation.incoming = row.incoming;
+  if (row.outgoing !== null) operation.outgoing = row.outgoing;
+  const throws = parseJsonColumn<Record<string, string>>(row.throws);
+  if (throws) operation.throws = throws;
+  if (row.costs !== null) operation.costs = row.costs;
+  return operation;
+}
 
 export const operationOperations: SystemOperation[] = [
   systemOperation({
     name: 'backend.operation.getAll',
     method: 'GET',
     path: '/backend/operation',
-    async handler({ platform, request }) {
-      const page = paging(request.query);
-      let query = platform.db
-        .selectFrom('operations')
-        .where('category_id', '=', Category.default)
-        .where('status', '=', Status.active);
-      if (page.search) query = query.where(containsIgnoreCase('name', page.search));
-      const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      const rows = await query
-        .selectAll()
-        .orderBy('id', page.sortOrder === 'asc' ? 'asc' : 'desc')
-        .limit(page.count)
-        .offset(page.startIndex)
-        .execute();
-      return collection(
-        Number(total.n),
-        page,
-        rows.map((row): BackendOperation => {
-          const entry: BackendOperation = {
-            id: row.id,
-            status: row.status,
-            active: row.active === 1,
-            public: row.public === 1,
-            stability: row.stability,
-            httpMethod: row.http_method,
-            httpPath: row.http_path,
-            httpCode: row.http_code,
-            name: row.name,
-            action: row.action,
-          };
-          const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
-          if (metadata) entry.metadata = metadata;
-          return entry;
-        }),
-      );
+    handler({ platform, request }) {
+      return platform.operations.page(platform.db, paging(request.query), summary);
     },
   }),
   systemOperation({
@@ -83,8 +106,9 @@ export const operationOperations: SystemOperation[] = [
     path: '/backend/operation',
     httpCode: 201,
     incoming: operationBody,
-    async handler({ platform, request }) {
-      const id = await createOperation(platform, request.body as BackendOperation);
+    async handler(call) {
+      const body = call.request.body as BackendOperation;
+      const id = await call.platform.changes.write(call, (unit) => call.platform.operations.create(unit, body));
       return created('Operation successfully created', id);
     },
   }),
@@ -93,8 +117,8 @@ export const operationOperations: SystemOperation[] = [
     method: 'GET',
     path: `/backend/operation/$operation_id<${idOrName}>`,
     async handler({ platform, request }) {
-      const row = await findOperation(platform.db, entityRef(request.params.operation_id));
-      return operationView(platform.db, row);
+      const row = await platform.operations.find(platform.db, entityRef(request.params.operation_id));
+      return view(row, await platform.operations.scopes(platform.db, row.id));
     },
   }),
   systemOperation({
@@ -102,12 +126,10 @@ export const operationOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/operation/$operation_id<${idOrName}>`,
     incoming: operationBody,
-    async handler({ platform, request }) {
-      const id = await updateOperation(
-        platform,
-        entityRef(request.params.operation_id),
-        request.body as BackendOperation,
-      );
+    async handler(call) {
+      const ref = entityRef(call.request.params.operation_id);
+      const body = call.request.body as BackendOperation;
+      const id = await call.platform.changes.write(call, (unit) => call.platform.operations.update(unit, ref, body));
       return message('Operation successfully updated', id);
     },
   }),
@@ -115,8 +137,9 @@ export const operationOperations: SystemOperation[] = [
     name: 'backend.operation.delete',
     method: 'DELETE',
     path: `/backend/operation/$operation_id<${idOrName}>`,
-    async handler({ platform, request }) {
-      const id = await deleteOperation(platform, entityRef(request.params.operation_id));
+    async handler(call) {
+      const ref = entityRef(call.request.params.operation_id);
+      const id = await call.platform.changes.write(call, (unit) => call.platform.operations.delete(unit, ref));
       return message('Operation successfully deleted', id);
     },
   }),

@@ -70,6 +70,8 @@ export const consumerPaymentOperations: SystemOperation[] = [
       if (plan.price === 0) {
         // nothing to pay: the plan is the developer's at once, its points follow from the renewal of free plans
         await platform.db.updateTable('users').set({ plan_id: plan.id }).where('id', '=', userId).execute();
+        // the rate limits of every node follow the user's new plan
+        await platform.configChanged(['user']);
         // the old plan's scopes leave with it
         await revokeTokensBeyondRights(platform.db, platform.tokens, { userId });
         await platform.points.renewFreePlans(Date.now(), userId);

@@ -1,5 +1,5 @@
 import { entityRef, paging } from '../../http/query.js';
-import { consumerPlanView, findPlan, listPlans } from '../../plans/plans.js';
+import { consumerPlanView } from '../../plans/plans.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 /** The plans a developer can subscribe to, cheapest first. */
@@ -8,8 +8,8 @@ export const consumerPlanOperations: SystemOperation[] = [
     name: 'consumer.plan.getAll',
     method: 'GET',
     path: '/consumer/plan',
-    async handler({ platform, request }) {
-      return listPlans(platform.db, paging(request.query), consumerPlanView);
+    handler({ platform, request }) {
+      return platform.plans.page(platform.db, paging(request.query), consumerPlanView);
     },
   }),
   systemOperation({
@@ -17,7 +17,7 @@ export const consumerPlanOperations: SystemOperation[] = [
     method: 'GET',
     path: `/consumer/plan/$plan_id<${idOrName}>`,
     async handler({ platform, request }) {
-      return consumerPlanView(await findPlan(platform.db, entityRef(request.params.plan_id)));
+      return consumerPlanView(await platform.plans.find(platform.db, entityRef(request.params.plan_id)));
     },
   }),
 ];

@@ -32,6 +32,12 @@ export const systemPaymentOperations: SystemOperation[] = [
         throw serviceUnavailable('The payment event could not be stored right now', error);
       });
       platform.logger.info({ provider: provider.name, event: event.id, type: event.type, outcome }, 'payment event');
+      // a user's plan may have changed: the rate limits of every node follow (the bus's safety net otherwise)
+      if (outcome === 'applied') {
+        await platform
+          .configChanged(['user'])
+          .catch((error) => platform.logger.warn({ err: error }, 'announcing a plan change failed'));
+      }
       return { success: true, message: 'Execution successful' };
     },
   }),

@@ -1,0 +1,252 @@
+import type { BackendOperation, BackendOperationParameters } from 'fusio-sdk';
+import type { Kysely } from 'kysely';
+import { actionNameOf } from '../actions/build.js';
+import type { Unit } from '../changes/unit.js';
+import type { DialectName } from '../db/database.js';
+import { EntityTable } from '../db/entity-table.js';
+import { insertWithId } from '../db/insert.js';
+import type { EntityRef, Paging } from '../db/listing.js';
+import { Category, type Database, type OperationRow, Status } from '../db/schema.js';
+import { parseJsonColumn } from '../db/values.js';
+import { badRequest, conflict } from '../errors.js';
+import { PathSyntaxError, parsePath, usesReservedSegment } from '../gateway/path.js';
+import { checkRoutes, RouteConflictError } from '../gateway/routing-table.js';
+import type { HttpMethod } from '../gateway/types.js';
+import { isPassthrough, schemaNameOf } from '../schema/names.js';
+
+/** An operation as the backend API sends it; the incoming schema has checked each field's shape. */
+export type OperationInput = BackendOperation;
+
+/** The types a query parameter may declare: the ones the gateway checks (gateway/validate.ts). */
+export const parameterTypes = ['string', 'boolean', 'integer', 'number'] as const;
+
+interface Columns {
+  name: string;
+  active: number;
+  public: number;
+  stability: number;
+  description: string | null;
+  http_method: HttpMethod;
+  http_path: string;
+  http_code: number;
+  parameters: string | null;
+  incoming: string | null;
+  outgoing: string | null;
+  throws: string | null;
+  action: string;
+  costs: number | null;
+  metadata: string | null;
+}
+
+/**
+ * The installation's operations: that each has a name, a free route that fits beside every other one, an
+ * existing action and existing schemas, and the scopes that guard it (created when they do not exist yet,
+ * as Fusio does).
+ */
+export class OperationRepository {
+  readonly table = new EntityTable({
+    table: 'operations',
+    label: 'operation',
+    visible: (q) => q.where('category_id', '=', Category.default).where('status', '=', Status.active),
+  });
+
+  constructor(private readonly dialect: DialectName) {}
+
+  find(db: Kysely<Database>, ref: EntityRef): Promise<OperationRow> {
+    return this.table.find(db, ref);
+  }
+
+  page<T>(db: Kysely<Database>, paging: Paging, map: (row: OperationRow) => T) {
+    return this.table.page(db, paging, map);
+  }
+
+  /** The names of the scopes that guard an operation, sorted. */
+  async scopes(db: Kysely<Database>, operationId: number): Promise<string[]> {
+    const rows = await db
+      .selectFrom('scope_operations')
+      .innerJoin('scopes', 'scopes.id', 'scope_operations.scope_id')
+      .select('scopes.name')
+      .where('scope_operations.operation_id', '=', operationId)
+      .orderBy('scopes.name')
+      .execute();
+    return rows.map((s) => s.name);
+  }
+
+  async create(unit: Unit, input: OperationInput): Promise<number> {
+    const values = await this.merge(unit.db, input);
+    await this.assertRouteFree(unit.db, values);
+    const id = await insertWithId(
+      unit.db.insertInto('operations').values({
+        ...values,
+        category_id: Category.default,
+        status: Status.active,
+        updated_at: Date.now(),
+      }),
+      this.dialect,
+    );
+    await this.setScopes(unit, id, input.scopes ?? []);
+    unit.touched('operation');
+    unit.target(id);
+    return id;
+  }
+
+  async update(unit: Unit, ref: EntityRef, input: OperationInput): Promise<number> {
+    const existing = await this.find(unit.db, ref);
+    const values = await this.merge(unit.db, input, existing);
+    await this.assertRouteFree(unit.db, values, existing.id);
+    await unit.db
+      .updateTable('operations')
+      .set({ ...values, updated_at: Math.max(Date.now(), existing.updated_at + 1) })
+      .where('id', '=', existing.id)
+      .execute();
+    if (input.scopes !== undefined) await this.setScopes(unit, existing.id, input.scopes);
+    unit.touched('operation');
+    unit.target(existing.id);
+    return existing.id;
+  }
+
+  async delete(unit: Unit, ref: EntityRef): Promise<number> {
+    const existing = await this.find(unit.db, ref);
+    await this.table.delete(unit.db, existing.id);
+    unit.touched('operation');
+    unit.target(existing.id);
+    return existing.id;
+  }
+
+  /** Merges a create or update body over the existing row; checks what needs the database or the gateway. */
+  private async merge(db: Kysely<Database>, input: OperationInput, existing?: OperationRow): Promise<Columns> {
+    const name = input.name ?? existing?.name;
+    if (!name) throw badRequest('Operation name must not be empty');
+    const method = (input.httpMethod ?? existing?.http_method)?.toUpperCase() as HttpMethod | undefined;
+    if (!method) throw badRequest('HTTP method must not be empty');
+
+    const path = input.httpPath ?? existing?.http_path;
+    if (!path) throw badRequest('HTTP path must not be empty');
+    if (usesReservedSegment(path)) throw badRequest('HTTP path uses a path segment which is reserved for the system');
+    try {
+      parsePath(path);
+    } catch (error) {
+      if (error instanceof PathSyntaxError) throw badRequest(error.message);
+      throw error;
+    }
+
+    const parameters = input.parameters ?? parseJsonColumn<BackendOperationParameters>(existing?.parameters);
+    for (const [parameter, schema] of Object.entries(parameters ?? {})) {
+      // the message names the parameter, which a rule of the incoming schema cannot
+      if (!parameterTypes.includes(schema?.type as (typeof parameterTypes)[number])) {
+        throw badRequest(`Parameter "${parameter}" must have a type of: ${parameterTypes.join(', ')}`);
+      }
+    }
+
+    const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
+    const incoming = hasBody ? emptyToNull(input.incoming !== undefined ? input.incoming : existing?.incoming) : null;
+    const outgoing = emptyToNull(input.outgoing !== undefined ? input.outgoing : existing?.outgoing);
+    const throws = input.throws ?? parseJsonColumn<Record<string, string>>(existing?.throws);
+    await assertSchema(db, incoming, 'Incoming');
+    await assertSchema(db, outgoing, 'Outgoing');
+    for (const [code, schema] of Object.entries(throws ?? {})) await assertSchema(db, schema, `Throw ${code}`);
+
+    const action = input.action ?? existing?.action;
+    if (!action) throw badRequest('Action must not be empty');
+    await assertAction(db, action);
+
+    return {
+      name,
+      active: input.active !== undefined ? (input.active ? 1 : 0) : (existing?.active ?? 1),
+      public: input.public !== undefined ? (input.public ? 1 : 0) : (existing?.public ?? 0),
+      stability: input.stability ?? existing?.stability ?? 1,
+      description: input.description !== undefined ? input.description : (existing?.description ?? null),
+      http_method: method,
+      http_path: path,
+      http_code: input.httpCode ?? existing?.http_code ?? 200,
+      parameters: parameters && Object.keys(parameters).length ? JSON.stringify(parameters) : null,
+      incoming,
+      outgoing,
+      throws: throws && Object.keys(throws).length ? JSON.stringify(throws) : null,
+      action,
+      costs: input.costs !== undefined ? input.costs : (existing?.costs ?? null),
+      metadata: input.metadata !== undefined ? JSON.stringify(input.metadata) : (existing?.metadata ?? null),
+    };
+  }
+
+  /** Name and route must be unique, and the route must fit beside every other route without a clash. */
+  private async assertRouteFree(db: Kysely<Database>, values: Columns, exceptId?: number): Promise<void> {
+    const others = await db
+      .selectFrom('operations')
+      .select(['id', 'name', 'http_method', 'http_path'])
+      .where('status', '=', Status.active)
+      .execute();
+    const rest = others.filter((o) => o.id !== exceptId);
+    if (rest.some((o) => o.name === values.name)) throw conflict('Operation already exists');
+    if (rest.some((o) => o.http_method === values.http_method && o.http_path === values.http_path)) {
+      throw conflict('An operation exists already with the same HTTP method and path');
+    }
+    try {
+      checkRoutes([
+        ...rest.map((o) => ({ name: o.name, method: o.http_method as HttpMethod, path: o.http_path })),
+        { name: values.name, method: values.http_method, path: values.http_path },
+      ]);
+    } catch (error) {
+      if (error instanceof RouteConflictError) throw conflict(error.message);
+      if (error instanceof PathSyntaxError) throw badRequest(error.message);
+      throw error;
+    }
+  }
+
+  /** Links an operation to scopes by name; scopes that do not exist yet are created. */
+  private async setScopes(unit: Unit, operationId: number, scopes: readonly string[]): Promise<void> {
+    const db = unit.db;
+    await db.deleteFrom('scope_operations').where('operation_id', '=', operationId).execute();
+    for (const name of new Set(scopes)) {
+      let scope = await db.selectFrom('scopes').select('id').where('name', '=', name).executeTakeFirst();
+      if (!scope) {
+        const id = await insertWithId(
+          db
+            .insertInto('scopes')
+            .values({ name, description: '', category_id: Category.default, status: 1, metadata: null }),
+          this.dialect,
+        );
+        scope = { id };
+        unit.touched('scope');
+      }
+      await db
+        .insertInto('scope_operations')
+        .values({ scope_id: scope.id, operation_id: operationId, allow: 1 })
+        .execute();
+    }
+  }
+}
+
+function emptyToNull(value: string | null | undefined): string | null {
+  return value === undefined || value === null || value === '' ? null : value;
+}
+
+/** A schema reference names an existing schema (or a passthrough). */
+async function assertSchema(db: Kysely<Database>, reference: string | null, what: string): Promise<void> {
+  if (reference === null || isPassthrough(reference)) return;
+  if (reference.includes('://') && !reference.startsWith('schema://')) {
+    throw badRequest(`${what} schema must be the name of a schema, optionally as schema://name`);
+  }
+  const row = await db
+    .selectFrom('schemas')
+    .select('id')
+    .where('name', '=', schemaNameOf(reference))
+    .where('status', '=', Status.active)
+    .executeTakeFirst();
+  if (!row)
+    throw badRequest(`${what} schema "${reference}" does not exist, you need to provide an existing schema name`);
+}
+
+/** An action reference names an existing action. */
+async function assertAction(db: Kysely<Database>, action: string): Promise<void> {
+  if (action.includes('://') && !action.startsWith('action://')) {
+    throw badRequest('Action must be the name of an action, optionally as action://name');
+  }
+  const row = await db
+    .selectFrom('actions')
+    .select('id')
+    .where('name', '=', actionNameOf(action))
+    .where('status', '=', Status.active)
+    .executeTakeFirst();
+  if (!row) throw badRequest(`Action "${action}" does not exist, you need to provide an existing action name`);
+}
