@@ -1,6 +1,5 @@
 import type { BackendIdentity } from 'fusio-sdk';
-import { secretMask } from '../api/backend/connection.js';
-import { secretFields } from '../connections/manager.js';
+import { secretFields, secretMask } from '../connections/secrets.js';
 import type { EntityRef } from '../db/listing.js';
 import { isoDate } from '../db/values.js';
 import { badRequest, notFound } from '../errors.js';

@@ -22,6 +22,8 @@ import type { ConnectionType } from '../connections/connection.js';
 import { builtInConnectionTypes } from '../connections/index.js';
 import { ConnectionManager } from '../connections/manager.js';
 import { ConnectionRegistry } from '../connections/registry.js';
+import { ConnectionRepository } from '../connections/repository.js';
+import { ConfigBox } from '../connections/secrets.js';
 import { openDatabase, type SystemDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { UserStatus } from '../db/schema.js';
@@ -131,7 +133,8 @@ async function assemble(
   const encryption = config.secretKey
     ? Encryption.fromSecret(config.secretKey)
     : Encryption.fromKeyFile(config.dataDir);
-  const connections = new ConnectionManager(db, connectionRegistry, encryption, logger);
+  const configBox = new ConfigBox(encryption);
+  const connections = new ConnectionManager(db, connectionRegistry, configBox, logger);
   await connections.refresh();
   const requestLog = new DatabaseRequestLog(db, dialect, sdb.raw, logger, {
     intervalMs: options.requestLogIntervalMs ?? 250,
@@ -249,6 +252,7 @@ async function assemble(
       connections,
       baseUrl: config.publicUrl,
     }),
+    connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

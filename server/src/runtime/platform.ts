@@ -9,6 +9,7 @@ import type { ConfigKind } from '../changes/kinds.js';
 import type { ChangeWriter } from '../changes/unit.js';
 import type { PorticoConfig } from '../config.js';
 import type { ConnectionManager } from '../connections/manager.js';
+import type { ConnectionRepository } from '../connections/repository.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { EventService } from '../events/event-service.js';
@@ -55,6 +56,8 @@ export interface Platform {
   readonly schemas: SchemaRepository;
   /** the stored actions (`actions` is the registry of action types) */
   readonly actionConfigs: ActionRepository;
+  /** the stored connections (`connections` holds their live clients) */
+  readonly connectionConfigs: ConnectionRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }

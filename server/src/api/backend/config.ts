@@ -1,4 +1,5 @@
 import type { BackendConfig } from 'fusio-sdk';
+import { secretMask } from '../../connections/secrets.js';
 import { containsIgnoreCase, type EntityRef, pageOf } from '../../db/listing.js';
 import { badRequest, notFound } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
@@ -7,7 +8,6 @@ import { settingProblem } from '../../services/branding.js';
 import { ConfigType, typedConfigValue } from '../../services/settings.js';
 import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
-import { secretMask } from './connection.js';
 
 interface ConfigRow {
   id: number;

@@ -1,5 +1,6 @@
 import type { BackendIdentity, BackendIdentityIndex } from 'fusio-sdk';
 import { formFromSchema } from '../../actions/form.js';
+import { maskConfigSecrets } from '../../connections/secrets.js';
 import { insertWithId } from '../../db/insert.js';
 import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { AppStatus } from '../../db/schema.js';
@@ -11,7 +12,6 @@ import { IdentityStatus } from '../../identity/tables.js';
 import type { Platform } from '../../runtime/platform.js';
 import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
-import { maskConfigSecrets } from './connection.js';
 
 const identityName = /^[a-zA-Z0-9\-_]{3,128}$/;
 
