@@ -90,10 +90,6 @@ export class ConnectionManager implements ConnectionAccess, ConnectionProbe {
     return this.box.open(row.config);
   }
 
-  encryptConfig(config: Record<string, unknown>): string {
-    return this.box.seal(config);
-  }
-
   private async connect(row: ConnectionRow): Promise<unknown> {
     const type = this.registry.get(row.class);
     if (!type) throw new Error(`connection class ${row.class} is not installed`);

@@ -4,7 +4,7 @@ import { insertWithId } from '../db/insert.js';
 import { AppStatus, type UserRow, UserStatus } from '../db/schema.js';
 import { badRequest, PorticoError } from '../errors.js';
 import type { Platform } from '../runtime/platform.js';
-import { exchangeUrl, identityConfig } from './identities.js';
+import { exchangeUrl } from './identities.js';
 import {
   type IdentityProviderType,
   type ProviderCallOptions,
@@ -36,7 +36,7 @@ function providerOf(identity: IdentityRow): IdentityProviderType {
 
 function configOf(platform: Platform, identity: IdentityRow): Record<string, unknown> {
   try {
-    return identityConfig(platform, identity);
+    return platform.identities.config(identity);
   } catch (error) {
     platform.logger.error({ err: error, identity: identity.id }, 'identity config cannot be decrypted');
     throw new PorticoError('SERVICE_UNAVAILABLE', 'The identity provider is not configured correctly');
@@ -145,7 +145,7 @@ export async function startLogin(
   const location = await callProvider(platform, identity, () =>
     type.authorizationUrl(
       config,
-      { redirectUri: exchangeUrl(platform, identity.id), state, nonce, codeChallenge },
+      { redirectUri: exchangeUrl(platform.config.publicUrl, identity.id), state, nonce, codeChallenge },
       callOptions,
     ),
   );
@@ -230,7 +230,7 @@ export async function finishLogin(
   }
   const type = providerOf(identity);
   const config = configOf(platform, identity);
-  const redirectUri = exchangeUrl(platform, identity.id);
+  const redirectUri = exchangeUrl(platform.config.publicUrl, identity.id);
   const callbackUrl = new URL(redirectUri);
   for (const [key, value] of Object.entries(query)) {
     for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {

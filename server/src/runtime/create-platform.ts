@@ -33,6 +33,8 @@ import { type EventOptions, EventService } from '../events/event-service.js';
 import { OperationCompiler, type SystemHandlerLookup } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
 import type { Exchange } from '../gateway/types.js';
+import { identityProviders } from '../identity/registry.js';
+import { IdentityRepository } from '../identity/repository.js';
 import { RateLimiter } from '../limits/limiter.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
 import { PollingRevocationFeed, type RevocationFeed } from '../oauth/revocation-feed.js';
@@ -253,6 +255,7 @@ async function assemble(
       baseUrl: config.publicUrl,
     }),
     connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
+    identities: new IdentityRepository(dialect, identityProviders, configBox),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

@@ -14,6 +14,7 @@ import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { EventService } from '../events/event-service.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { IdentityRepository } from '../identity/repository.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { PaymentProviders } from '../payments/provider.js';
@@ -58,6 +59,8 @@ export interface Platform {
   readonly actionConfigs: ActionRepository;
   /** the stored connections (`connections` holds their live clients) */
   readonly connectionConfigs: ConnectionRepository;
+  /** the identity providers developers log in with */
+  readonly identities: IdentityRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }

@@ -3,13 +3,21 @@ import type { JsonSchema } from '../actions/action.js';
 /**
  * Pieces of the platform's own request schemas, so one rule is written once and serves the edge's
  * validation, the OpenAPI document and the admin app's forms. `x-error` is the message a client gets
- * when the rule is broken (schema/json-schema.ts `describeValidationError`).
+ * when the rule is broken, `x-empty` the one for a value that is missing or empty
+ * (schema/json-schema.ts `describeValidationError`).
  */
 
 /** A name of letters, digits and the given punctuation, e.g. `nameField('schema')`. */
 export function nameField(
   label: string,
-  options: { min?: number; max?: number; also?: string; notOneOf?: readonly string[] } = {},
+  options: {
+    min?: number;
+    max?: number;
+    also?: string;
+    notOneOf?: readonly string[];
+    /** the message for a name that is missing (where required) or empty, instead of the rule's */
+    empty?: string;
+  } = {},
 ): JsonSchema {
   const min = options.min ?? 3;
   const max = options.max ?? 255;
@@ -25,6 +33,7 @@ export function nameField(
     'x-error': `Invalid ${label} name: use ${min} to ${max} letters, digits, ${listed}${forbidden}`,
   };
   if (options.notOneOf?.length) schema.not = { enum: [...options.notOneOf] };
+  if (options.empty) schema['x-empty'] = options.empty;
   return schema;
 }
 

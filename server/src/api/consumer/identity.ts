@@ -5,9 +5,8 @@ import { collection } from '../../db/listing.js';
 import { AppStatus, Category } from '../../db/schema.js';
 import { badRequest } from '../../errors.js';
 import { entityRef, paging, queryInt, queryString } from '../../http/query.js';
-import { findIdentity, redirectUrl } from '../../identity/identities.js';
+import { redirectUrl } from '../../identity/identities.js';
 import { finishLogin, startLogin } from '../../identity/login.js';
-import { IdentityStatus } from '../../identity/tables.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { clientName } from './account.js';
 
@@ -51,23 +50,15 @@ export const consumerIdentityOperations: SystemOperation[] = [
         if (!app) throw badRequest('Provided app key does not exist');
         appId = app.id;
       }
-      let query = platform.db.selectFrom('identities').where('status', '=', IdentityStatus.active);
-      if (appId !== undefined) query = query.where('app_id', '=', appId);
-      const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      const rows = await query
-        .select(['id', 'name', 'icon'])
-        .orderBy('name', page.sortOrder === 'desc' ? 'desc' : 'asc')
-        .limit(page.count)
-        .offset(page.startIndex)
-        .execute();
+      const { total, rows } = await platform.identities.offered(platform.db, page, appId);
       return collection(
-        Number(total.n),
+        total,
         page,
         rows.map((row): ConsumerIdentity => {
           const entry: ConsumerIdentity = {
             id: row.id,
             name: row.name,
-            redirect: redirectUrl(platform, row.id),
+            redirect: redirectUrl(platform.config.publicUrl, row.id),
           };
           if (row.icon !== null) entry.icon = row.icon;
           return entry;
@@ -82,7 +73,7 @@ export const consumerIdentityOperations: SystemOperation[] = [
     public: true,
     description: 'Sends the browser to the identity provider; redirect_uri is where the portal wants the token',
     async handler({ platform, request }) {
-      const identity = await findIdentity(platform, entityRef(request.params.identity));
+      const identity = await platform.identities.find(platform.db, entityRef(request.params.identity));
       const started = await startLogin(platform, identity, queryString(request.query, 'redirect_uri'));
       return response(302, undefined, { location: started.location, 'set-cookie': started.setCookie, ...noStore });
     },
@@ -96,7 +87,7 @@ export const consumerIdentityOperations: SystemOperation[] = [
       'The identity provider callback: logs the developer in and redirects to the portal with the token in the URL fragment',
     async handler(call) {
       const { platform, request } = call;
-      const identity = await findIdentity(platform, entityRef(request.params.identity));
+      const identity = await platform.identities.find(platform.db, entityRef(request.params.identity));
       const login = await finishLogin(platform, identity, request.query, request.headers.cookie);
       const { user } = login;
       const scopes = decideScopes([], { user: await userScopes(platform.db, user.id, user.role_id) }).granted;
