@@ -43,8 +43,9 @@ import { StripeProvider } from '../payments/stripe.js';
 import { PointsLedger } from '../plans/points.js';
 import { SchemaRepository } from '../schema/repository.js';
 import { createApp } from '../services/apps.js';
-import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
+import { SettingRepository } from '../settings/repository.js';
+import { Settings } from '../settings/settings.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
 import type { Platform } from './platform.js';
@@ -165,7 +166,17 @@ async function assemble(
   };
   const logForActions = actionLogger(logger.child({ component: 'action' }));
   const events = new EventService(
-    { db, dialect, logger, encryption, actions, actionLogger: logForActions, connections, baseUrl: config.publicUrl },
+    {
+      db,
+      dialect,
+      logger,
+      encryption,
+      actions,
+      actionLogger: logForActions,
+      connections,
+      baseUrl: config.publicUrl,
+      settings,
+    },
     options.events,
   );
   // account mails go through the outbox: a crash between the request and the mail server loses none
@@ -201,7 +212,7 @@ async function assemble(
   bus.on('connections', ['connection'], () => connections.refresh());
   bus.on('gateway', ['operation', 'action', 'schema', 'scope'], () => gateway.reload());
   bus.on('rate limits', ['rate', 'plan', 'user'], () => rateLimits.reload());
-  bus.on('events', ['event', 'trigger', 'cronjob', 'webhook', 'setting'], () => events.configChanged());
+  bus.on('events', ['event', 'trigger', 'cronjob', 'webhook'], () => events.configChanged());
   const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }));
   const mailer = createMailer(config, logger, options.mailTransport);
   const points = new PointsLedger({
@@ -256,6 +267,7 @@ async function assemble(
     }),
     connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
     identities: new IdentityRepository(dialect, identityProviders, configBox),
+    configValues: new SettingRepository(),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

@@ -20,7 +20,8 @@ import type { Mailer } from '../mail/mailer.js';
 import type { PaymentProviders } from '../payments/provider.js';
 import type { PointsLedger } from '../plans/points.js';
 import type { SchemaRepository } from '../schema/repository.js';
-import type { Settings } from '../services/settings.js';
+import type { SettingRepository } from '../settings/repository.js';
+import type { Settings } from '../settings/settings.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
 
@@ -61,6 +62,8 @@ export interface Platform {
   readonly connectionConfigs: ConnectionRepository;
   /** the identity providers developers log in with */
   readonly identities: IdentityRepository;
+  /** the settings as stored (`settings` is their cache) */
+  readonly configValues: SettingRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }
