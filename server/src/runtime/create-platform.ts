@@ -38,6 +38,7 @@ import { IdentityRepository } from '../identity/repository.js';
 import { RateLimiter } from '../limits/limiter.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
 import { PollingRevocationFeed, type RevocationFeed } from '../oauth/revocation-feed.js';
+import { PageRepository } from '../pages/repository.js';
 import { PaymentProviders } from '../payments/provider.js';
 import { StripeProvider } from '../payments/stripe.js';
 import { PointsLedger } from '../plans/points.js';
@@ -267,6 +268,7 @@ async function assemble(
     }),
     connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
     identities: new IdentityRepository(dialect, identityProviders, configBox),
+    pages: new PageRepository(dialect),
     configValues: new SettingRepository(),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed

@@ -17,6 +17,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import type { IdentityRepository } from '../identity/repository.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { Mailer } from '../mail/mailer.js';
+import type { PageRepository } from '../pages/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
 import type { PointsLedger } from '../plans/points.js';
 import type { SchemaRepository } from '../schema/repository.js';
@@ -62,6 +63,8 @@ export interface Platform {
   readonly connectionConfigs: ConnectionRepository;
   /** the identity providers developers log in with */
   readonly identities: IdentityRepository;
+  /** the developer portal's content pages */
+  readonly pages: PageRepository;
   /** the settings as stored (`settings` is their cache) */
   readonly configValues: SettingRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
