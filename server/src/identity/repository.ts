@@ -47,8 +47,19 @@ export class IdentityRepository {
     return this.table.page(db, paging, map);
   }
 
-  /** What the portal offers, by name: every identity, or those of one app. */
-  async offered(db: Kysely<Database>, paging: Paging, appId: number | undefined) {
+  /** What the portal offers, by name: every identity, or those of one app (by id, or by its key). */
+  async offered(db: Kysely<Database>, paging: Paging, app: { appId?: number; appKey?: string }) {
+    let appId = app.appId;
+    if (app.appKey !== undefined) {
+      const found = await db
+        .selectFrom('apps')
+        .select('id')
+        .where('app_key', '=', app.appKey)
+        .where('status', '!=', AppStatus.deleted)
+        .executeTakeFirst();
+      if (!found) throw badRequest('Provided app key does not exist');
+      appId = found.id;
+    }
     let query = this.table.select(db);
     if (appId !== undefined) query = query.where('app_id', '=', appId);
     const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

@@ -2,7 +2,7 @@ import type { ConsumerIdentity, ConsumerUserJWT } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
 import { decideScopes, userScopes } from '../../auth/scopes.js';
 import { collection } from '../../db/listing.js';
-import { AppStatus, Category } from '../../db/schema.js';
+import { Category } from '../../db/schema.js';
 import { badRequest } from '../../errors.js';
 import { entityRef, paging, queryInt, queryString } from '../../http/query.js';
 import { redirectUrl } from '../../identity/identities.js';
@@ -38,19 +38,10 @@ export const consumerIdentityOperations: SystemOperation[] = [
     description: 'The identity providers a developer can log in with (optionally only those of one app)',
     async handler({ platform, request }) {
       const page = paging(request.query);
-      let appId = queryInt(request.query, 'appId');
-      const appKey = queryString(request.query, 'appKey');
-      if (appKey !== undefined) {
-        const app = await platform.db
-          .selectFrom('apps')
-          .select('id')
-          .where('app_key', '=', appKey)
-          .where('status', '!=', AppStatus.deleted)
-          .executeTakeFirst();
-        if (!app) throw badRequest('Provided app key does not exist');
-        appId = app.id;
-      }
-      const { total, rows } = await platform.identities.offered(platform.db, page, appId);
+      const { total, rows } = await platform.identities.offered(platform.db, page, {
+        appId: queryInt(request.query, 'appId'),
+        appKey: queryString(request.query, 'appKey'),
+      });
       return collection(
         total,
         page,
