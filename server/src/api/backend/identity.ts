@@ -18,7 +18,7 @@ function identityBody(name: ReturnType<typeof nameField>) {
       roleId: { type: ['integer', 'null'] },
       name,
       icon: { type: ['string', 'null'], maxLength: 64 },
-      class: { type: 'string', 'x-error': 'Provided an invalid identity class' },
+      class: { type: 'string' },
       config: { type: 'object' },
       allowCreate: { type: 'boolean' },
     },
