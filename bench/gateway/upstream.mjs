@@ -4,7 +4,7 @@ import http from 'node:http';
 const port = Number(process.argv[2]);
 const body = JSON.stringify({ id: 1, name: 'widget', price: 9.99, tags: ['a', 'b'] });
 http
-  .createServer((req, res) => {
+  .createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   })

@@ -20,7 +20,7 @@ import {
   type StatisticsSource,
   statisticCharts,
   statisticRange,
-} from '../../server/src/services/statistics.js';
+} from '../../server/src/statistics/charts.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => {

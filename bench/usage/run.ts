@@ -1,5 +1,5 @@
 /**
- * Times GET /consumer/usage's query (services/usage.ts) for one developer on a large request log.
+ * Times GET /consumer/usage's query (statistics/usage.ts) for one developer on a large request log.
  *
  *   node --import tsx bench/usage/run.ts [--db sqlite|postgres|mysql] [--others 1000000] [--mine 10000] [--keep]
  *
@@ -18,7 +18,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { openDatabase, type SystemDatabase } from '../../server/src/db/database.js';
 import { migrateToLatest } from '../../server/src/db/migrate.js';
-import { developerUsage, type UsageRange } from '../../server/src/services/usage.js';
+import { developerUsage, type UsageRange } from '../../server/src/statistics/usage.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => {

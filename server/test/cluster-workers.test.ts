@@ -269,3 +269,23 @@ describe('workers whose primary is killed', () => {
     }
   });
 });
+
+describe('signals while a cluster starts', () => {
+  it('a SIGHUP during start-up, before and while the workers come up, stops nothing', async () => {
+    const proc = await startPortico(['--workers', '2'], {}, { waitUntilListening: false });
+    try {
+      // during the primary's preparation (migrations, defaults) …
+      await proc.waitForLog((l) => l.msg === 'preparing the system database before starting the workers');
+      proc.child.kill('SIGHUP');
+      // … and while the workers are starting
+      await proc.waitForLog((l) => l.msg === 'worker started');
+      proc.child.kill('SIGHUP');
+      await proc.waitForLog((l) => typeof l.msg === 'string' && /listening$/.test(l.msg) && 'url' in l);
+      expect(proc.child.exitCode).toBeNull();
+      expect((await proc.fetch('/system/health')).status).toBe(200);
+      expect(proc.logs.filter((l) => l.msg === 'worker died unexpectedly; starting a new one')).toHaveLength(0);
+    } finally {
+      await proc.dispose();
+    }
+  });
+});

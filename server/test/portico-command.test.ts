@@ -59,4 +59,34 @@ describe('the portico command', () => {
     expect(bad.stderr).toContain('PORT');
     expect(bad.stderr).toContain('DATABASE_URL');
   });
+
+  it('never runs a stale build: the compiled CLI only when it is newer than every source file', async () => {
+    // a copy of the launcher beside a tiny source tree and a tiny build, inside the package so tsx resolves
+    const root = fs.mkdtempSync(path.join(path.dirname(bin), '..', '.launcher-'));
+    try {
+      for (const dir of ['bin', 'src', 'dist']) fs.mkdirSync(path.join(root, dir));
+      fs.copyFileSync(bin, path.join(root, 'bin', 'portico.js'));
+      fs.writeFileSync(path.join(root, 'src', 'main.ts'), "process.stdout.write('sources');\n");
+      fs.writeFileSync(path.join(root, 'dist', 'main.js'), "process.stdout.write('compiled');\n");
+      const launch = () => run(process.execPath, [path.join(root, 'bin', 'portico.js')]);
+      const touch = (file: string, secondsAgo: number) => {
+        const at = new Date(Date.now() - secondsAgo * 1000);
+        fs.utimesSync(path.join(root, file), at, at);
+      };
+      touch('dist/main.js', 60);
+      touch('src/main.ts', 0);
+      const stale = await launch();
+      expect(stale.stdout).toBe('sources');
+      expect(stale.stderr).toContain('older than the sources');
+      touch('src/main.ts', 120);
+      const fresh = await launch();
+      expect(fresh.stdout).toBe('compiled');
+      expect(fresh.stderr).toBe('');
+      fs.rmSync(path.join(root, 'src'), { recursive: true });
+      // an installed package has no sources: its build is what there is
+      expect((await launch()).stdout).toBe('compiled');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

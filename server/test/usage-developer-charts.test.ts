@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Usage } from '../src/services/usage.js';
+import type { Usage } from '../src/statistics/usage.js';
 import { bearerClient } from './support/consumer-helpers.js';
 import { systemDatabases } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';

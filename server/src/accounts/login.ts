@@ -2,8 +2,14 @@ import type { Kysely } from 'kysely';
 import { verifyPassword } from '../auth/passwords.js';
 import { type Database, type UserRow, UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
-import type { Platform } from '../runtime/platform.js';
-import { accountName, attemptKeys } from './throttle.js';
+import { accountName, attemptKeys, type LoginThrottle, type TrustedNetworks } from './throttle.js';
+
+/** What a password check works with. */
+export interface LoginDeps {
+  readonly db: Kysely<Database>;
+  readonly loginThrottle: LoginThrottle;
+  readonly trustedNetworks: TrustedNetworks;
+}
 
 /** A local user by email: the stored spelling or its lower-case form (sign-ups store lower case). */
 export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | undefined> {
@@ -35,28 +41,28 @@ export type PasswordLogin =
  * 429 with Retry-After and costs no hashing. Unknown names are throttled and timed like known ones.
  */
 export async function checkPassword(
-  platform: Platform,
+  deps: LoginDeps,
   account: { login: string; user: UserRow | undefined },
   password: string,
   ip: string | undefined,
 ): Promise<boolean> {
-  const keys = attemptKeys(accountName(account.login, account.user), ip, platform.trustedNetworks);
-  const decision = await platform.loginThrottle.begin(keys);
+  const keys = attemptKeys(accountName(account.login, account.user), ip, deps.trustedNetworks);
+  const decision = await deps.loginThrottle.begin(keys);
   if (decision.waitMs > 0) throw tooManyAttempts(decision.waitMs);
   const ok = (await verifyPassword(password, account.user?.password)) && account.user !== undefined;
-  if (ok) await platform.loginThrottle.succeeded(decision.counted);
+  if (ok) await deps.loginThrottle.succeeded(decision.counted);
   return ok;
 }
 
 /** A name-or-email and password login, under the login throttle. */
 export async function passwordLogin(
-  platform: Platform,
+  deps: LoginDeps,
   login: string,
   password: string,
   ip?: string,
 ): Promise<PasswordLogin> {
-  const user = login.length <= 128 ? await findUserByLogin(platform.db, login) : undefined;
-  if (!(await checkPassword(platform, { login, user }, password, ip)) || !user) return { kind: 'invalid' };
+  const user = login.length <= 128 ? await findUserByLogin(deps.db, login) : undefined;
+  if (!(await checkPassword(deps, { login, user }, password, ip)) || !user) return { kind: 'invalid' };
   if (user.status !== UserStatus.active || user.identity_id !== null) return { kind: 'inactive', user };
   return { kind: 'ok', user };
 }

@@ -46,6 +46,16 @@ function workerPort(worker: Worker): IpcPort {
  */
 export async function runPrimary(config: PorticoConfig, logger: Logger): Promise<void> {
   const log = logger.child({ role: 'primary' });
+  // from the first moment: a SIGHUP's default is to end the process, and a reload must never stop the cluster
+  let slots: Slot[] = [];
+  process.on('SIGHUP', () => {
+    // a worker still starting loads the custom actions as they are now anyway; it must not get a signal it
+    // has no handler for yet
+    const ready = slots.filter((s) => s.worker && s.listening);
+    log.info({ workers: ready.length }, 'reloading custom actions in every worker that is serving');
+    for (const slot of ready) slot.worker?.process.kill('SIGHUP');
+  });
+  log.info({ workers: config.workers }, 'preparing the system database before starting the workers');
   // one process migrates and creates the administrator (and the secret key file) before any worker starts
   const prepared = await createPlatform(config, {
     logger: logger.child({ role: 'primary' }),
@@ -61,7 +71,7 @@ export async function runPrimary(config: PorticoConfig, logger: Logger): Promise
   sweeper.unref();
   let restarts = 0;
 
-  const slots: Slot[] = Array.from({ length: config.workers }, (_, index) => ({
+  slots = Array.from({ length: config.workers }, (_, index) => ({
     index,
     worker: null,
     peer: null,
@@ -201,10 +211,6 @@ export async function runPrimary(config: PorticoConfig, logger: Logger): Promise
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    log.info('reloading custom actions in every worker');
-    for (const slot of slots) slot.worker?.process.kill('SIGHUP');
-  });
 
   for (const slot of slots) fork(slot);
   try {

@@ -26,6 +26,12 @@ export async function serveProcess(
   logger: Logger,
   options: { cluster?: ClusterMember } = {},
 ): Promise<void> {
+  // a SIGHUP while starting must not end the process (its default): the actions being loaded are current
+  let reload: (() => void) | null = null;
+  process.on('SIGHUP', () => {
+    if (reload) reload();
+    else logger.info('SIGHUP while starting: custom actions are being loaded anyway');
+  });
   const app = await createPortico(config, { logger, cluster: options.cluster });
   await app.fastify.listen({ port: config.port, host: config.host });
   if (options.cluster) {
@@ -66,14 +72,14 @@ export async function serveProcess(
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
+  reload = () => {
     app
       .reloadActions()
       .then((report) =>
         logger.info({ loaded: report.loaded.length, failed: report.failed.length }, 'custom actions reloaded'),
       )
       .catch((error: unknown) => logger.error({ err: error }, 'reloading custom actions failed'));
-  });
+  };
   // the primary is gone (killed): nobody signals this worker any more. Node would exit it at once, cutting
   // requests in flight and losing buffered logs; marking the disconnect as expected lets it stop gracefully
   const worker = cluster.worker;

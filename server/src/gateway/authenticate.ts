@@ -1,6 +1,7 @@
+import { anonymousCaller, type Caller } from '../auth/caller.js';
 import type { TokenService, VerifiedToken } from '../auth/tokens.js';
 import { unauthorized } from '../errors.js';
-import { anonymousCaller, type Caller, type CompiledOperation } from './types.js';
+import type { CompiledOperation } from './types.js';
 
 const challenge = { 'WWW-Authenticate': 'Bearer realm="Portico"' };
 

@@ -1,5 +1,6 @@
+import type { Caller } from '../auth/caller.js';
 import { forbidden } from '../errors.js';
-import type { Caller, CompiledOperation } from './types.js';
+import type { CompiledOperation } from './types.js';
 
 /**
  * Stage 3: may this caller use this operation. A protected operation needs a token holding one of its

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { anonymousCaller } from '../auth/caller.js';
 import type { PointsLedger } from '../plans/points.js';
 import { chargeCall } from './charge.js';
-import { anonymousCaller, type CompiledOperation } from './types.js';
+import type { CompiledOperation } from './types.js';
 
 /** A ledger that records what it was asked to charge and never touches a database. */
 function recordingLedger() {

@@ -1,5 +1,6 @@
+import type { Caller } from '../auth/caller.js';
 import type { PointsLedger } from '../plans/points.js';
-import type { Caller, CompiledOperation } from './types.js';
+import type { CompiledOperation } from './types.js';
 
 /**
  * Stage 4c, after validation and before the action runs (Fusio's Invoker): an operation with `costs` takes

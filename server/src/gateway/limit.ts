@@ -1,6 +1,7 @@
+import type { Caller } from '../auth/caller.js';
 import { PorticoError } from '../errors.js';
 import type { RateDecision, RateLimiter } from '../limits/limiter.js';
-import type { Caller, CompiledOperation } from './types.js';
+import type { CompiledOperation } from './types.js';
 
 /**
  * Stage 3b, between authorize and body parsing: counts the request against the rate that applies and puts

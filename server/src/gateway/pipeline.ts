@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ActionRequest } from '../actions/action.js';
+import { anonymousCaller, type Caller } from '../auth/caller.js';
 import type { TokenService } from '../auth/tokens.js';
 import { type AuditEntry, PendingAudit } from '../changes/audit.js';
 import { notFound, PorticoError, renderError, serviceUnavailable } from '../errors.js';
@@ -9,7 +10,7 @@ import type { PointsLedger } from '../plans/points.js';
 import { isDatabaseUnavailable } from '../sql/errors.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
-import type { RequestSpan, RequestTracer } from '../telemetry/tracing.js';
+import type { RequestSpan, RequestTracer } from '../telemetry/tracer.js';
 import { authenticate } from './authenticate.js';
 import { authorize } from './authorize.js';
 import { parseBody } from './body.js';
@@ -18,7 +19,7 @@ import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
 import type { Gateway } from './gateway.js';
 import { limitRequest } from './limit.js';
 import { respond, writeResponse } from './respond.js';
-import { anonymousCaller, type Caller, stabilityNames } from './types.js';
+import { stabilityNames } from './types.js';
 import { validateRequest } from './validate.js';
 
 export interface PipelineDeps {

@@ -1,20 +1,10 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { ActionRequest } from '../actions/action.js';
-import type { VerifiedToken } from '../auth/tokens.js';
+import type { Caller } from '../auth/caller.js';
 import type { PendingAudit } from '../changes/audit.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const httpMethods: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-
-/** Who is calling, once the bearer token (if any) has been checked. */
-export interface Caller {
-  readonly user: { readonly id: number; readonly name: string; readonly email: string | undefined } | null;
-  readonly app: { readonly id: number; readonly key: string } | null;
-  readonly token: VerifiedToken | null;
-  readonly scopes: readonly string[];
-}
-
-export const anonymousCaller: Caller = Object.freeze({ user: null, app: null, token: null, scopes: [] });
 
 /** One request on its way through an operation. */
 export interface Exchange {

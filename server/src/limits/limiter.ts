@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Caller } from '../auth/caller.js';
 import type { Database } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
-import type { Caller } from '../gateway/types.js';
 import { type CompiledRate, RateTable } from './rate-table.js';
 import { RedisWindows } from './redis-store.js';
 import { expired, take, WindowCounter, type WindowVerdict } from './sliding-window.js';

@@ -2,9 +2,9 @@ import type { ConsumerAuthorizeMeta, ConsumerAuthorizeResponse, ConsumerScope } 
 import type { Kysely } from 'kysely';
 import { appScopes, decideScopes, splitScopes, userScopes } from '../auth/scopes.js';
 import { type Database, UserStatus } from '../db/schema.js';
-import type { Platform } from '../runtime/platform.js';
 import { clientOf, findActiveApp, type OAuthClient } from './clients.js';
 import { createCode } from './codes.js';
+import type { OAuthDeps } from './deps.js';
 import { recordGrant } from './grants.js';
 import { openidScope } from './oidc-id-token.js';
 import { isValidS256Challenge } from './pkce.js';
@@ -178,13 +178,13 @@ export async function grantableScopes(
 
 /** What the consent page shows: the app and the scopes it asks for that it may have (Fusio's getApp). */
 export async function consentMeta(
-  platform: Platform,
+  deps: OAuthDeps,
   clientId: string | undefined,
   scope: string | undefined,
 ): Promise<(ConsumerAuthorizeMeta & { id: number }) | undefined> {
-  const app = clientId ? await findActiveApp(platform.db, clientId) : undefined;
+  const app = clientId ? await findActiveApp(deps.db, clientId) : undefined;
   if (!app) return undefined;
-  const available = await appScopes(platform.db, app.id);
+  const available = await appScopes(deps.db, app.id);
   const requested = splitScopes(scope);
   const apiScopes = requested.filter((s) => s !== openidScope);
   const names = (
@@ -198,11 +198,7 @@ export async function consentMeta(
   const rows =
     names.length === 0
       ? []
-      : await platform.db
-          .selectFrom('scopes')
-          .select(['id', 'name', 'description'])
-          .where('name', 'in', names)
-          .execute();
+      : await deps.db.selectFrom('scopes').select(['id', 'name', 'description']).where('name', 'in', names).execute();
   const byName = new Map(rows.map((r) => [r.name, r]));
   const scopes: ConsumerScope[] = names.flatMap((name) => {
     const row = byName.get(name);
@@ -225,40 +221,40 @@ export interface ConsentingUser {
  * are revoked. Errors are answered in the response (and in the redirect when the URI is trusted).
  */
 export async function decideAuthorization(
-  platform: Platform,
+  deps: OAuthDeps,
   user: ConsentingUser,
   input: AuthorizationRequestInput,
   allow: boolean,
 ): Promise<ConsumerAuthorizeResponse> {
-  const issuer = platform.config.publicUrl;
+  const issuer = deps.config.publicUrl;
   const state = input.state;
   try {
-    const request = await validateAuthorizationRequest(platform.db, input);
+    const request = await validateAuthorizationRequest(deps.db, input);
     const fail = (type: string, description: string) => new AuthorizationError(type, description, request.redirectUri);
     const requested = splitScopes(input.scope);
     if (requested.length === 0) throw fail('invalid_request', 'No scope was selected');
     const app = request.client.app;
     if (!allow) {
-      await platform.tokens.revokeWhere({ userId: user.id, appId: app.id });
-      await recordGrant(platform, user.id, app.id, false, []);
+      await deps.tokens.revokeWhere({ userId: user.id, appId: app.id });
+      await recordGrant(deps, user.id, app.id, false, []);
       throw fail('access_denied', 'The access was denied by the user');
     }
-    const row = await platform.db
+    const row = await deps.db
       .selectFrom('users')
       .select(['id', 'role_id', 'status'])
       .where('id', '=', user.id)
       .executeTakeFirst();
     if (!row || row.status !== UserStatus.active) throw fail('access_denied', 'Invalid user status');
     const scopes = await grantableScopes(
-      platform.db,
+      deps.db,
       app.id,
       { id: row.id, roleId: row.role_id },
       requested,
       user.tokenScopes,
     );
     if (scopes.length === 0) throw fail('invalid_scope', 'No valid scope given');
-    await recordGrant(platform, user.id, app.id, true, scopes);
-    const code = await createCode(platform, {
+    await recordGrant(deps, user.id, app.id, true, scopes);
+    const code = await createCode(deps, {
       appId: app.id,
       userId: user.id,
       redirectUri: request.redirectUri,

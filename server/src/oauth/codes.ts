@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { digest, newOpaqueToken } from '../auth/secrets.js';
 import { insertWithId } from '../db/insert.js';
-import type { Platform } from '../runtime/platform.js';
+import type { OAuthDeps } from './deps.js';
 import { invalidGrant } from './errors.js';
 import type { AppCodeRow } from './schema.js';
 
@@ -23,15 +23,15 @@ export interface NewCode {
 }
 
 /** Stores a one-time code (only its digest) and returns the code for the redirect. */
-export async function createCode(platform: Platform, input: NewCode): Promise<string> {
+export async function createCode(deps: OAuthDeps, input: NewCode): Promise<string> {
   const now = Date.now();
   const code = newOpaqueToken(32);
-  await platform.db
+  await deps.db
     .deleteFrom('app_codes')
     .where('expires_at', '<', now - keepAfterExpiryMs)
     .execute();
   await insertWithId(
-    platform.db.insertInto('app_codes').values({
+    deps.db.insertInto('app_codes').values({
       app_id: input.appId,
       user_id: input.userId,
       code: digest(code),
@@ -46,7 +46,7 @@ export async function createCode(platform: Platform, input: NewCode): Promise<st
       used_at: null,
       created_at: now,
     }),
-    platform.dialect,
+    deps.dialect,
   );
   return code;
 }
@@ -55,18 +55,18 @@ export async function createCode(platform: Platform, input: NewCode): Promise<st
  * Redeems a code once. A second redemption is an attack or a broken client: the tokens issued for the
  * code are revoked (RFC 6749 §4.1.2) and the request fails. The client must be the code's app.
  */
-export async function redeemCode(platform: Platform, code: string, appId: number): Promise<AppCodeRow> {
-  const row = await platform.db.selectFrom('app_codes').selectAll().where('code', '=', digest(code)).executeTakeFirst();
+export async function redeemCode(deps: OAuthDeps, code: string, appId: number): Promise<AppCodeRow> {
+  const row = await deps.db.selectFrom('app_codes').selectAll().where('code', '=', digest(code)).executeTakeFirst();
   if (!row || row.app_id !== appId) throw invalidGrant('Invalid authorization code');
   const now = Date.now();
-  const claimed = await platform.db
+  const claimed = await deps.db
     .updateTable('app_codes')
     .set({ used_at: now })
     .where('id', '=', row.id)
     .where('used_at', 'is', null)
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) !== 1) {
-    await platform.tokens.revokeWhere({ family: row.family });
+    await deps.tokens.revokeWhere({ family: row.family });
     throw invalidGrant('Authorization code was already used');
   }
   if (row.expires_at <= now) throw invalidGrant('Authorization code is expired');

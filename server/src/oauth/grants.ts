@@ -2,7 +2,7 @@ import type { ConsumerGrant } from 'fusio-sdk';
 import { insertWithId } from '../db/insert.js';
 import { AppStatus } from '../db/schema.js';
 import { isoDate } from '../db/values.js';
-import type { Platform } from '../runtime/platform.js';
+import type { OAuthDeps } from './deps.js';
 import type { UserGrantRow } from './schema.js';
 
 /**
@@ -10,7 +10,7 @@ import type { UserGrantRow } from './schema.js';
  * list and withdraw it later (/consumer/grant).
  */
 export async function recordGrant(
-  platform: Platform,
+  deps: OAuthDeps,
   userId: number,
   appId: number,
   allow: boolean,
@@ -18,27 +18,27 @@ export async function recordGrant(
 ): Promise<number> {
   const now = Date.now();
   const values = { allow: allow ? 1 : 0, scope: scopes.join(',').slice(0, 1023), updated_at: now };
-  const existing = await findGrant(platform, userId, appId);
+  const existing = await findGrant(deps, userId, appId);
   if (existing) {
-    await platform.db.updateTable('user_grants').set(values).where('id', '=', existing.id).execute();
+    await deps.db.updateTable('user_grants').set(values).where('id', '=', existing.id).execute();
     return existing.id;
   }
   try {
     return await insertWithId(
-      platform.db.insertInto('user_grants').values({ user_id: userId, app_id: appId, created_at: now, ...values }),
-      platform.dialect,
+      deps.db.insertInto('user_grants').values({ user_id: userId, app_id: appId, created_at: now, ...values }),
+      deps.dialect,
     );
   } catch (error) {
     // the same consent submitted twice at once: the other request created the row
-    const raced = await findGrant(platform, userId, appId);
+    const raced = await findGrant(deps, userId, appId);
     if (!raced) throw error;
-    await platform.db.updateTable('user_grants').set(values).where('id', '=', raced.id).execute();
+    await deps.db.updateTable('user_grants').set(values).where('id', '=', raced.id).execute();
     return raced.id;
   }
 }
 
-function findGrant(platform: Platform, userId: number, appId: number): Promise<UserGrantRow | undefined> {
-  return platform.db
+function findGrant(deps: OAuthDeps, userId: number, appId: number): Promise<UserGrantRow | undefined> {
+  return deps.db
     .selectFrom('user_grants')
     .selectAll()
     .where('user_id', '=', userId)
@@ -50,26 +50,26 @@ function findGrant(platform: Platform, userId: number, appId: number): Promise<U
  * Withdraws a grant: the row goes and every token the app holds for the user is revoked on every node.
  * Returns false when the user has no such grant.
  */
-export async function revokeGrant(platform: Platform, userId: number, grantId: number): Promise<boolean> {
-  const grant = await platform.db
+export async function revokeGrant(deps: OAuthDeps, userId: number, grantId: number): Promise<boolean> {
+  const grant = await deps.db
     .selectFrom('user_grants')
     .selectAll()
     .where('id', '=', grantId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
   if (!grant) return false;
-  await platform.tokens.revokeWhere({ userId, appId: grant.app_id });
-  await platform.db.deleteFrom('user_grants').where('id', '=', grant.id).execute();
+  await deps.tokens.revokeWhere({ userId, appId: grant.app_id });
+  await deps.db.deleteFrom('user_grants').where('id', '=', grant.id).execute();
   return true;
 }
 
 /** A user's allowed grants to active apps, newest first, in the shape of fusio-sdk's ConsumerGrant. */
 export async function listGrants(
-  platform: Platform,
+  deps: OAuthDeps,
   userId: number,
   page: { startIndex: number; count: number },
 ): Promise<{ totalResults: number; entry: ConsumerGrant[] }> {
-  const base = platform.db
+  const base = deps.db
     .selectFrom('user_grants')
     .innerJoin('apps', 'apps.id', 'user_grants.app_id')
     .where('user_grants.user_id', '=', userId)

@@ -1,8 +1,8 @@
 import { appScopes } from '../auth/scopes.js';
 import type { AccessClaims } from '../auth/tokens.js';
 import { type TokenRow, TokenStatus } from '../db/schema.js';
-import type { Platform } from '../runtime/platform.js';
 import { authenticateClient, type OAuthClient, type PresentedCredentials } from './clients.js';
+import type { OAuthDeps } from './deps.js';
 import { invalidClient, invalidRequest } from './errors.js';
 
 /** RFC 7662 §2.2; an inactive token says nothing else about itself. */
@@ -36,16 +36,16 @@ interface FoundToken {
  * Finds the row of a presented token: an access token by its verified jti, a refresh token by its
  * digest. The hint only changes the order of the lookups (RFC 7009 §2.1, RFC 7662 §2.1).
  */
-async function findPresented(platform: Platform, token: string, hint: string | undefined): Promise<FoundToken | null> {
+async function findPresented(deps: OAuthDeps, token: string, hint: string | undefined): Promise<FoundToken | null> {
   const asAccess = async (): Promise<FoundToken | null> => {
     if (!looksLikeJwt(token)) return null;
-    const claims = await platform.tokens.inspect(token);
-    const row = claims ? await platform.tokens.findByTokenId(claims.jti) : undefined;
+    const claims = await deps.tokens.inspect(token);
+    const row = claims ? await deps.tokens.findByTokenId(claims.jti) : undefined;
     return row && claims ? { kind: 'access_token', row, claims } : null;
   };
   const asRefresh = async (): Promise<FoundToken | null> => {
     if (token.length > 512) return null;
-    const row = await platform.tokens.findByRefreshToken(token);
+    const row = await deps.tokens.findByRefreshToken(token);
     return row ? { kind: 'refresh_token', row, claims: null } : null;
   };
   const [first, second] =
@@ -53,20 +53,20 @@ async function findPresented(platform: Platform, token: string, hint: string | u
   return (await first()) ?? (await second());
 }
 
-function isActive(platform: Platform, found: FoundToken, now: number): boolean {
+function isActive(deps: OAuthDeps, found: FoundToken, now: number): boolean {
   const { row } = found;
   if (row.status !== TokenStatus.active) return false;
-  if (found.kind === 'access_token') return row.expire > now && !platform.tokens.revocations.has(row.token_id);
-  return row.created_at + platform.tokens.refreshLifetime() * 1000 > now;
+  if (found.kind === 'access_token') return row.expire > now && !deps.tokens.revocations.has(row.token_id);
+  return row.created_at + deps.tokens.refreshLifetime() * 1000 > now;
 }
 
 /** Introspection needs a confidential client (a resource server), RFC 7662 §2.1. */
 export async function authenticateIntrospector(
-  platform: Platform,
+  deps: OAuthDeps,
   credentials: PresentedCredentials | null,
 ): Promise<OAuthClient> {
   if (!credentials || credentials.secret === undefined) throw invalidClient('Client authentication required');
-  return authenticateClient(platform.db, credentials);
+  return authenticateClient(deps.db, credentials);
 }
 
 /** The scope that lets a client (a resource server) introspect tokens issued to other apps. */
@@ -78,31 +78,31 @@ export const introspectScope = 'introspect';
  * they are inactive (§4: the answer must not help a client scan for tokens).
  */
 export async function introspectToken(
-  platform: Platform,
+  deps: OAuthDeps,
   client: OAuthClient,
   token: string | undefined,
   hint: string | undefined,
 ): Promise<IntrospectionResponse> {
   if (!token) throw invalidRequest('Token not available');
-  const found = await findPresented(platform, token, hint);
+  const found = await findPresented(deps, token, hint);
   const now = Date.now();
-  if (!found || !isActive(platform, found, now)) return inactive;
-  if (found.row.app_id !== client.app.id && !(await appScopes(platform.db, client.app.id)).includes(introspectScope)) {
+  if (!found || !isActive(deps, found, now)) return inactive;
+  if (found.row.app_id !== client.app.id && !(await appScopes(deps.db, client.app.id)).includes(introspectScope)) {
     return inactive;
   }
   const { row } = found;
   const [app, user] = await Promise.all([
     row.app_id === null
       ? undefined
-      : platform.db.selectFrom('apps').select('app_key').where('id', '=', row.app_id).executeTakeFirst(),
-    platform.db.selectFrom('users').select('name').where('id', '=', row.user_id).executeTakeFirst(),
+      : deps.db.selectFrom('apps').select('app_key').where('id', '=', row.app_id).executeTakeFirst(),
+    deps.db.selectFrom('users').select('name').where('id', '=', row.user_id).executeTakeFirst(),
   ]);
   const answer: IntrospectionResponse = {
     active: true,
     scope: row.scope.split(',').filter(Boolean).join(' '),
     token_type: found.kind === 'access_token' ? 'Bearer' : 'refresh_token',
     sub: String(row.user_id),
-    iss: platform.tokens.issuerUrl(),
+    iss: deps.tokens.issuerUrl(),
   };
   if (app) answer.client_id = app.app_key;
   if (user) answer.username = user.name;
@@ -113,7 +113,7 @@ export async function introspectToken(
     if (found.claims.aud !== undefined) answer.aud = found.claims.aud;
   } else {
     answer.iat = Math.floor(row.created_at / 1000);
-    answer.exp = Math.floor((row.created_at + platform.tokens.refreshLifetime() * 1000) / 1000);
+    answer.exp = Math.floor((row.created_at + deps.tokens.refreshLifetime() * 1000) / 1000);
   }
   return answer;
 }
@@ -124,18 +124,18 @@ export async function introspectToken(
  * Unknown tokens are not an error (§2.2); another client's token is refused.
  */
 export async function revokePresentedToken(
-  platform: Platform,
+  deps: OAuthDeps,
   client: OAuthClient,
   token: string | undefined,
   hint: string | undefined,
 ): Promise<void> {
   if (!token) throw invalidRequest('Token not available');
-  const found = await findPresented(platform, token, hint);
+  const found = await findPresented(deps, token, hint);
   if (!found) return;
   if (found.row.app_id !== client.app.id) throw invalidRequest('Token was not issued to this client');
   if (found.kind === 'refresh_token' && found.row.family) {
-    await platform.tokens.revokeWhere({ family: found.row.family });
+    await deps.tokens.revokeWhere({ family: found.row.family });
   } else {
-    await platform.tokens.revokeWhere({ tokenId: found.row.token_id });
+    await deps.tokens.revokeWhere({ tokenId: found.row.token_id });
   }
 }

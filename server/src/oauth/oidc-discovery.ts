@@ -1,6 +1,6 @@
 import { signingAlg } from '../auth/keys.js';
 import { Category, Status } from '../db/schema.js';
-import type { Platform } from '../runtime/platform.js';
+import type { OAuthDeps } from './deps.js';
 import { openidScope } from './oidc-id-token.js';
 import { supportedGrantTypes } from './token-endpoint.js';
 
@@ -17,8 +17,8 @@ export function endpoints(issuer: string) {
 }
 
 /** Scopes a client may ask for: the API's own (category default, as Fusio lists them) and `openid`. */
-async function publicScopes(platform: Platform): Promise<string[]> {
-  const rows = await platform.db
+async function publicScopes(deps: OAuthDeps): Promise<string[]> {
+  const rows = await deps.db
     .selectFrom('scopes')
     .select('name')
     .where('category_id', '=', Category.default)
@@ -29,8 +29,8 @@ async function publicScopes(platform: Platform): Promise<string[]> {
 }
 
 /** RFC 8414 authorization server metadata. */
-export async function authorizationServerMetadata(platform: Platform): Promise<Record<string, unknown>> {
-  const issuer = platform.tokens.issuerUrl();
+export async function authorizationServerMetadata(deps: OAuthDeps): Promise<Record<string, unknown>> {
+  const issuer = deps.tokens.issuerUrl();
   const at = endpoints(issuer);
   const clientAuth = ['client_secret_basic', 'client_secret_post', 'none'];
   return {
@@ -41,7 +41,7 @@ export async function authorizationServerMetadata(platform: Platform): Promise<R
     userinfo_endpoint: at.userinfo,
     revocation_endpoint: at.revocation,
     introspection_endpoint: at.introspection,
-    scopes_supported: await publicScopes(platform),
+    scopes_supported: await publicScopes(deps),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: [...supportedGrantTypes],
@@ -55,9 +55,9 @@ export async function authorizationServerMetadata(platform: Platform): Promise<R
 }
 
 /** OpenID Connect Discovery 1.0: the same server, plus what a relying party needs for id_tokens. */
-export async function openidConfiguration(platform: Platform): Promise<Record<string, unknown>> {
+export async function openidConfiguration(deps: OAuthDeps): Promise<Record<string, unknown>> {
   return {
-    ...(await authorizationServerMetadata(platform)),
+    ...(await authorizationServerMetadata(deps)),
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [signingAlg],
     claims_supported: [
@@ -81,13 +81,13 @@ export async function openidConfiguration(platform: Platform): Promise<Record<st
 }
 
 /** RFC 9728 protected resource metadata: this API accepts tokens from this authorization server. */
-export async function protectedResourceMetadata(platform: Platform): Promise<Record<string, unknown>> {
-  const issuer = platform.tokens.issuerUrl();
+export async function protectedResourceMetadata(deps: OAuthDeps): Promise<Record<string, unknown>> {
+  const issuer = deps.tokens.issuerUrl();
   return {
     resource: issuer,
     authorization_servers: [issuer],
     jwks_uri: endpoints(issuer).jwks,
-    scopes_supported: await publicScopes(platform),
+    scopes_supported: await publicScopes(deps),
     bearer_methods_supported: ['header'],
   };
 }

@@ -1,4 +1,4 @@
-import { passwordLogin } from '../accounts/login.js';
+import { type LoginDeps, passwordLogin } from '../accounts/login.js';
 import { type ActionRequest, type ActionResponse, response } from '../actions/action.js';
 import { appScopes, decideScopes, splitScopes, userScopes } from '../auth/scopes.js';
 import { matchesDigest } from '../auth/secrets.js';
@@ -6,10 +6,10 @@ import type { IssuedToken } from '../auth/tokens.js';
 import type { UserRow } from '../db/schema.js';
 import { AppStatus, Category, TokenStatus, UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
-import type { Platform } from '../runtime/platform.js';
 import { grantableScopes } from './authorize.js';
 import { authenticateClient, bodyField, clientOf, type PresentedCredentials, presentedCredentials } from './clients.js';
 import { redeemCode } from './codes.js';
+import type { OAuthDeps } from './deps.js';
 import {
   asOAuthResponse,
   invalidClient,
@@ -22,6 +22,9 @@ import {
 } from './errors.js';
 import { openidScope, signIdToken } from './oidc-id-token.js';
 import { verifiesChallenge } from './pkce.js';
+
+/** The token endpoint checks users' passwords too (client_credentials with a user's name). */
+type TokenEndpointDeps = OAuthDeps & LoginDeps;
 
 export const supportedGrantTypes = ['authorization_code', 'client_credentials', 'refresh_token'] as const;
 
@@ -44,16 +47,16 @@ function userAgent(request: ActionRequest): string {
 }
 
 /** POST /authorization/token (RFC 6749 §3.2): one function per grant type. */
-export function tokenEndpoint(platform: Platform, request: ActionRequest): Promise<ActionResponse> {
+export function tokenEndpoint(deps: TokenEndpointDeps, request: ActionRequest): Promise<ActionResponse> {
   return asOAuthResponse(async () => {
     const grant = bodyField(request.body, 'grant_type');
     switch (grant) {
       case 'client_credentials':
-        return clientCredentials(platform, request);
+        return clientCredentials(deps, request);
       case 'authorization_code':
-        return authorizationCode(platform, request);
+        return authorizationCode(deps, request);
       case 'refresh_token':
-        return refreshToken(platform, request);
+        return refreshToken(deps, request);
       case undefined:
         throw invalidRequest('Grant type not available');
       default:
@@ -66,24 +69,24 @@ export function tokenEndpoint(platform: Platform, request: ActionRequest): Promi
  * client_credentials: an app's key and secret (Basic or in the form), or a user's name/email and
  * password (how Fusio's admins and the CLI log in). Public clients have no credentials to use here.
  */
-async function clientCredentials(platform: Platform, request: ActionRequest): Promise<ActionResponse> {
+async function clientCredentials(deps: TokenEndpointDeps, request: ActionRequest): Promise<ActionResponse> {
   const credentials = presentedCredentials(request.headers.authorization, request.body);
   if (!credentials) throw invalidRequest('Credentials not available');
   const requested = splitScopes(bodyField(request.body, 'scope'));
-  const app = await platform.db.selectFrom('apps').selectAll().where('app_key', '=', credentials.id).executeTakeFirst();
+  const app = await deps.db.selectFrom('apps').selectAll().where('app_key', '=', credentials.id).executeTakeFirst();
   if (app) {
     if (clientOf(app).isPublic) throw unauthorizedClient('Public clients cannot use client_credentials');
     if (credentials.secret === undefined || !matchesDigest(credentials.secret, app.app_secret)) throw invalidClient();
     if (app.status !== AppStatus.active) throw new OAuthError('invalid_client', 'Invalid app status');
-    const user = await platform.db.selectFrom('users').selectAll().where('id', '=', app.user_id).executeTakeFirst();
+    const user = await deps.db.selectFrom('users').selectAll().where('id', '=', app.user_id).executeTakeFirst();
     if (!user || user.status !== UserStatus.active) throw new OAuthError('invalid_client', 'Invalid user status');
     const scopes = decideScopes(
       requested.filter((s) => s !== openidScope),
-      { app: await appScopes(platform.db, app.id), user: await userScopes(platform.db, user.id, user.role_id) },
+      { app: await appScopes(deps.db, app.id), user: await userScopes(deps.db, user.id, user.role_id) },
     ).granted;
     if (scopes.length === 0) throw invalidScope('No valid scope given');
     return tokenResponse(
-      await platform.tokens.issue({
+      await deps.tokens.issue({
         user: { id: user.id, name: user.name, email: user.email },
         app: { id: app.id, key: app.app_key },
         scopes,
@@ -94,11 +97,11 @@ async function clientCredentials(platform: Platform, request: ActionRequest): Pr
     );
   }
   if (credentials.secret === undefined) throw invalidClient();
-  const user = await userByPassword(platform, credentials.id, credentials.secret, request.ip);
-  const scopes = decideScopes(requested, { user: await userScopes(platform.db, user.id, user.role_id) }).granted;
+  const user = await userByPassword(deps, credentials.id, credentials.secret, request.ip);
+  const scopes = decideScopes(requested, { user: await userScopes(deps.db, user.id, user.role_id) }).granted;
   if (scopes.length === 0) throw invalidScope('No valid scope given');
   return tokenResponse(
-    await platform.tokens.issue({
+    await deps.tokens.issue({
       user: { id: user.id, name: user.name, email: user.email },
       app: null,
       scopes,
@@ -110,9 +113,9 @@ async function clientCredentials(platform: Platform, request: ActionRequest): Pr
 }
 
 /** A user logging in with name (or email) and password, under the shared failed-login throttle. */
-async function userByPassword(platform: Platform, login: string, password: string, ip: string): Promise<UserRow> {
+async function userByPassword(deps: TokenEndpointDeps, login: string, password: string, ip: string): Promise<UserRow> {
   try {
-    const outcome = await passwordLogin(platform, login, password, ip);
+    const outcome = await passwordLogin(deps, login, password, ip);
     if (outcome.kind !== 'ok') throw invalidClient();
     return outcome.user;
   } catch (error) {
@@ -124,14 +127,11 @@ async function userByPassword(platform: Platform, login: string, password: strin
 }
 
 /** authorization_code (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.6): the code, once, by its own client. */
-async function authorizationCode(platform: Platform, request: ActionRequest): Promise<ActionResponse> {
-  const client = await authenticateClient(
-    platform.db,
-    presentedCredentials(request.headers.authorization, request.body),
-  );
+async function authorizationCode(deps: TokenEndpointDeps, request: ActionRequest): Promise<ActionResponse> {
+  const client = await authenticateClient(deps.db, presentedCredentials(request.headers.authorization, request.body));
   const code = bodyField(request.body, 'code');
   if (!code) throw invalidRequest('Code not available');
-  const row = await redeemCode(platform, code, client.app.id);
+  const row = await redeemCode(deps, code, client.app.id);
   const redirectUri = bodyField(request.body, 'redirect_uri');
   const redirectMatches =
     row.redirect_uri_given === 1
@@ -146,17 +146,17 @@ async function authorizationCode(platform: Platform, request: ActionRequest): Pr
     // a verifier for a code issued without a challenge is a PKCE downgrade attempt (RFC 9700 §2.1.1)
     throw invalidGrant('Code verifier given for a code without a code challenge');
   }
-  const user = await platform.db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
+  const user = await deps.db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
   if (!user || user.status !== UserStatus.active) throw invalidGrant('Invalid user status');
   // the app's or the user's scopes may have shrunk since the consent
   const scopes = await grantableScopes(
-    platform.db,
+    deps.db,
     client.app.id,
     { id: user.id, roleId: user.role_id },
     row.scope.split(',').filter(Boolean),
   );
   if (scopes.length === 0) throw invalidScope('No valid scope given');
-  const issued = await platform.tokens.issue({
+  const issued = await deps.tokens.issue({
     user: { id: user.id, name: user.name, email: user.email },
     app: { id: client.app.id, key: client.app.app_key },
     scopes,
@@ -166,8 +166,8 @@ async function authorizationCode(platform: Platform, request: ActionRequest): Pr
     family: row.family,
   });
   const idToken = scopes.includes(openidScope)
-    ? await signIdToken(platform.keys, {
-        issuer: platform.tokens.issuerUrl(),
+    ? await signIdToken(deps.keys, {
+        issuer: deps.tokens.issuerUrl(),
         clientId: client.app.app_key,
         user,
         accessToken: issued.accessToken,
@@ -182,29 +182,29 @@ async function authorizationCode(platform: Platform, request: ActionRequest): Pr
  * refresh_token (RFC 6749 §6) with rotation: each refresh token works once. Presenting one that was
  * already rotated means it leaked (or the client is broken): the whole family is revoked (RFC 9700 §4.14).
  */
-async function refreshToken(platform: Platform, request: ActionRequest): Promise<ActionResponse> {
+async function refreshToken(deps: TokenEndpointDeps, request: ActionRequest): Promise<ActionResponse> {
   const presented = bodyField(request.body, 'refresh_token');
   if (!presented) throw invalidRequest('Refresh token not available');
   const credentials = presentedCredentials(request.headers.authorization, request.body);
-  const row = await platform.tokens.findByRefreshToken(presented);
+  const row = await deps.tokens.findByRefreshToken(presented);
   if (!row) throw invalidGrant('Invalid refresh token');
   let app: { id: number; key: string } | null = null;
   if (row.app_id !== null) {
     // the token is bound to its client: a confidential client proves itself again
-    const client = await authenticateClient(platform.db, credentials);
+    const client = await authenticateClient(deps.db, credentials);
     if (client.app.id !== row.app_id) throw invalidGrant('Refresh token was not issued to this client');
     app = { id: client.app.id, key: client.app.app_key };
   } else {
-    await assertNotAnotherClient(platform, credentials);
+    await assertNotAnotherClient(deps, credentials);
   }
   if (row.status !== TokenStatus.active) {
-    if (row.family) await platform.tokens.revokeWhere({ family: row.family });
+    if (row.family) await deps.tokens.revokeWhere({ family: row.family });
     throw invalidGrant('Invalid refresh token');
   }
-  if (row.created_at + platform.tokens.refreshLifetime() * 1000 < Date.now()) {
+  if (row.created_at + deps.tokens.refreshLifetime() * 1000 < Date.now()) {
     throw invalidGrant('Refresh token is expired');
   }
-  const user = await platform.db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
+  const user = await deps.db.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
   if (!user || user.status !== UserStatus.active) throw invalidGrant('Invalid user status');
   const original = row.scope ? row.scope.split(',') : [];
   const requested = splitScopes(bodyField(request.body, 'scope'));
@@ -217,20 +217,20 @@ async function refreshToken(platform: Platform, request: ActionRequest): Promise
     asked.filter((s) => s !== openidScope),
     {
       original,
-      user: await userScopes(platform.db, user.id, user.role_id),
-      app: app ? await appScopes(platform.db, app.id) : undefined,
+      user: await userScopes(deps.db, user.id, user.role_id),
+      app: app ? await appScopes(deps.db, app.id) : undefined,
     },
   ).granted;
   // `openid` asks for the user's identity, not for API access: it stays as long as the grant had it
   const scopes = asked.includes(openidScope) ? [openidScope, ...apiScopes] : apiScopes;
   if (scopes.length === 0) throw invalidScope('No valid scope given');
-  if (!(await platform.tokens.retireForRotation(row.id))) {
+  if (!(await deps.tokens.retireForRotation(row.id))) {
     // another request won the race with the same refresh token: a replay
-    if (row.family) await platform.tokens.revokeWhere({ family: row.family });
+    if (row.family) await deps.tokens.revokeWhere({ family: row.family });
     throw invalidGrant('Invalid refresh token');
   }
   return tokenResponse(
-    await platform.tokens.issue({
+    await deps.tokens.issue({
       user: { id: user.id, name: user.name, email: user.email },
       app,
       scopes,
@@ -243,12 +243,11 @@ async function refreshToken(platform: Platform, request: ActionRequest): Promise
 }
 
 /** A first-party token (no app) may be refreshed with the user's credentials or none, never by an app. */
-async function assertNotAnotherClient(platform: Platform, credentials: PresentedCredentials | null): Promise<void> {
+async function assertNotAnotherClient(
+  deps: TokenEndpointDeps,
+  credentials: PresentedCredentials | null,
+): Promise<void> {
   if (!credentials) return;
-  const app = await platform.db
-    .selectFrom('apps')
-    .select('id')
-    .where('app_key', '=', credentials.id)
-    .executeTakeFirst();
+  const app = await deps.db.selectFrom('apps').select('id').where('app_key', '=', credentials.id).executeTakeFirst();
   if (app) throw invalidGrant('Refresh token was not issued to this client');
 }

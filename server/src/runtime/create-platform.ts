@@ -8,7 +8,7 @@ import { builtInActionTypes } from '../actions/index.js';
 import { ActionRegistry } from '../actions/registry.js';
 import { ActionRepository } from '../actions/repository.js';
 import { platformOperations } from '../api/index.js';
-import type { SystemOperation } from '../api/system-operation.js';
+import { SystemOperationRegistry } from '../api/system-registry.js';
 import { Encryption } from '../auth/encryption.js';
 import { KeyStore } from '../auth/keys.js';
 import { RevocationList, TokenService } from '../auth/tokens.js';
@@ -30,9 +30,8 @@ import { UserStatus } from '../db/schema.js';
 import { installDefaults } from '../db/seed.js';
 import { PorticoError } from '../errors.js';
 import { type EventOptions, EventService } from '../events/event-service.js';
-import { OperationCompiler, type SystemHandlerLookup } from '../gateway/compile.js';
+import { OperationCompiler } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
-import type { Exchange } from '../gateway/types.js';
 import { identityProviders } from '../identity/registry.js';
 import { IdentityRepository } from '../identity/repository.js';
 import { RateLimiter } from '../limits/limiter.js';
@@ -150,21 +149,7 @@ async function assemble(
     databasePool: () => poolFigures(sdb),
   });
 
-  const definitions = new Map<string, SystemOperation>(platformOperations.map((op) => [op.name, op]));
-  // the platform object is completed below; system handlers only run after that
-  let platform: Platform | undefined;
-  const system: SystemHandlerLookup = {
-    handler(name) {
-      const definition = definitions.get(name);
-      if (!definition) return undefined;
-      return (exchange: Exchange) => definition.handler({ ...exchange, platform: platform as Platform });
-    },
-    incoming: (name) => definitions.get(name)?.incoming,
-    auditBody(name) {
-      const redact = definitions.get(name)?.auditBody;
-      return redact ? (body: unknown) => redact(body, platform as Platform) : undefined;
-    },
-  };
+  const system = new SystemOperationRegistry(platformOperations);
   const logForActions = actionLogger(logger.child({ component: 'action' }));
   const events = new EventService(
     {
@@ -180,8 +165,6 @@ async function assemble(
     },
     options.events,
   );
-  // account mails go through the outbox: a crash between the request and the mail server loses none
-  events.registerJob(accountMailJob, (payload) => runAccountMailJob(platform as Platform, payload));
   const compiler = new OperationCompiler({
     actions,
     system,
@@ -238,7 +221,7 @@ async function assemble(
   }, 60_000);
   pruner.unref();
 
-  platform = {
+  const platform: Platform = {
     config,
     db,
     dialect,
@@ -276,6 +259,9 @@ async function assemble(
       await bus.committed(kinds);
     },
   };
+  system.bind(platform);
+  // account mails go through the outbox: a crash between the request and the mail server loses none
+  events.registerJob(accountMailJob, (payload) => runAccountMailJob(platform, payload));
   await Promise.all([gateway.reload(), rateLimits.reload()]);
   rateLimits.start();
   const generatedAdminPassword = await ensureAdmin(platform);

@@ -11,7 +11,7 @@ type ExecuteValues = Parameters<MysqlPool['execute']>[1] extends infer V
 import pg from 'pg';
 import type { SqlDialect } from './dialect.js';
 import { isSchemaDrift, mapSqlError } from './errors.js';
-import { exactNumber } from './values.js';
+import { exactNumber } from './numbers.js';
 
 export type SqlRow = Record<string, unknown>;
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PorticoError } from '../errors.js';
+import { exactNumber } from './numbers.js';
 import type { ColumnInfo } from './table.js';
 import { integerRange } from './table.js';
-import { exactNumber, parseDateTime, plainRow, rowConverter, toColumnValue } from './values.js';
+import { parseDateTime, plainRow, rowConverter, toColumnValue } from './values.js';
 
 function column(overrides: Partial<ColumnInfo>): ColumnInfo {
   return {

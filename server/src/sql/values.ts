@@ -1,6 +1,7 @@
 import { badRequest } from '../errors.js';
 import type { SqlRow } from './client.js';
 import type { SqlDialect } from './dialect.js';
+import { exactNumber } from './numbers.js';
 import type { ColumnInfo } from './table.js';
 
 /**
@@ -8,14 +9,6 @@ import type { ColumnInfo } from './table.js';
  * against the column (type, range, length, NOT NULL) so a bad request gets a 400 that names the
  * property, before the database sees it; on the way out values get the JSON form Fusio shows.
  */
-
-/** int8 and numeric as numbers when they fit exactly, else as strings. */
-export function exactNumber(value: string): number | string {
-  const n = Number(value);
-  if (!Number.isFinite(n)) return value;
-  const digits = value.replace(/^-/, '').replace('.', '').replace(/^0+/, '');
-  return digits.length <= 15 ? n : value;
-}
 
 function fail(property: string, problem: string): never {
   throw badRequest(`Property ${property} ${problem}`);

@@ -25,7 +25,7 @@ import {
 import type { Logger } from 'pino';
 import type { TracingConfig } from '../config.js';
 import { portico } from '../version.js';
-import type { RequestTracer, UpstreamSpan } from './tracing.js';
+import type { RequestTracer, UpstreamSpan } from './tracer.js';
 
 /** Loaded only when an OTLP endpoint is configured (tracing.ts). */
 export function createOtelTracer(config: TracingConfig, logger: Logger): RequestTracer {

@@ -115,7 +115,7 @@ export async function decodeBody(
       return parseJsonText(text);
     } catch {
       if (type !== '')
-        throw new PorticoError('BAD_GATEWAY', 'The upstream answered with invalid or too deeply nested JSON');
+        throw new PorticoError('BAD_GATEWAY', 'The upstream answered with invalid JSON (or JSON nested too deeply)');
       return text;
     }
   }

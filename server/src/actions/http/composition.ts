@@ -4,19 +4,18 @@ import { discard, readAll } from '../../connections/http-exchange.js';
 import { PorticoError } from '../../errors.js';
 import { type ActionContext, defineActionType, response } from '../action.js';
 import { decodeBody } from './bodies.js';
+import { ForwardPlan } from './forward.js';
 import {
   configError,
   connectionProperty,
   type ForwardConfig,
-  ForwardPlan,
   forwardProperties,
-  responseScope,
-  tooLarge,
   transformLimit,
-  UrlTemplate,
-  withQuery,
-} from './forward.js';
+} from './forward-config.js';
+import { responseScope } from './scopes.js';
 import { evaluate } from './template.js';
+import { tooLarge } from './upstream-call.js';
+import { UrlTemplate, withQuery } from './url-template.js';
 
 export interface HttpCompositionConfig extends ForwardConfig {
   /** Fusio: a list of URLs (each result is keyed by its URL); Portico also takes {key: url} */

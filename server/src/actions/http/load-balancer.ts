@@ -2,15 +2,9 @@ import { errorCode, neverArrived, upstreamFailure } from '../../connections/http
 import { discard, type UpstreamResponse } from '../../connections/http-exchange.js';
 import { PorticoError } from '../../errors.js';
 import { defineActionType } from '../action.js';
-import {
-  configError,
-  connectionProperty,
-  type ForwardConfig,
-  ForwardPlan,
-  forwardProperties,
-  UrlTemplate,
-  withQuery,
-} from './forward.js';
+import { ForwardPlan } from './forward.js';
+import { configError, connectionProperty, type ForwardConfig, forwardProperties } from './forward-config.js';
+import { UrlTemplate, withQuery } from './url-template.js';
 
 export interface HttpLoadBalancerConfig extends ForwardConfig {
   /** the targets: base URLs (with `path`) or full URL templates */

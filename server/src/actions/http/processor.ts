@@ -1,14 +1,8 @@
 import { defineActionType } from '../action.js';
-import {
-  configError,
-  connectionProperty,
-  type ForwardConfig,
-  ForwardPlan,
-  forwardProperties,
-  sendUpstream,
-  UrlTemplate,
-  withQuery,
-} from './forward.js';
+import { ForwardPlan } from './forward.js';
+import { configError, connectionProperty, type ForwardConfig, forwardProperties } from './forward-config.js';
+import { sendUpstream } from './upstream-call.js';
+import { UrlTemplate, withQuery } from './url-template.js';
 
 export interface HttpProcessorConfig extends ForwardConfig {
   url: string;

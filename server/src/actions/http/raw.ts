@@ -1,22 +1,17 @@
 import { defineActionType } from '../action.js';
 import {
-  addForwardingHeaders,
   type ContextHeaderStyle,
-  compileFixedQuery,
   configError,
   connectionProperty,
-  encodeQuery,
-  finishResponse,
   forwardProperties,
   protoOf,
-  requestScope,
-  sendUpstream,
-  UrlTemplate,
-  upstreamFor,
-  withQuery,
-} from './forward.js';
+} from './forward-config.js';
+import { addForwardingHeaders } from './forward-headers.js';
 import { assertHeaderValue, compileResponseRules, requestRoots, type Values } from './rules.js';
+import { requestScope } from './scopes.js';
 import { compileText, compileValue, evaluate, renderText, type Scope, toText } from './template.js';
+import { finishResponse, sendUpstream, upstreamFor } from './upstream-call.js';
+import { compileFixedQuery, encodeQuery, UrlTemplate, withQuery } from './url-template.js';
 
 export interface HttpRawConfig {
   connection?: string;

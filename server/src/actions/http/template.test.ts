@@ -2,9 +2,9 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeBody, encodeForm, formFields } from './bodies.js';
-import { UrlTemplate } from './forward.js';
 import { compileRequestRules, compileResponseRules, requestRoots, type Values } from './rules.js';
 import { compileText, compileValue, evaluate, renderText } from './template.js';
+import { UrlTemplate } from './url-template.js';
 
 const roots = new Set(['body', 'query', 'header', 'user']);
 const scope = {

@@ -1,17 +1,19 @@
 import type { BackendDashboard } from 'fusio-sdk';
-import {
-  activitiesPerUser,
-  errorsPerOperation,
-  incomingRequests,
-  incomingTransactions,
-  mostUsedActivities,
-  mostUsedOperations,
-  statisticFilter,
-  testCoverage,
-  timePerOperation,
-  userRegistrations,
-} from '../../services/statistics.js';
+import { statisticCharts, statisticFilter } from '../../statistics/charts.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
+
+/** The dashboard's charts: each a statistic of the same name, over the same filter. */
+const panels = {
+  errorsPerOperation: 'errors_per_operation',
+  incomingRequests: 'incoming_requests',
+  incomingTransactions: 'incoming_transactions',
+  mostUsedOperations: 'most_used_operations',
+  timePerOperation: 'time_per_operation',
+  testCoverage: 'test_coverage',
+  mostUsedActivities: 'most_used_activities',
+  activitiesPerUser: 'activities_per_user',
+  userRegistrations: 'user_registrations',
+} as const satisfies Record<keyof BackendDashboard, string>;
 
 export const dashboardOperations: SystemOperation[] = [
   systemOperation({
@@ -20,30 +22,14 @@ export const dashboardOperations: SystemOperation[] = [
     path: '/backend/dashboard',
     async handler({ platform, request }) {
       const filter = statisticFilter(request.query);
-      const [errors, requests, transactions, operations, time, coverage, activities, perUser, registrations] =
-        await Promise.all([
-          errorsPerOperation(platform, filter),
-          incomingRequests(platform, filter),
-          incomingTransactions(platform, filter),
-          mostUsedOperations(platform, filter),
-          timePerOperation(platform, filter),
-          testCoverage(),
-          mostUsedActivities(platform, filter),
-          activitiesPerUser(platform, filter),
-          userRegistrations(platform, filter),
-        ]);
-      const dashboard: BackendDashboard = {
-        errorsPerOperation: errors,
-        incomingRequests: requests,
-        incomingTransactions: transactions,
-        mostUsedOperations: operations,
-        timePerOperation: time,
-        testCoverage: coverage,
-        mostUsedActivities: activities,
-        activitiesPerUser: perUser,
-        userRegistrations: registrations,
-      };
-      return dashboard;
+      const entries = await Promise.all(
+        Object.entries(panels).map(async ([panel, chart]) => {
+          const statistic = statisticCharts[chart];
+          if (!statistic) throw new Error(`no statistic ${chart}`);
+          return [panel, await statistic.compute(platform, filter)] as const;
+        }),
+      );
+      return Object.fromEntries(entries) as BackendDashboard;
     },
   }),
 ];

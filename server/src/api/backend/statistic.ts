@@ -1,4 +1,4 @@
-import { countRequests, statisticCharts, statisticFilter } from '../../services/statistics.js';
+import { countRequests, statisticCharts, statisticFilter } from '../../statistics/charts.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 /** fusio-sdk's BackendStatisticTag: one operation per chart, plus the request count. */

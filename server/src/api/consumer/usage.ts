@@ -1,7 +1,7 @@
 import { AppStatus } from '../../db/schema.js';
 import { notFound } from '../../errors.js';
 import { queryInt, queryString } from '../../http/query.js';
-import { developerUsage, usageRange } from '../../services/usage.js';
+import { developerUsage, usageRange } from '../../statistics/usage.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
 

@@ -205,23 +205,48 @@ function logs(source: StatisticsSource, filter: StatisticFilter) {
 
 const count = sql<number>`count(*)`;
 
-export async function incomingRequests(source: StatisticsSource, filter: StatisticFilter) {
-  const d = dayOf(source, 'logs.date');
-  const rows = await logs(source, filter)
-    .select([d.as('d'), count.as('v')])
-    .groupBy(d)
-    .execute();
-  return perDay(filter.range, rows, 'Requests');
+/** A chart of one value per day over one table, in the shape every daily statistic shares. */
+interface DailySpec {
+  readonly name: string;
+  /** the table and its time column; `logs` takes the whole log filter */
+  readonly table: 'logs' | 'tokens' | 'users' | 'plan_usages' | 'transactions';
+  readonly date: string;
+  /** which filter parameters narrow it, and to which column */
+  readonly by?: Partial<Record<'appId' | 'userId' | 'operationId' | 'planId' | 'ip', string>>;
+  /** the column `search` looks in */
+  readonly search?: string;
+  /** what a day's value is: the rows counted, or a column summed or averaged (rows without it left out) */
+  readonly value: 'count' | { readonly sum: string } | { readonly avg: string };
+  /** a factor for the values: amounts are stored in cents */
+  readonly scale?: number;
 }
 
-export async function timeAverage(source: StatisticsSource, filter: StatisticFilter) {
-  const d = dayOf(source, 'logs.date');
-  const rows = await logs(source, filter)
-    .where('logs.execution_time', 'is not', null)
-    .select([d.as('d'), sql<number>`avg(${sql.ref('logs.execution_time')})`.as('v')])
+async function daily(source: StatisticsSource, filter: StatisticFilter, spec: DailySpec) {
+  const d = dayOf(source, spec.date);
+  // biome-ignore lint/suspicious/noExplicitAny: the table comes from the spec; the columns are checked there
+  const db = source.db as Kysely<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  let q: any =
+    spec.table === 'logs'
+      ? logs(source, filter)
+      : db.selectFrom(spec.table).where(spec.date, '>=', filter.range.from).where(spec.date, '<', filter.range.to);
+  for (const [param, column] of Object.entries(spec.by ?? {})) {
+    const value = filter[param as keyof StatisticFilter];
+    if (value !== undefined && value !== '') q = q.where(column, '=', value);
+  }
+  if (spec.search && filter.search) q = q.where(containsIgnoreCase(spec.search, filter.search));
+  const v =
+    spec.value === 'count'
+      ? count
+      : 'sum' in spec.value
+        ? sql<number>`sum(${sql.ref(spec.value.sum)})`
+        : sql<number>`avg(${sql.ref(spec.value.avg)})`;
+  if (spec.value !== 'count' && 'avg' in spec.value) q = q.where(spec.value.avg, 'is not', null);
+  const rows = (await q
+    .select([d.as('d'), v.as('v')])
     .groupBy(d)
-    .execute();
-  return perDay(filter.range, rows, 'Execution time (ms)');
+    .execute()) as DayRow[];
+  return perDay(filter.range, rows, spec.name, spec.scale);
 }
 
 export async function countRequests(source: StatisticsSource, filter: StatisticFilter): Promise<BackendStatisticCount> {
@@ -306,37 +331,6 @@ function logsPerDay(
     .groupBy([key, d]);
 }
 
-export function requestsPerOperation(source: StatisticsSource, filter: StatisticFilter) {
-  return topPerDay(source, filter.range, logsPerDay(source, filter, 'logs.operation_id'), {
-    names: 'operations',
-    order: 'count',
-    value: 'count',
-  });
-}
-
-export function mostUsedOperations(source: StatisticsSource, filter: StatisticFilter) {
-  return requestsPerOperation(source, filter);
-}
-
-/** Calls answered with a server error (5xx) per operation. */
-export function errorsPerOperation(source: StatisticsSource, filter: StatisticFilter) {
-  return topPerDay(source, filter.range, logsPerDay(source, filter, 'logs.operation_id', { errorsOnly: true }), {
-    names: 'operations',
-    order: 'count',
-    value: 'count',
-  });
-}
-
-/** The operations that took the most time in total, with their average time per day. */
-export function timePerOperation(source: StatisticsSource, filter: StatisticFilter) {
-  return topPerDay(source, filter.range, logsPerDay(source, filter, 'logs.operation_id', { timed: true }), {
-    names: 'operations',
-    order: 'time',
-    value: 'avg',
-    suffix: ' (ms)',
-  });
-}
-
 /**
  * The top six of a key with many values (apps, users, IPs) and their requests per day, in two steps: a
  * one-pass grouping by key and day would build a group for every value and day, while ranking the values
@@ -394,18 +388,6 @@ async function topManyPerDay(
   );
 }
 
-export function mostUsedApps(source: StatisticsSource, filter: StatisticFilter) {
-  return topManyPerDay(source, filter, 'logs.app_id', 'apps');
-}
-
-export function requestsPerUser(source: StatisticsSource, filter: StatisticFilter) {
-  return topManyPerDay(source, filter, 'logs.user_id', 'users');
-}
-
-export function requestsPerIp(source: StatisticsSource, filter: StatisticFilter) {
-  return topManyPerDay(source, filter, 'logs.ip', null);
-}
-
 /** Audits (backend changes) in the range; `search` looks in the message, as Fusio's audit filter does. */
 function audits(source: StatisticsSource, filter: StatisticFilter) {
   let q = source.db
@@ -427,86 +409,6 @@ function auditsPerDay(source: StatisticsSource, filter: StatisticFilter, key: 'a
     .groupBy([key, d]);
 }
 
-export function mostUsedActivities(source: StatisticsSource, filter: StatisticFilter) {
-  return topPerDay(source, filter.range, auditsPerDay(source, filter, 'audits.event'), {
-    names: null,
-    order: 'count',
-    value: 'count',
-  });
-}
-
-export function activitiesPerUser(source: StatisticsSource, filter: StatisticFilter) {
-  return topPerDay(source, filter.range, auditsPerDay(source, filter, 'audits.user_id'), {
-    names: 'users',
-    order: 'count',
-    value: 'count',
-  });
-}
-
-export async function issuedTokens(source: StatisticsSource, filter: StatisticFilter) {
-  const d = dayOf(source, 'tokens.created_at');
-  let q = source.db
-    .selectFrom('tokens')
-    .where('tokens.created_at', '>=', filter.range.from)
-    .where('tokens.created_at', '<', filter.range.to);
-  if (filter.appId !== undefined) q = q.where('tokens.app_id', '=', filter.appId);
-  if (filter.userId !== undefined) q = q.where('tokens.user_id', '=', filter.userId);
-  if (filter.ip) q = q.where('tokens.ip', '=', filter.ip);
-  if (filter.search) q = q.where(containsIgnoreCase('tokens.name', filter.search));
-  const rows = await q
-    .select([d.as('d'), count.as('v')])
-    .groupBy(d)
-    .execute();
-  return perDay(filter.range, rows, 'Tokens');
-}
-
-export async function userRegistrations(source: StatisticsSource, filter: StatisticFilter) {
-  const d = dayOf(source, 'users.created_at');
-  let q = source.db
-    .selectFrom('users')
-    .where('users.created_at', '>=', filter.range.from)
-    .where('users.created_at', '<', filter.range.to);
-  if (filter.search) q = q.where(containsIgnoreCase('users.name', filter.search));
-  const rows = await q
-    .select([d.as('d'), count.as('v')])
-    .groupBy(d)
-    .execute();
-  return perDay(filter.range, rows, 'Users');
-}
-
-export async function usedPoints(source: StatisticsSource, filter: StatisticFilter) {
-  const d = dayOf(source, 'plan_usages.date');
-  let q = source.db
-    .selectFrom('plan_usages')
-    .where('plan_usages.date', '>=', filter.range.from)
-    .where('plan_usages.date', '<', filter.range.to);
-  if (filter.operationId !== undefined) q = q.where('plan_usages.operation_id', '=', filter.operationId);
-  if (filter.userId !== undefined) q = q.where('plan_usages.user_id', '=', filter.userId);
-  if (filter.appId !== undefined) q = q.where('plan_usages.app_id', '=', filter.appId);
-  const rows = await q
-    .select([d.as('d'), sql<number>`sum(${sql.ref('plan_usages.points')})`.as('v')])
-    .groupBy(d)
-    .execute();
-  return perDay(filter.range, rows, 'Points');
-}
-
-/** Money received per day (in the plans' currency), from the transactions of paid plans. */
-export async function incomingTransactions(source: StatisticsSource, filter: StatisticFilter) {
-  const d = dayOf(source, 'transactions.created_at');
-  let q = source.db
-    .selectFrom('transactions')
-    .where('transactions.created_at', '>=', filter.range.from)
-    .where('transactions.created_at', '<', filter.range.to);
-  if (filter.planId !== undefined) q = q.where('transactions.plan_id', '=', filter.planId);
-  if (filter.userId !== undefined) q = q.where('transactions.user_id', '=', filter.userId);
-  if (filter.search) q = q.where(containsIgnoreCase('transactions.transaction_id', filter.search));
-  const rows = await q
-    .select([d.as('d'), sql<number>`sum(${sql.ref('transactions.amount')})`.as('v')])
-    .groupBy(d)
-    .execute();
-  return perDay(filter.range, rows, 'Amount', 0.01);
-}
-
 /**
  * Fusio charts the results of its operation tests by status. Portico has no operation tests, so there
  * is nothing to count: the chart shows each status with 0 tests.
@@ -517,22 +419,132 @@ export async function testCoverage(): Promise<BackendStatisticChart> {
 
 type Statistic = (source: StatisticsSource, filter: StatisticFilter) => Promise<BackendStatisticChart>;
 
-/** Every chart of fusio-sdk's BackendStatisticTag, by the last segment of its path. */
+const operationsTop = { names: 'operations', order: 'count', value: 'count' } as const;
+const perDayOf =
+  (spec: DailySpec): Statistic =>
+  (source, filter) =>
+    daily(source, filter, spec);
+
+/** Every chart of fusio-sdk's BackendStatisticTag, by the last segment of its path: what it reads and how. */
 export const statisticCharts: Readonly<Record<string, { name: string; compute: Statistic }>> = {
-  activities_per_user: { name: 'getActivitiesPerUser', compute: activitiesPerUser },
-  errors_per_operation: { name: 'getErrorsPerOperation', compute: errorsPerOperation },
-  incoming_requests: { name: 'getIncomingRequests', compute: incomingRequests },
-  incoming_transactions: { name: 'getIncomingTransactions', compute: incomingTransactions },
-  issued_tokens: { name: 'getIssuedTokens', compute: issuedTokens },
-  most_used_activities: { name: 'getMostUsedActivities', compute: mostUsedActivities },
-  most_used_apps: { name: 'getMostUsedApps', compute: mostUsedApps },
-  most_used_operations: { name: 'getMostUsedOperations', compute: mostUsedOperations },
-  requests_per_ip: { name: 'getRequestsPerIP', compute: requestsPerIp },
-  requests_per_operation: { name: 'getRequestsPerOperation', compute: requestsPerOperation },
-  requests_per_user: { name: 'getRequestsPerUser', compute: requestsPerUser },
+  incoming_requests: {
+    name: 'getIncomingRequests',
+    compute: perDayOf({ name: 'Requests', table: 'logs', date: 'logs.date', value: 'count' }),
+  },
+  time_average: {
+    name: 'getTimeAverage',
+    compute: perDayOf({
+      name: 'Execution time (ms)',
+      table: 'logs',
+      date: 'logs.date',
+      value: { avg: 'logs.execution_time' },
+    }),
+  },
+  issued_tokens: {
+    name: 'getIssuedTokens',
+    compute: perDayOf({
+      name: 'Tokens',
+      table: 'tokens',
+      date: 'tokens.created_at',
+      by: { appId: 'tokens.app_id', userId: 'tokens.user_id', ip: 'tokens.ip' },
+      search: 'tokens.name',
+      value: 'count',
+    }),
+  },
+  user_registrations: {
+    name: 'getUserRegistrations',
+    compute: perDayOf({
+      name: 'Users',
+      table: 'users',
+      date: 'users.created_at',
+      search: 'users.name',
+      value: 'count',
+    }),
+  },
+  used_points: {
+    name: 'getUsedPoints',
+    compute: perDayOf({
+      name: 'Points',
+      table: 'plan_usages',
+      date: 'plan_usages.date',
+      by: { operationId: 'plan_usages.operation_id', userId: 'plan_usages.user_id', appId: 'plan_usages.app_id' },
+      value: { sum: 'plan_usages.points' },
+    }),
+  },
+  incoming_transactions: {
+    name: 'getIncomingTransactions',
+    // money received per day (in the plans' currency); amounts are stored in cents
+    compute: perDayOf({
+      name: 'Amount',
+      table: 'transactions',
+      date: 'transactions.created_at',
+      by: { planId: 'transactions.plan_id', userId: 'transactions.user_id' },
+      search: 'transactions.transaction_id',
+      value: { sum: 'transactions.amount' },
+      scale: 0.01,
+    }),
+  },
+  requests_per_operation: {
+    name: 'getRequestsPerOperation',
+    compute: (source, filter) =>
+      topPerDay(source, filter.range, logsPerDay(source, filter, 'logs.operation_id'), operationsTop),
+  },
+  most_used_operations: {
+    name: 'getMostUsedOperations',
+    compute: (source, filter) =>
+      topPerDay(source, filter.range, logsPerDay(source, filter, 'logs.operation_id'), operationsTop),
+  },
+  errors_per_operation: {
+    name: 'getErrorsPerOperation',
+    // calls answered with a server error (5xx)
+    compute: (source, filter) =>
+      topPerDay(
+        source,
+        filter.range,
+        logsPerDay(source, filter, 'logs.operation_id', { errorsOnly: true }),
+        operationsTop,
+      ),
+  },
+  time_per_operation: {
+    name: 'getTimePerOperation',
+    // the operations that took the most time in total, with their average time per day
+    compute: (source, filter) =>
+      topPerDay(source, filter.range, logsPerDay(source, filter, 'logs.operation_id', { timed: true }), {
+        names: 'operations',
+        order: 'time',
+        value: 'avg',
+        suffix: ' (ms)',
+      }),
+  },
+  most_used_apps: {
+    name: 'getMostUsedApps',
+    compute: (source, filter) => topManyPerDay(source, filter, 'logs.app_id', 'apps'),
+  },
+  requests_per_user: {
+    name: 'getRequestsPerUser',
+    compute: (source, filter) => topManyPerDay(source, filter, 'logs.user_id', 'users'),
+  },
+  requests_per_ip: {
+    name: 'getRequestsPerIP',
+    compute: (source, filter) => topManyPerDay(source, filter, 'logs.ip', null),
+  },
+  most_used_activities: {
+    name: 'getMostUsedActivities',
+    compute: (source, filter) =>
+      topPerDay(source, filter.range, auditsPerDay(source, filter, 'audits.event'), {
+        names: null,
+        order: 'count',
+        value: 'count',
+      }),
+  },
+  activities_per_user: {
+    name: 'getActivitiesPerUser',
+    compute: (source, filter) =>
+      topPerDay(source, filter.range, auditsPerDay(source, filter, 'audits.user_id'), {
+        names: 'users',
+        order: 'count',
+        value: 'count',
+      }),
+  },
   test_coverage: { name: 'getTestCoverage', compute: testCoverage },
-  time_average: { name: 'getTimeAverage', compute: timeAverage },
-  time_per_operation: { name: 'getTimePerOperation', compute: timePerOperation },
-  used_points: { name: 'getUsedPoints', compute: usedPoints },
-  user_registrations: { name: 'getUserRegistrations', compute: userRegistrations },
 };
