@@ -1,12 +1,14 @@
-import type { JsonSchema } from '../actions/action.js';
 import type { Encryption } from '../auth/encryption.js';
+
+/** A plugin type's config schema, as far as secrets go: its properties and their `x-secret` marks. */
+type ConfigSchema = { readonly [keyword: string]: unknown };
 
 /** What a stored secret looks like through the API; sending it back means "keep the stored value". */
 export const secretMask = '********';
 
 /** Names of the config properties a plugin type (connection, identity provider) marks `"x-secret": true`. */
-export function secretFields(schema: JsonSchema): string[] {
-  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+export function secretFields(schema: ConfigSchema): string[] {
+  const properties = (schema.properties ?? {}) as Record<string, ConfigSchema>;
   return Object.entries(properties)
     .filter(([, p]) => p['x-secret'] === true)
     .map(([name]) => name);
@@ -35,8 +37,8 @@ export function keepStoredSecrets(
 
 /** The plugin types a body's `class` names: connection types or identity providers. */
 export interface SecretTypes {
-  get(className: string): { config: JsonSchema } | undefined;
-  list(): { config: JsonSchema }[];
+  get(className: string): { config: ConfigSchema } | undefined;
+  list(): { config: ConfigSchema }[];
 }
 
 /**
