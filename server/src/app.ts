@@ -91,6 +91,7 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     logger: platform.logger,
     audit: (entry) => recordAudit(platform.db, entry),
     tracer,
+    accessLog: config.logRequests,
   });
   // a worker of `serve --workers N` answers /metrics for all workers: a scrape may reach any of them
   const cluster = options.cluster;

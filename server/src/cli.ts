@@ -1,18 +1,24 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { findUserByLogin } from './accounts/login.js';
 import { accountName } from './accounts/throttle.js';
 import { rotateSigningKeys } from './auth/keys.js';
+import { hashPassword } from './auth/passwords.js';
 import { joinCluster } from './cluster/member.js';
 import { runPrimary } from './cluster/primary.js';
-import { serveProcess } from './cluster/serve-process.js';
+import { printAdminPassword, serveProcess } from './cluster/serve-process.js';
 import { ConfigError, loadConfig, type PorticoConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createPlatform } from './runtime/create-platform.js';
-import { createUser } from './services/users.js';
+import { assertPassword, createUser } from './services/users.js';
+import { describeStartupFailure } from './startup.js';
+import { createLogger } from './telemetry/logger.js';
 import { portico } from './version.js';
 
 function port(value: string): number {
@@ -21,16 +27,24 @@ function port(value: string): number {
   return n;
 }
 
+/** The configuration the running command uses, for describing what went wrong with it. */
+let current: PorticoConfig | undefined;
+
+function safeConfig(): PorticoConfig {
+  return current ?? loadConfig({});
+}
+
 function config(overrides: Partial<Record<string, string>> = {}): PorticoConfig {
-  return loadConfig({
+  current = loadConfig({
     ...process.env,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   });
+  return current;
 }
 
 async function serve(options: { port?: number; host?: string; workers?: string }): Promise<void> {
   const cfg = config({ PORT: options.port?.toString(), HOST: options.host, WORKERS: options.workers });
-  const logger = pino({ level: cfg.logLevel });
+  const logger = createLogger(cfg);
   if (cfg.workers <= 1) return serveProcess(cfg, logger);
   if (cluster.isPrimary) return runPrimary(cfg, logger);
   const id = cluster.worker?.id ?? 0;
@@ -44,7 +58,38 @@ async function migrate(): Promise<void> {
   const cfg = config();
   const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }), ...oneShot });
   await running.close();
-  process.stdout.write('System database is up to date.\n');
+  const applied = running.appliedMigrations;
+  if (applied.length === 0) process.stdout.write('System database is up to date: no migration was pending.\n');
+  else {
+    process.stdout.write(`Applied ${applied.length} migration${applied.length === 1 ? '' : 's'}:\n`);
+    for (const name of applied) process.stdout.write(`  ${name}\n`);
+    process.stdout.write('System database is up to date.\n');
+  }
+  if (running.generatedAdminPassword) printAdminPassword(cfg, running.generatedAdminPassword);
+}
+
+/** Sets a user's password (a random one, printed once, when none is given) and ends their sessions. */
+async function setPassword(login: string, options: { password?: string }): Promise<void> {
+  const cfg = config();
+  const running = await createPlatform(cfg, { logger: pino({ level: 'warn' }), ...oneShot });
+  try {
+    const { platform } = running;
+    const found = await findUserByLogin(platform.db, login);
+    if (!found) throw new Error(`User "${login}" does not exist`);
+    const password = options.password ?? randomBytes(12).toString('base64url');
+    assertPassword(platform, password);
+    await platform.db
+      .updateTable('users')
+      .set({ password: await hashPassword(password) })
+      .where('id', '=', found.id)
+      .execute();
+    await platform.tokens.revokeWhere({ userId: found.id });
+    await platform.loginThrottle.unlock(accountName(login, found));
+    process.stdout.write(`New password set for ${found.name}; their sessions and tokens were revoked.\n`);
+    if (!options.password) process.stderr.write(`Password: ${password}\n`);
+  } finally {
+    await running.close();
+  }
 }
 
 async function addUser(options: { name: string; email: string; password?: string; role: string }): Promise<void> {
@@ -118,6 +163,14 @@ export function buildCli(): Command {
     .option('-r, --role <role>', 'role name', 'Administrator')
     .action(addUser);
   user
+    .command('password')
+    .description(
+      'set a new password for a user (e.g. a locked-out administrator); a random one is printed when omitted',
+    )
+    .argument('<name>', 'user name or email')
+    .option('-p, --password <password>', 'the new password (at least 8 characters)')
+    .action(setPassword);
+  user
     .command('unlock')
     .description('let a user whose logins are throttled after failed attempts log in again at once')
     .argument('<name>', 'user name or email')
@@ -130,12 +183,31 @@ export function buildCli(): Command {
   return program;
 }
 
+/**
+ * Settings from a `.env` file in the folder the command was started in (npm start included); a variable
+ * already in the environment wins, as every twelve-factor tool does.
+ */
+export function readDotEnv(env: NodeJS.ProcessEnv = process.env): string | null {
+  const file = path.join(env.INIT_CWD ?? process.cwd(), '.env');
+  if (!fs.existsSync(file)) return null;
+  const values = parseEnv(fs.readFileSync(file, 'utf8'));
+  for (const [key, value] of Object.entries(values)) if (env[key] === undefined || env[key] === '') env[key] = value;
+  return file;
+}
+
 export async function runCli(argv: string[]): Promise<void> {
+  readDotEnv();
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    // a setting the operator can fix: one line that says which and what to do
+    const problem = describeStartupFailure(error, safeConfig());
+    if (problem) {
+      process.stderr.write(`${problem}\n`);
       process.exit(2);
     }
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -12,6 +12,16 @@ describe('configuration from the environment', () => {
     expect(config.corsOrigins).toBe('*');
   });
 
+  it('reads the log format, the access log and the trusted login networks', () => {
+    expect(loadConfig({})).toMatchObject({ logFormat: 'auto', logRequests: false, loginTrustedNetworks: [] });
+    expect(
+      loadConfig({ LOG_FORMAT: 'Pretty', LOG_REQUESTS: 'yes', LOGIN_TRUSTED_NETWORKS: '10.0.0.0/8, ::1' }),
+    ).toMatchObject({ logFormat: 'pretty', logRequests: true, loginTrustedNetworks: ['10.0.0.0/8', '::1'] });
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT: must be json, pretty or auto/);
+    expect(() => loadConfig({ LOGIN_TRUSTED_NETWORKS: '10.0.0.0/40' })).toThrow(/LOGIN_TRUSTED_NETWORKS/);
+    expect(() => loadConfig({ METRICS_PUBLIC: 'perhaps' })).toThrow(/METRICS_PUBLIC/);
+  });
+
   it('treats empty values as unset and trims a trailing slash from PUBLIC_URL', () => {
     const config = loadConfig({ PORT: '', PUBLIC_URL: 'https://api.example.com/' });
     expect(config.port).toBe(8080);

@@ -43,6 +43,10 @@ export interface PorticoConfig {
   /** rate limits with REDIS_URL: a Redis answer slower than this counts as Redis being down */
   rateLimitRedisTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** JSON lines, readable lines, or readable when standard output is a terminal */
+  logFormat: 'json' | 'pretty' | 'auto';
+  /** one log line per request (method, path, status, time): off by default, and then free */
+  logRequests: boolean;
   debug: boolean;
   corsOrigins: string[] | '*';
   bodyLimit: number;
@@ -131,6 +135,13 @@ const envSchema = z.object({
     .max(60_000, 'must be at most 60000 milliseconds')
     .default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['json', 'pretty', 'auto'], { message: 'must be json, pretty or auto' }))
+    .default('auto'),
+  LOG_REQUESTS: bool.default(false),
   PORTICO_DEBUG: bool.default(false),
   CORS_ORIGIN: z.string().trim().default('*'),
   BODY_LIMIT: z.coerce
@@ -244,6 +255,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     rateLimitRedisPrefix: e.RATE_LIMIT_REDIS_PREFIX,
     rateLimitRedisTimeoutMs: e.RATE_LIMIT_REDIS_TIMEOUT,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    logRequests: e.LOG_REQUESTS,
     debug: e.PORTICO_DEBUG,
     corsOrigins,
     bodyLimit: e.BODY_LIMIT,

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeFolder } from '../folders.js';
 
 const prefix = 'enc:v1:';
 
@@ -20,7 +21,7 @@ export class Encryption {
   static fromKeyFile(dataDir: string): Encryption {
     const file = path.join(dataDir, 'secret.key');
     if (!fs.existsSync(file)) {
-      fs.mkdirSync(dataDir, { recursive: true });
+      makeFolder(dataDir);
       fs.writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
     }
     return Encryption.fromSecret(fs.readFileSync(file, 'utf8').trim());

@@ -163,7 +163,9 @@ export async function runPrimary(config: PorticoConfig, logger: Logger): Promise
       return;
     }
     if (!started && !wasListening) {
-      // it could not even start (port taken, database unreachable, bad setting): neither can the others
+      // it could not even start (port taken, database unreachable, bad setting): neither can the others;
+      // exit code 2 means it said which setting on stderr, and the cluster ends the same way
+      if (code === 2) exitCode = 2;
       rejectReady(new Error(`Worker ${worker.id} exited with ${signal ?? `code ${code}`} before it was listening`));
       return;
     }
@@ -217,7 +219,7 @@ export async function runPrimary(config: PorticoConfig, logger: Logger): Promise
     await ready;
   } catch (error) {
     log.error({ err: (error as Error).message }, 'workers could not start; stopping');
-    exitCode = 1;
+    if (exitCode !== 2) exitCode = 1;
     stop('SIGTERM');
     return;
   }

@@ -2,13 +2,19 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { createPortico } from '../app.js';
 import type { PorticoConfig } from '../config.js';
+import { adminNameOf } from '../runtime/create-platform.js';
 import { portico } from '../version.js';
 import type { ClusterMember } from './member.js';
 
-/** Printed once, to the terminal only: the hash is all that is stored. */
+/**
+ * Printed once, on standard error (the terminal, never the JSON log on standard output): the hash is all
+ * that is stored. `portico user password NAME` sets a new one.
+ */
 export function printAdminPassword(config: PorticoConfig, password: string): void {
-  process.stdout.write(
-    `\n  Created the administrator account.\n  Log in with: ${config.adminEmail ?? 'admin@localhost.localdomain'}\n  Password:    ${password}\n  (shown once; set PORTICO_ADMIN_EMAIL and PORTICO_ADMIN_PASSWORD to choose them)\n\n`,
+  const email = config.adminEmail ?? 'admin@localhost.localdomain';
+  const name = adminNameOf(email);
+  process.stderr.write(
+    `\n  Created the administrator account.\n  Log in as:   ${name} (or ${email})\n  Password:    ${password}\n  It is shown once. The admin app: ${config.publicUrl}/apps/backend/ — a new password: npx portico user password ${name}\n\n`,
   );
 }
 

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
 import { createPool as createMysqlPool, type Pool as MysqlPool } from 'mysql2';
 import pg from 'pg';
+import { makeFolder } from '../folders.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
@@ -48,7 +48,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): SystemData
   const poolSize = options.poolSize ?? 10;
   if (dialect === 'sqlite') {
     const file = url.slice('sqlite:'.length);
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') makeFolder(path.dirname(file));
     const sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');

@@ -37,6 +37,8 @@ export interface PipelineDeps {
   audit(entry: AuditEntry): Promise<void>;
   /** OpenTelemetry server spans; null (the default) when no OTLP endpoint is configured */
   tracer?: RequestTracer | null;
+  /** LOG_REQUESTS: one info line per request */
+  accessLog?: boolean;
 }
 
 /**
@@ -81,12 +83,17 @@ export function createPipeline(deps: PipelineDeps) {
     const match = table.find(method, path);
     if (match.kind !== 'operation') {
       const headers: Record<string, string> = { 'x-request-id': req.id, 'x-content-type-options': 'nosniff', ...cors };
+      let status: number;
       if (match.kind === 'method-not-allowed') {
         headers.allow = match.allow.join(', ');
-        sendError(reply, new PorticoError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed here`), headers, deps);
-        return;
-      }
-      sendError(reply, notFound('Unknown location'), headers, deps);
+        status = sendError(
+          reply,
+          new PorticoError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed here`),
+          headers,
+          deps,
+        );
+      } else status = sendError(reply, notFound('Unknown location'), headers, deps);
+      if (deps.accessLog) logAccess(deps.logger, req, path, status, performance.now() - started, null);
       return;
     }
 
@@ -148,6 +155,7 @@ export function createPipeline(deps: PipelineDeps) {
     }
     const elapsed = performance.now() - started;
     deps.metrics.request(operation.name, method, status, elapsed);
+    if (deps.accessLog) logAccess(deps.logger, req, path, status, elapsed, operation.name);
     deps.requestLog.record({
       categoryId: operation.categoryId,
       operationId: operation.id,
@@ -164,6 +172,21 @@ export function createPipeline(deps: PipelineDeps) {
       error: failure,
     });
   }
+}
+
+/** An access-log line, as a reverse proxy would write it, plus the operation and the request id. */
+function logAccess(
+  logger: Logger,
+  req: FastifyRequest,
+  path: string,
+  status: number,
+  elapsed: number,
+  operation: string | null,
+): void {
+  logger.info(
+    { method: req.method, path, status, ms: Math.round(elapsed * 10) / 10, operation, requestId: req.id, ip: req.ip },
+    `${req.method} ${path} ${status}`,
+  );
 }
 
 function sendError(reply: FastifyReply, error: unknown, headers: Record<string, string>, deps: PipelineDeps): number {

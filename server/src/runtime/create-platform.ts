@@ -46,6 +46,7 @@ import { createApp } from '../services/apps.js';
 import { createUser } from '../services/users.js';
 import { SettingRepository } from '../settings/repository.js';
 import { Settings } from '../settings/settings.js';
+import { checkFolders } from '../startup.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
 import type { Platform } from './platform.js';
@@ -78,6 +79,8 @@ export interface RunningPlatform {
   platform: Platform;
   /** set when this start created the admin user with a generated password */
   generatedAdminPassword: string | undefined;
+  /** the migrations this start applied, oldest first */
+  appliedMigrations: readonly string[];
   close(): Promise<void>;
 }
 
@@ -93,12 +96,13 @@ export function actionLogger(logger: Logger): ActionLogger {
 /** Opens the system database, brings it up to date and builds every service of the platform. */
 export async function createPlatform(config: PorticoConfig, options: PlatformOptions = {}): Promise<RunningPlatform> {
   const logger = options.logger ?? pino({ level: config.logLevel });
+  checkFolders(config);
   const sdb: SystemDatabase = openDatabase(config.databaseUrl);
   try {
     const applied = await migrateToLatest(sdb);
     if (applied.length > 0) logger.info({ migrations: applied }, 'system database migrated');
     await installDefaults(sdb, platformOperations);
-    return await assemble(config, sdb, logger, options);
+    return { ...(await assemble(config, sdb, logger, options)), appliedMigrations: applied };
   } catch (error) {
     await sdb.close().catch(() => {});
     throw error;
@@ -110,7 +114,7 @@ async function assemble(
   sdb: SystemDatabase,
   logger: Logger,
   options: PlatformOptions,
-): Promise<RunningPlatform> {
+): Promise<Omit<RunningPlatform, 'appliedMigrations'>> {
   const { db, dialect } = sdb;
   const settings = new Settings(db);
   await settings.load();
@@ -295,6 +299,12 @@ async function assemble(
   };
 }
 
+/** The first administrator's user name: the part of their email before the @, as a valid name. */
+export function adminNameOf(email: string): string {
+  const name = email.split('@')[0]?.replace(/[^a-zA-Z0-9\-_.]/g, '') ?? '';
+  return name.length >= 3 ? name.slice(0, 64) : 'admin';
+}
+
 /**
  * The first start creates the administrator: from PORTICO_ADMIN_EMAIL/PASSWORD, or with a random
  * password that is returned (and printed once by the caller).
@@ -315,12 +325,11 @@ async function ensureAdmin(platform: Platform): Promise<string | undefined> {
   if (admin) return undefined;
   const email = platform.config.adminEmail ?? 'admin@localhost.localdomain';
   const generated = platform.config.adminPassword ? undefined : randomBytes(12).toString('base64url');
-  const name = email.split('@')[0]?.replace(/[^a-zA-Z0-9\-_.]/g, '') || 'admin';
   let adminId: number;
   try {
     adminId = await createUser(platform, {
       roleId: role.id,
-      name: name.length >= 3 ? name.slice(0, 64) : 'admin',
+      name: adminNameOf(email),
       email,
       password: platform.config.adminPassword ?? generated,
       status: UserStatus.active,
