@@ -106,7 +106,9 @@ function floorsTopDown() {
       }
     }
     if (left.size === 0) break;
-    const best = [...left].sort((a, b) => outWeight(b) - inWeight(b) - (outWeight(a) - inWeight(a)) || a.localeCompare(b))[0];
+    const best = [...left].sort(
+      (a, b) => outWeight(b) - inWeight(b) - (outWeight(a) - inWeight(a)) || a.localeCompare(b),
+    )[0];
     head.push(best);
     left.delete(best);
   }
@@ -125,4 +127,6 @@ console.log(`file circles: ${fileCircles.length}`);
 for (const c of fileCircles) console.log(`  circle: ${c.map(rel).join(', ')}`);
 console.log(`rooms from the top floor down: ${order.join(' > ')}`);
 console.log(`imports that run up a floor: ${upwardCount}`);
-if (list) for (const u of upward.sort((x, y) => x.edge.localeCompare(y.edge))) console.log(`  ${u.edge}\n    ${u.files.join('\n    ')}`);
+if (list)
+  for (const u of upward.sort((x, y) => x.edge.localeCompare(y.edge)))
+    console.log(`  ${u.edge}\n    ${u.files.join('\n    ')}`);

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { isNetwork } from './accounts/throttle.js';
+import { isNetwork } from './networks.js';
 
 /** OpenTelemetry tracing, from the standard OTEL_* variables. */
 export interface TracingConfig {

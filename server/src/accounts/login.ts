@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import { verifyPassword } from '../auth/passwords.js';
 import { type Database, type UserRow, UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
-import { accountName, attemptKeys, type LoginThrottle, type TrustedNetworks } from './throttle.js';
+import type { TrustedNetworks } from '../networks.js';
+import { accountName, attemptKeys, type LoginThrottle } from './throttle.js';
 
 /** What a password check works with. */
 export interface LoginDeps {

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { isNetwork, TrustedNetworks } from '../networks.js';
 import {
   afterAttempt,
   afterSuccess,
   attemptKeys,
   freshState,
-  isNetwork,
   judgeAttempt,
   type KeyState,
   nextAllowedAt,
   defaultThrottlePolicy as policy,
-  TrustedNetworks,
 } from './throttle.js';
 
 const none = new TrustedNetworks([]);

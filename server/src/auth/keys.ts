@@ -3,7 +3,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { TokenStatus } from '../db/schema.js';
-import '../oauth/schema.js';
+import './schema.js';
 
 export const signingAlg = 'RS256';
 

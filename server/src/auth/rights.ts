@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { AppStatus, type Database, TokenStatus, UserStatus } from '../db/schema.js';
-import { openidScope } from '../oauth/oidc-id-token.js';
-import { decideScopes } from './scopes.js';
+import { decideScopes, openidScope } from './scopes.js';
 import type { TokenService } from './tokens.js';
 
 /** Whose rights changed: the tokens of these users or apps are checked against what they may have now. */

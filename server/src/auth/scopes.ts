@@ -3,6 +3,9 @@ import type { Database } from '../db/schema.js';
 import { forbidden } from '../errors.js';
 import type {} from '../plans/tables.js';
 
+/** The scope that asks for the user's identity (OpenID Connect), not for API access. */
+export const openidScope = 'openid';
+
 /** Scopes as a client sends them: comma- or space-separated (Fusio splits on commas when there are any). */
 export function splitScopes(input: unknown): string[] {
   if (Array.isArray(input)) return dedupe(input.filter((s): s is string => typeof s === 'string'));

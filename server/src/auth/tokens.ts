@@ -7,9 +7,9 @@ import { insertWithId } from '../db/insert.js';
 import type { Database } from '../db/schema.js';
 import { TokenStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
-import type { RevocationFeed, RevokedToken } from '../oauth/revocation-feed.js';
 import { type KeyStore, signingAlg } from './keys.js';
-import '../oauth/schema.js';
+import type { RevocationFeed, RevokedToken } from './revocation-feed.js';
+import './schema.js';
 import { digest, newOpaqueToken } from './secrets.js';
 
 /** The JWT `typ` of access tokens (RFC 9068); id_tokens carry `JWT`, so one cannot pass for the other. */

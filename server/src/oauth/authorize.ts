@@ -1,12 +1,11 @@
 import type { ConsumerAuthorizeMeta, ConsumerAuthorizeResponse, ConsumerScope } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import { appScopes, decideScopes, splitScopes, userScopes } from '../auth/scopes.js';
+import { appScopes, decideScopes, openidScope, splitScopes, userScopes } from '../auth/scopes.js';
 import { type Database, UserStatus } from '../db/schema.js';
 import { clientOf, findActiveApp, type OAuthClient } from './clients.js';
 import { createCode } from './codes.js';
 import type { OAuthDeps } from './deps.js';
 import { recordGrant } from './grants.js';
-import { openidScope } from './oidc-id-token.js';
 import { isValidS256Challenge } from './pkce.js';
 
 /** The parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC nonce). */

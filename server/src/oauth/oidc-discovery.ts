@@ -1,7 +1,7 @@
 import { signingAlg } from '../auth/keys.js';
+import { openidScope } from '../auth/scopes.js';
 import { Category, Status } from '../db/schema.js';
 import type { OAuthDeps } from './deps.js';
-import { openidScope } from './oidc-id-token.js';
 import { supportedGrantTypes } from './token-endpoint.js';
 
 /** Where the endpoints live, from the issuer (the public URL every token names as `iss`). */

@@ -3,8 +3,6 @@ import { SignJWT } from 'jose';
 import { idTokenLifetimeSeconds, type KeyStore, signingAlg } from '../auth/keys.js';
 import type { UserRow } from '../db/schema.js';
 
-export const openidScope = 'openid';
-
 /** The claims Portico knows about a user; there are no profile/email scopes, `openid` brings them all. */
 export interface UserClaims {
   sub: string;

@@ -1,6 +1,6 @@
 import { type LoginDeps, passwordLogin } from '../accounts/login.js';
 import { type ActionRequest, type ActionResponse, response } from '../actions/action.js';
-import { appScopes, decideScopes, splitScopes, userScopes } from '../auth/scopes.js';
+import { appScopes, decideScopes, openidScope, splitScopes, userScopes } from '../auth/scopes.js';
 import { matchesDigest } from '../auth/secrets.js';
 import type { IssuedToken } from '../auth/tokens.js';
 import type { UserRow } from '../db/schema.js';
@@ -20,7 +20,7 @@ import {
   OAuthError,
   unauthorizedClient,
 } from './errors.js';
-import { openidScope, signIdToken } from './oidc-id-token.js';
+import { signIdToken } from './oidc-id-token.js';
 import { verifiesChallenge } from './pkce.js';
 
 /** The token endpoint checks users' passwords too (client_credentials with a user's name). */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { LoginThrottle, TrustedNetworks } from '../accounts/throttle.js';
+import type { LoginThrottle } from '../accounts/throttle.js';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionRepository } from '../actions/repository.js';
 import type { KeyStore } from '../auth/keys.js';
@@ -17,6 +17,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import type { IdentityRepository } from '../identity/repository.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { Mailer } from '../mail/mailer.js';
+import type { TrustedNetworks } from '../networks.js';
 import type { PageRepository } from '../pages/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
 import type { PointsLedger } from '../plans/points.js';
