@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { ActionLogger, ConnectionAccess, JsonSchema } from '../actions/action.js';
-import type { Encryption } from '../auth/encryption.js';
+import type { ActionLogger, ConnectionAccess } from '../actions/action.js';
 import type { ConnectionRow, Database } from '../db/schema.js';
 import { Status } from '../db/schema.js';
 import { serviceUnavailable } from '../errors.js';
 import type { ConnectionRegistry } from './registry.js';
+import type { ConfigBox } from './secrets.js';
 
 interface Live {
   row: ConnectionRow;
@@ -14,12 +14,9 @@ interface Live {
   ready: { value: unknown } | null;
 }
 
-/** Names of the config properties a connection type marks `"x-secret": true`. */
-export function secretFields(schema: JsonSchema): string[] {
-  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-  return Object.entries(properties)
-    .filter(([, p]) => p['x-secret'] === true)
-    .map(([name]) => name);
+/** Proves a config reaches its system before it is stored ("test connection"). */
+export interface ConnectionProbe {
+  test(className: string, config: Record<string, unknown>): Promise<void>;
 }
 
 /**
@@ -27,14 +24,14 @@ export function secretFields(schema: JsonSchema): string[] {
  * and rebuilt when a connection's config changes, closed at shutdown. A connection that cannot be
  * reached gives a 503 to the request that needed it and is tried again by the next one.
  */
-export class ConnectionManager implements ConnectionAccess {
+export class ConnectionManager implements ConnectionAccess, ConnectionProbe {
   private byName = new Map<string, Live>();
   private byId = new Map<number, Live>();
 
   constructor(
     private readonly db: Kysely<Database>,
     readonly registry: ConnectionRegistry,
-    private readonly encryption: Encryption,
+    private readonly box: ConfigBox,
     private readonly logger: Logger,
   ) {}
 
@@ -88,14 +85,9 @@ export class ConnectionManager implements ConnectionAccess {
     }
   }
 
-  /** Decrypted, validated config of a stored connection. */
-  configOf(row: Pick<ConnectionRow, 'class' | 'config'>): Record<string, unknown> {
-    const plain = row.config ? this.encryption.decrypt(row.config) : '{}';
-    return JSON.parse(plain) as Record<string, unknown>;
-  }
-
-  encryptConfig(config: Record<string, unknown>): string {
-    return this.encryption.encrypt(JSON.stringify(config));
+  /** Decrypted config of a stored connection. */
+  configOf(row: Pick<ConnectionRow, 'config'>): Record<string, unknown> {
+    return this.box.open(row.config);
   }
 
   private async connect(row: ConnectionRow): Promise<unknown> {

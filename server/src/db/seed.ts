@@ -1,7 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import { categoryOf, type SystemOperation, scopeOf } from '../api/system-operation.js';
 import { installDefaultRates } from '../limits/defaults.js';
-import { configDefaults } from '../services/settings.js';
+import { configDefaults } from '../settings/settings.js';
 import type { SystemDatabase } from './database.js';
 import { insertWithId } from './insert.js';
 import { Category, categoryNames, type Database, type OperationTable } from './schema.js';

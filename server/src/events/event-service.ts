@@ -7,6 +7,7 @@ import type { ActionRegistry } from '../actions/registry.js';
 import type { Encryption } from '../auth/encryption.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import type { Settings } from '../settings/settings.js';
 import { ActionRunner } from './action-runner.js';
 import { CronScheduler } from './cron-scheduler.js';
 import { DeliveryWorker, type JobHandler } from './delivery-worker.js';
@@ -45,9 +46,9 @@ export interface EventServiceDeps {
   actionLogger: ActionLogger;
   connections: ConnectionAccess;
   baseUrl: string;
+  /** the settings cache (webhook_allow_private), rebuilt on every node when a setting changes */
+  settings: Pick<Settings, 'boolean'>;
 }
-
-const settingTtlMs = 5_000;
 
 /**
  * Events, webhooks, triggers and cronjobs on this node: the outbox actions dispatch into, the delivery
@@ -61,7 +62,6 @@ export class EventService implements EventDispatcher {
   private readonly timeoutMs: number;
   private readonly runWorker: boolean;
   private readonly runScheduler: boolean;
-  private allowPrivate = { value: false, at: 0 };
   private started = false;
 
   constructor(
@@ -73,7 +73,7 @@ export class EventService implements EventDispatcher {
     this.runScheduler = options.scheduler ?? true;
     const logger = deps.logger.child({ component: 'events' });
     this.outbox = new Outbox(deps.db, deps.dialect, deps.encryption, () => this.worker.wake());
-    this.sender = new WebhookSender(() => this.allowPrivate.value, this.timeoutMs);
+    this.sender = new WebhookSender(() => deps.settings.boolean('webhook_allow_private'), this.timeoutMs);
     const runner = new ActionRunner({
       db: deps.db,
       actions: deps.actions,
@@ -132,35 +132,11 @@ export class EventService implements EventDispatcher {
     this.worker.registerJob(job, handler);
   }
 
-  /** Whether webhooks may target private addresses, re-read from the database every few seconds. */
-  async refreshAllowPrivate(): Promise<boolean> {
-    if (Date.now() - this.allowPrivate.at < settingTtlMs) return this.allowPrivate.value;
-    const row = await this.deps.db
-      .selectFrom('config')
-      .select('value')
-      .where('name', '=', 'webhook_allow_private')
-      .executeTakeFirst();
-    const value = ['1', 'true', 'on', 'yes'].includes((row?.value ?? '').toLowerCase());
-    this.allowPrivate = { value, at: Date.now() };
-    return value;
-  }
-
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.refreshAllowPrivate().catch(() => false);
-    this.keepSettingFresh();
     if (this.runWorker) this.worker.start();
     if (this.runScheduler) await this.scheduler.start();
-  }
-
-  private settingTimer: NodeJS.Timeout | null = null;
-
-  private keepSettingFresh(): void {
-    this.settingTimer = setInterval(() => {
-      this.refreshAllowPrivate().catch(() => {});
-    }, settingTtlMs);
-    this.settingTimer.unref();
   }
 
   /** Re-reads the cronjobs now (after a change through this node's API). */
@@ -168,13 +144,11 @@ export class EventService implements EventDispatcher {
     if (this.runScheduler && this.started) await this.scheduler.changed();
   }
 
-  /** The configuration changed (on this node or another): re-read the setting and the cronjobs now. */
+  /** The configuration changed (on this node or another): re-read the cronjobs now. */
   async configChanged(): Promise<void> {
-    this.allowPrivate.at = 0;
-    await Promise.all([
-      this.refreshAllowPrivate().catch(() => false),
-      this.cronjobsChanged().catch((error) => this.deps.logger.warn({ err: error }, 'cronjobs could not be reloaded')),
-    ]);
+    await this.cronjobsChanged().catch((error) =>
+      this.deps.logger.warn({ err: error }, 'cronjobs could not be reloaded'),
+    );
   }
 
   /** Waits a bounded time for deliveries and cron runs in flight; the rest are retried after their lease. */
@@ -184,7 +158,6 @@ export class EventService implements EventDispatcher {
   }
 
   async close(): Promise<void> {
-    if (this.settingTimer) clearInterval(this.settingTimer);
     const waitMs = Math.min(this.timeoutMs + 1_000, 15_000);
     await Promise.all([this.scheduler.close(waitMs), this.worker.close(waitMs)]);
     await this.sender.close();

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
 import { digest, newOpaqueToken, safeEqual } from '../auth/secrets.js';
 import { insertWithId } from '../db/insert.js';
 import { AppStatus, type UserRow, UserStatus } from '../db/schema.js';
 import { badRequest, PorticoError } from '../errors.js';
-import type { Platform } from '../runtime/platform.js';
-import { exchangeUrl, identityConfig } from './identities.js';
+import { exchangeUrl } from './identities.js';
 import {
   type IdentityProviderType,
   type ProviderCallOptions,
@@ -13,8 +13,16 @@ import {
   type RemoteUser,
 } from './provider.js';
 import { identityProviders } from './registry.js';
-import { linkOrCreateUser } from './remote-users.js';
+import { type AccountEnv, linkOrCreateUser } from './remote-users.js';
+import type { IdentityRepository } from './repository.js';
 import type { IdentityRow } from './tables.js';
+
+/** What a login through an identity provider uses (a Platform has it; the flow needs no more). */
+export interface LoginEnv extends AccountEnv {
+  readonly logger: Logger;
+  readonly config: { readonly publicUrl: string };
+  readonly identities: Pick<IdentityRepository, 'config'>;
+}
 
 /** How long a started login may take at the provider; its state works once within this time. */
 export const loginRequestLifetimeMs = 10 * 60 * 1000;
@@ -34,23 +42,23 @@ function providerOf(identity: IdentityRow): IdentityProviderType {
   return type;
 }
 
-function configOf(platform: Platform, identity: IdentityRow): Record<string, unknown> {
+function configOf(env: LoginEnv, identity: IdentityRow): Record<string, unknown> {
   try {
-    return identityConfig(platform, identity);
+    return env.identities.config(identity);
   } catch (error) {
-    platform.logger.error({ err: error, identity: identity.id }, 'identity config cannot be decrypted');
+    env.logger.error({ err: error, identity: identity.id }, 'identity config cannot be decrypted');
     throw new PorticoError('SERVICE_UNAVAILABLE', 'The identity provider is not configured correctly');
   }
 }
 
 /** Runs a provider call and turns its failure into Fusio's error body: 400 for a refusal, 502 when unreachable. */
-async function callProvider<T>(platform: Platform, identity: IdentityRow, run: () => Promise<T>): Promise<T> {
+async function callProvider<T>(env: LoginEnv, identity: IdentityRow, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
     if (error instanceof ProviderRejected) throw badRequest(`Could not authenticate user: ${error.message}`);
     const detail = error instanceof Error ? error.message : String(error);
-    platform.logger.warn({ identity: identity.name, reason: detail }, 'identity provider unavailable');
+    env.logger.warn({ identity: identity.name, reason: detail }, 'identity provider unavailable');
     if (error instanceof ProviderUnavailable || !(error instanceof PorticoError)) {
       throw new PorticoError(
         'BAD_GATEWAY',
@@ -62,8 +70,8 @@ async function callProvider<T>(platform: Platform, identity: IdentityRow, run: (
 }
 
 /** True for a page of the web apps Portico serves itself (`<PUBLIC_URL>/apps/...`). */
-function isOwnWebApp(platform: Platform, target: URL): boolean {
-  const base = new URL(platform.config.publicUrl);
+function isOwnWebApp(env: LoginEnv, target: URL): boolean {
+  const base = new URL(env.config.publicUrl);
   const apps = `${base.pathname.replace(/\/+$/, '')}/apps/`;
   // URL parsing has already resolved dot segments, so /apps/../consumer cannot pass as /apps/
   return target.origin === base.origin && target.pathname.startsWith(apps);
@@ -73,8 +81,8 @@ function isOwnWebApp(platform: Platform, target: URL): boolean {
  * The developer portal's callback must be on the identity's app URL (scheme, host and port), as in Fusio,
  * or be a page of the portal Portico serves itself, whatever app the identity belongs to.
  */
-async function assertPortalRedirect(platform: Platform, identity: IdentityRow, redirectUri: string | undefined) {
-  const app = await platform.db
+async function assertPortalRedirect(env: LoginEnv, identity: IdentityRow, redirectUri: string | undefined) {
+  const app = await env.db
     .selectFrom('apps')
     .select(['id', 'url'])
     .where('id', '=', identity.app_id)
@@ -93,7 +101,7 @@ async function assertPortalRedirect(platform: Platform, identity: IdentityRow, r
   const target = parse(redirectUri);
   if (redirectUri.length > 2000 || !['https:', 'http:'].includes(target.protocol)) throw sameHost;
   if (target.username !== '' || target.password !== '') throw sameHost;
-  if (isOwnWebApp(platform, target)) return;
+  if (isOwnWebApp(env, target)) return;
   if (target.origin !== parse(app.url).origin) throw sameHost;
 }
 
@@ -101,13 +109,13 @@ function cookieName(state: string): string {
   return `portico_identity_${digest(state).slice(0, 16)}`;
 }
 
-function cookiePath(platform: Platform, identityId: number): string {
-  return `${new URL(platform.config.publicUrl).pathname.replace(/\/+$/, '')}/consumer/identity/${identityId}`;
+function cookiePath(env: LoginEnv, identityId: number): string {
+  return `${new URL(env.config.publicUrl).pathname.replace(/\/+$/, '')}/consumer/identity/${identityId}`;
 }
 
-function cookie(platform: Platform, identityId: number, name: string, value: string, maxAge: number): string {
-  const secure = platform.config.publicUrl.startsWith('https:') ? '; Secure' : '';
-  return `${name}=${value}; Path=${cookiePath(platform, identityId)}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
+function cookie(env: LoginEnv, identityId: number, name: string, value: string, maxAge: number): string {
+  const secure = env.config.publicUrl.startsWith('https:') ? '; Secure' : '';
+  return `${name}=${value}; Path=${cookiePath(env, identityId)}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
 }
 
 function cookieValue(header: string | string[] | undefined, name: string): string | undefined {
@@ -131,33 +139,33 @@ export interface StartedLogin {
  * redirect_uri) and the provider's authorization URL to send the browser to.
  */
 export async function startLogin(
-  platform: Platform,
+  env: LoginEnv,
   identity: IdentityRow,
   redirectUri: string | undefined,
 ): Promise<StartedLogin> {
-  await assertPortalRedirect(platform, identity, redirectUri);
+  await assertPortalRedirect(env, identity, redirectUri);
   const type = providerOf(identity);
-  const config = configOf(platform, identity);
+  const config = configOf(env, identity);
   const state = newOpaqueToken(32);
   const nonce = newOpaqueToken(32);
   const codeVerifier = newOpaqueToken(32);
   const codeChallenge = createHash('sha256').update(codeVerifier).digest('base64url');
-  const location = await callProvider(platform, identity, () =>
+  const location = await callProvider(env, identity, () =>
     type.authorizationUrl(
       config,
-      { redirectUri: exchangeUrl(platform, identity.id), state, nonce, codeChallenge },
+      { redirectUri: exchangeUrl(env.config.publicUrl, identity.id), state, nonce, codeChallenge },
       callOptions,
     ),
   );
   const browser = newOpaqueToken(32);
   const now = Date.now();
   // logins nobody finished: their state could never be used again anyway
-  await platform.db
+  await env.db
     .deleteFrom('identity_requests')
     .where('created_at', '<', now - loginRequestLifetimeMs)
     .execute();
   await insertWithId(
-    platform.db.insertInto('identity_requests').values({
+    env.db.insertInto('identity_requests').values({
       identity_id: identity.id,
       state_hash: digest(state),
       browser_hash: digest(browser),
@@ -166,11 +174,11 @@ export async function startLogin(
       redirect_uri: redirectUri ?? null,
       created_at: now,
     }),
-    platform.dialect,
+    env.dialect,
   );
   return {
     location: location.toString(),
-    setCookie: cookie(platform, identity.id, cookieName(state), browser, loginRequestLifetimeMs / 1000),
+    setCookie: cookie(env, identity.id, cookieName(state), browser, loginRequestLifetimeMs / 1000),
   };
 }
 
@@ -184,15 +192,15 @@ export interface FinishedLogin {
 }
 
 /** Takes the pending request for a state out of the table: at most one exchange can ever use it. */
-async function consumeRequest(platform: Platform, identity: IdentityRow, state: string) {
-  const row = await platform.db
+async function consumeRequest(env: LoginEnv, identity: IdentityRow, state: string) {
+  const row = await env.db
     .selectFrom('identity_requests')
     .selectAll()
     .where('identity_id', '=', identity.id)
     .where('state_hash', '=', digest(state))
     .executeTakeFirst();
   if (!row) return undefined;
-  const deleted = await platform.db.deleteFrom('identity_requests').where('id', '=', row.id).executeTakeFirst();
+  const deleted = await env.db.deleteFrom('identity_requests').where('id', '=', row.id).executeTakeFirst();
   return Number(deleted.numDeletedRows) === 1 ? row : undefined;
 }
 
@@ -202,7 +210,7 @@ async function consumeRequest(platform: Platform, identity: IdentityRow, state: 
  * and finds, links or creates the account.
  */
 export async function finishLogin(
-  platform: Platform,
+  env: LoginEnv,
   identity: IdentityRow,
   query: Query,
   cookieHeader: string | string[] | undefined,
@@ -211,14 +219,14 @@ export async function finishLogin(
   const error = single(query, 'error');
   if (error !== undefined) {
     // the login is over either way: the state must not be usable afterwards
-    if (state !== undefined) await consumeRequest(platform, identity, state);
+    if (state !== undefined) await consumeRequest(env, identity, state);
     const description = single(query, 'error_description');
     throw badRequest(`Could not authenticate user: ${[error, description].filter(Boolean).join(' - ')}`);
   }
   const code = single(query, 'code');
   if (code === undefined) throw badRequest('No code provided');
   if (state === undefined) throw badRequest('No state provided');
-  const request = await consumeRequest(platform, identity, state);
+  const request = await consumeRequest(env, identity, state);
   if (!request) throw badRequest('Provided identity state was not requested');
   if (request.created_at + loginRequestLifetimeMs < Date.now()) {
     throw badRequest('Provided identity request is expired');
@@ -229,27 +237,27 @@ export async function finishLogin(
     throw badRequest('This login was started in another browser; please start it again');
   }
   const type = providerOf(identity);
-  const config = configOf(platform, identity);
-  const redirectUri = exchangeUrl(platform, identity.id);
+  const config = configOf(env, identity);
+  const redirectUri = exchangeUrl(env.config.publicUrl, identity.id);
   const callbackUrl = new URL(redirectUri);
   for (const [key, value] of Object.entries(query)) {
     for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
       callbackUrl.searchParams.append(key, v);
     }
   }
-  const remote = await callProvider(platform, identity, () =>
+  const remote = await callProvider(env, identity, () =>
     type.exchange(
       config,
       { callbackUrl, redirectUri, state, nonce: request.nonce, codeVerifier: request.code_verifier },
       callOptions,
     ),
   );
-  const user = await linkOrCreateUser(platform, identity, remote);
+  const user = await linkOrCreateUser(env, identity, remote);
   if (user.status !== UserStatus.active) throw badRequest('This account is not active');
   return {
     user,
     remote,
     redirectUri: request.redirect_uri,
-    clearCookie: cookie(platform, identity.id, name, '', 0),
+    clearCookie: cookie(env, identity.id, name, '', 0),
   };
 }

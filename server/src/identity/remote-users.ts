@@ -1,19 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { findUserByEmail } from '../accounts/login.js';
 import { userScopes } from '../auth/scopes.js';
+import type { DialectName } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
-import { type UserRow, UserStatus } from '../db/schema.js';
+import { type Database, type UserRow, UserStatus } from '../db/schema.js';
 import { badRequest, PorticoError } from '../errors.js';
-import type { Platform } from '../runtime/platform.js';
+import type { Settings } from '../settings/settings.js';
 import type { RemoteUser } from './provider.js';
 import type { IdentityRow } from './tables.js';
+
+/** What finding, linking and creating the account of a provider's user uses. */
+export interface AccountEnv {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** role_default and points_default, for accounts a provider's user gets */
+  readonly settings: Pick<Settings, 'string' | 'number'>;
+}
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The account a provider's user already has here: created by the provider, or linked to it. */
-async function knownUser(platform: Platform, identity: IdentityRow, remoteId: string): Promise<UserRow | undefined> {
-  const linked = await platform.db
+async function knownUser(env: AccountEnv, identity: IdentityRow, remoteId: string): Promise<UserRow | undefined> {
+  const linked = await env.db
     .selectFrom('identity_links')
     .innerJoin('users', 'users.id', 'identity_links.user_id')
     .selectAll('users')
@@ -21,7 +30,7 @@ async function knownUser(platform: Platform, identity: IdentityRow, remoteId: st
     .where('identity_links.remote_id', '=', remoteId)
     .executeTakeFirst();
   if (linked) return linked;
-  return platform.db
+  return env.db
     .selectFrom('users')
     .selectAll()
     .where('identity_id', '=', identity.id)
@@ -37,11 +46,11 @@ function verifiedEmail(remote: RemoteUser): string | undefined {
 }
 
 /** The account with an address, however its owner capitalised it when it was stored. */
-async function accountWithEmail(platform: Platform, email: string): Promise<UserRow | undefined> {
-  const exact = await findUserByEmail(platform.db, email);
+async function accountWithEmail(env: AccountEnv, email: string): Promise<UserRow | undefined> {
+  const exact = await findUserByEmail(env.db, email);
   if (exact) return exact;
   // first logins only: a scan is fine here, and PostgreSQL and SQLite compare case-sensitively
-  return platform.db
+  return env.db
     .selectFrom('users')
     .selectAll()
     .where(sql<string>`lower(email)`, '=', email)
@@ -50,13 +59,13 @@ async function accountWithEmail(platform: Platform, email: string): Promise<User
 }
 
 /** Accounts that can reach the backend are never taken over by an email match: their owners log in with a password. */
-async function canBeLinked(platform: Platform, user: UserRow): Promise<boolean> {
-  const scopes = await userScopes(platform.db, user.id, user.role_id);
+async function canBeLinked(env: AccountEnv, user: UserRow): Promise<boolean> {
+  const scopes = await userScopes(env.db, user.id, user.role_id);
   return !scopes.some((s) => s === 'backend' || s.startsWith('backend.'));
 }
 
-async function link(platform: Platform, identity: IdentityRow, remote: RemoteUser, user: UserRow): Promise<UserRow> {
-  const other = await platform.db
+async function link(env: AccountEnv, identity: IdentityRow, remote: RemoteUser, user: UserRow): Promise<UserRow> {
+  const other = await env.db
     .selectFrom('identity_links')
     .select('remote_id')
     .where('identity_id', '=', identity.id)
@@ -66,13 +75,13 @@ async function link(platform: Platform, identity: IdentityRow, remote: RemoteUse
     throw badRequest(`This account is already linked to another ${identity.name} user`);
   }
   try {
-    await platform.db
+    await env.db
       .insertInto('identity_links')
       .values({ identity_id: identity.id, user_id: user.id, remote_id: remote.id, created_at: Date.now() })
       .execute();
   } catch (error) {
     // a parallel login of the same user linked it first
-    const raced = await knownUser(platform, identity, remote.id);
+    const raced = await knownUser(env, identity, remote.id);
     if (raced?.id === user.id) return raced;
     throw error;
   }
@@ -93,39 +102,39 @@ function nameBase(remote: RemoteUser, email: string | undefined): string {
   return ascii.length >= 3 ? ascii : `user${ascii ? `-${ascii}` : ''}`;
 }
 
-async function nameIsFree(platform: Platform, name: string): Promise<boolean> {
-  return !(await platform.db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst());
+async function nameIsFree(env: AccountEnv, name: string): Promise<boolean> {
+  return !(await env.db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst());
 }
 
-async function freeName(platform: Platform, base: string): Promise<string> {
-  if (await nameIsFree(platform, base)) return base;
-  for (let n = 2; n <= 5; n++) if (await nameIsFree(platform, `${base}-${n}`)) return `${base}-${n}`;
+async function freeName(env: AccountEnv, base: string): Promise<string> {
+  if (await nameIsFree(env, base)) return base;
+  for (let n = 2; n <= 5; n++) if (await nameIsFree(env, `${base}-${n}`)) return `${base}-${n}`;
   return `${base}-${randomBytes(4).toString('hex')}`;
 }
 
-async function roleFor(platform: Platform, identity: IdentityRow): Promise<number> {
-  const query = platform.db.selectFrom('roles').select('id');
+async function roleFor(env: AccountEnv, identity: IdentityRow): Promise<number> {
+  const query = env.db.selectFrom('roles').select('id');
   const role = await (identity.role_id !== null
     ? query.where('id', '=', identity.role_id)
-    : query.where('name', '=', platform.settings.string('role_default'))
+    : query.where('name', '=', env.settings.string('role_default'))
   ).executeTakeFirst();
   if (!role) throw new PorticoError('INTERNAL', 'Invalid default role configured');
   return role.id;
 }
 
 async function create(
-  platform: Platform,
+  env: AccountEnv,
   identity: IdentityRow,
   remote: RemoteUser,
   email: string | undefined,
 ): Promise<UserRow> {
-  const roleId = await roleFor(platform, identity);
+  const roleId = await roleFor(env, identity);
   const base = nameBase(remote, email);
   for (let attempt = 0; ; attempt++) {
-    const name = await freeName(platform, base);
+    const name = await freeName(env, base);
     try {
       const id = await insertWithId(
-        platform.db.insertInto('users').values({
+        env.db.insertInto('users').values({
           role_id: roleId,
           plan_id: null,
           identity_id: identity.id,
@@ -135,19 +144,19 @@ async function create(
           name,
           email: email ?? null,
           password: null,
-          points: platform.settings.number('points_default') || null,
+          points: env.settings.number('points_default') || null,
           metadata: null,
           created_at: Date.now(),
         }),
-        platform.dialect,
+        env.dialect,
       );
-      return await platform.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return await env.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     } catch (error) {
       // a parallel first login of the same user, or someone took the name or address meanwhile
-      const raced = await knownUser(platform, identity, remote.id);
+      const raced = await knownUser(env, identity, remote.id);
       if (raced) return raced;
       if (attempt >= 3) throw error;
-      if (email !== undefined && (await accountWithEmail(platform, email))) email = undefined;
+      if (email !== undefined && (await accountWithEmail(env, email))) email = undefined;
     }
   }
 }
@@ -161,26 +170,22 @@ async function create(
  *    address only when verified and not taken, so nobody can claim someone else's address through a
  *    provider that does not check it.
  */
-export async function linkOrCreateUser(
-  platform: Platform,
-  identity: IdentityRow,
-  remote: RemoteUser,
-): Promise<UserRow> {
-  const known = await knownUser(platform, identity, remote.id);
+export async function linkOrCreateUser(env: AccountEnv, identity: IdentityRow, remote: RemoteUser): Promise<UserRow> {
+  const known = await knownUser(env, identity, remote.id);
   if (known) {
     if (known.status === UserStatus.deleted) throw badRequest('Provided user is not available');
     return known;
   }
   const email = verifiedEmail(remote);
-  const owner = email !== undefined ? await accountWithEmail(platform, email) : undefined;
+  const owner = email !== undefined ? await accountWithEmail(env, email) : undefined;
   if (owner && owner.status !== UserStatus.deleted) {
     if (owner.status !== UserStatus.active) throw badRequest('This account is not active');
-    if (!(await canBeLinked(platform, owner))) {
+    if (!(await canBeLinked(env, owner))) {
       throw badRequest('An account with this email exists and must log in with its password');
     }
-    return link(platform, identity, remote, owner);
+    return link(env, identity, remote, owner);
   }
   if (identity.allow_create !== 1) throw badRequest('Provided user is not available');
   const free = email !== undefined && !owner ? email : undefined;
-  return create(platform, identity, remote, free);
+  return create(env, identity, remote, free);
 }

@@ -1,5 +1,5 @@
 import type { PorticoConfig } from '../config.js';
-import type { Settings } from '../services/settings.js';
+import type { Settings } from '../settings/settings.js';
 
 /**
  * Installation-specific values a page's Markdown may name as `{name}`. They are filled when the consumer

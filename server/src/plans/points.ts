@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.js';
 import { forbidden, PorticoError, serviceUnavailable } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { appsUrl } from '../mail/templates.js';
-import type { Settings } from '../services/settings.js';
+import type { Settings } from '../settings/settings.js';
 import { BatchBuffer } from '../telemetry/batch-buffer.js';
 import { renewFreePlans } from './renewal.js';
 import './tables.js';

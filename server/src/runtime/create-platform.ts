@@ -24,6 +24,8 @@ import type { ConnectionType } from '../connections/connection.js';
 import { builtInConnectionTypes } from '../connections/index.js';
 import { ConnectionManager } from '../connections/manager.js';
 import { ConnectionRegistry } from '../connections/registry.js';
+import { ConnectionRepository } from '../connections/repository.js';
+import { ConfigBox } from '../connections/secrets.js';
 import { openDatabase, type SystemDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { UserStatus } from '../db/schema.js';
@@ -32,11 +34,14 @@ import { PorticoError } from '../errors.js';
 import { type EventOptions, EventService } from '../events/event-service.js';
 import { OperationCompiler } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
+import { identityProviders } from '../identity/registry.js';
+import { IdentityRepository } from '../identity/repository.js';
 import { RateLimiter } from '../limits/limiter.js';
 import { RateRepository } from '../limits/repository.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
 import { TrustedNetworks } from '../networks.js';
 import { OperationRepository } from '../operations/repository.js';
+import { PageRepository } from '../pages/repository.js';
 import { PaymentProviders } from '../payments/provider.js';
 import { StripeProvider } from '../payments/stripe.js';
 import { PointsLedger } from '../plans/points.js';
@@ -45,8 +50,9 @@ import { RoleRepository } from '../roles/repository.js';
 import { SchemaRepository } from '../schema/repository.js';
 import { ScopeRepository } from '../scopes/repository.js';
 import { createApp } from '../services/apps.js';
-import { Settings } from '../services/settings.js';
 import { createUser } from '../services/users.js';
+import { SettingRepository } from '../settings/repository.js';
+import { Settings } from '../settings/settings.js';
 import { checkFolders } from '../startup.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
@@ -141,7 +147,8 @@ async function assemble(
   const encryption = config.secretKey
     ? Encryption.fromSecret(config.secretKey)
     : Encryption.fromKeyFile(config.dataDir);
-  const connections = new ConnectionManager(db, connectionRegistry, encryption, logger);
+  const configBox = new ConfigBox(encryption);
+  const connections = new ConnectionManager(db, connectionRegistry, configBox, logger);
   await connections.refresh();
   const requestLog = new DatabaseRequestLog(db, dialect, sdb.raw, logger, {
     intervalMs: options.requestLogIntervalMs ?? 250,
@@ -156,7 +163,17 @@ async function assemble(
   const system = new SystemOperationRegistry(platformOperations);
   const logForActions = actionLogger(logger.child({ component: 'action' }));
   const events = new EventService(
-    { db, dialect, logger, encryption, actions, actionLogger: logForActions, connections, baseUrl: config.publicUrl },
+    {
+      db,
+      dialect,
+      logger,
+      encryption,
+      actions,
+      actionLogger: logForActions,
+      connections,
+      baseUrl: config.publicUrl,
+      settings,
+    },
     options.events,
   );
   const compiler = new OperationCompiler({
@@ -190,7 +207,7 @@ async function assemble(
   bus.on('connections', ['connection'], () => connections.refresh());
   bus.on('gateway', ['operation', 'action', 'schema', 'scope'], () => gateway.reload());
   bus.on('rate limits', ['rate', 'plan', 'user'], () => rateLimits.reload());
-  bus.on('events', ['event', 'trigger', 'cronjob', 'webhook', 'setting'], () => events.configChanged());
+  bus.on('events', ['event', 'trigger', 'cronjob', 'webhook'], () => events.configChanged());
   const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }));
   // repositories revoke after their change committed, through the pool (never inside the unit)
   const revokeBeyondRights = (change: RightsChange) => revokeTokensBeyondRights(db, tokens, change);
@@ -250,6 +267,10 @@ async function assemble(
     roles: new RoleRepository({ dialect, revokeBeyondRights }),
     plans: new PlanRepository({ dialect, revokeBeyondRights }),
     rates: new RateRepository(dialect),
+    connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
+    identities: new IdentityRepository(dialect, identityProviders, configBox),
+    pages: new PageRepository(dialect),
+    configValues: new SettingRepository(),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed
       await bus.record(db, kinds);

@@ -9,22 +9,26 @@ import type { ConfigKind } from '../changes/kinds.js';
 import type { ChangeWriter } from '../changes/unit.js';
 import type { PorticoConfig } from '../config.js';
 import type { ConnectionManager } from '../connections/manager.js';
+import type { ConnectionRepository } from '../connections/repository.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { EventService } from '../events/event-service.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { IdentityRepository } from '../identity/repository.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { RateRepository } from '../limits/repository.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { TrustedNetworks } from '../networks.js';
 import type { OperationRepository } from '../operations/repository.js';
+import type { PageRepository } from '../pages/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
 import type { PointsLedger } from '../plans/points.js';
 import type { PlanRepository } from '../plans/repository.js';
 import type { RoleRepository } from '../roles/repository.js';
 import type { SchemaRepository } from '../schema/repository.js';
 import type { ScopeRepository } from '../scopes/repository.js';
-import type { Settings } from '../services/settings.js';
+import type { SettingRepository } from '../settings/repository.js';
+import type { Settings } from '../settings/settings.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
 
@@ -66,6 +70,14 @@ export interface Platform {
   readonly roles: RoleRepository;
   readonly plans: PlanRepository;
   readonly rates: RateRepository;
+  /** the stored connections (`connections` holds their live clients) */
+  readonly connectionConfigs: ConnectionRepository;
+  /** the identity providers developers log in with */
+  readonly identities: IdentityRepository;
+  /** the developer portal's content pages */
+  readonly pages: PageRepository;
+  /** the settings as stored (`settings` is their cache) */
+  readonly configValues: SettingRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */
   configChanged(kinds?: readonly ConfigKind[]): Promise<void>;
 }

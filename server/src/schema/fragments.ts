@@ -3,7 +3,8 @@ import type { JsonSchema } from '../actions/action.js';
 /**
  * Pieces of the platform's own request schemas, so one rule is written once and serves the edge's
  * validation, the OpenAPI document and the admin app's forms. `x-error` is the message a client gets
- * when the rule is broken (schema/json-schema.ts `describeValidationError`).
+ * when the rule is broken, `x-empty` the one for a value that is missing or empty
+ * (schema/json-schema.ts `describeValidationError`).
  */
 
 /** A name of letters, digits and the given punctuation, e.g. `nameField('schema')`. */
@@ -14,7 +15,7 @@ export function nameField(
     max?: number;
     also?: string;
     notOneOf?: readonly string[];
-    /** the answer to an empty name, where it differs from the one to a malformed name */
+    /** the message for a name that is missing (where required) or empty, instead of the rule's */
     empty?: string;
   } = {},
 ): JsonSchema {
@@ -32,8 +33,7 @@ export function nameField(
     'x-error': `Invalid ${label} name: use ${min} to ${max} letters, digits, ${listed}${forbidden}`,
   };
   if (options.notOneOf?.length) schema.not = { enum: [...options.notOneOf] };
-  // Ajv checks allOf before pattern: an empty name gets its own answer
-  if (options.empty) schema.allOf = [rule(options.empty, { minLength: 1 })];
+  if (options.empty) schema['x-empty'] = options.empty;
   return schema;
 }
 

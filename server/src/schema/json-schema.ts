@@ -17,7 +17,7 @@ export function newAjv(options: { useDefaults?: boolean; verbose?: boolean } = {
   });
   addFormats(ajv);
   // Portico's form hints are annotations, not assertions
-  for (const keyword of ['x-form', 'x-mode', 'x-secret', 'x-connection-classes', 'x-order', 'x-error']) {
+  for (const keyword of ['x-form', 'x-mode', 'x-secret', 'x-connection-classes', 'x-order', 'x-error', 'x-empty']) {
     ajv.addKeyword(keyword);
   }
   return ajv;
@@ -27,8 +27,19 @@ export function newAjv(options: { useDefaults?: boolean; verbose?: boolean } = {
 export function describeValidationError(errors: ErrorObject[] | null | undefined, subject = 'Request body'): string {
   const error = errors?.[0];
   if (!error) return `${subject} is not valid`;
+  const schema = error.parentSchema as Record<string, unknown> | undefined;
+  // a value that is missing or empty may have words of its own (`x-empty`, schema/fragments.ts)
+  const empty =
+    error.keyword === 'required'
+      ? (schema?.properties as Record<string, Record<string, unknown>> | undefined)?.[
+          String(error.params.missingProperty)
+        ]?.['x-empty']
+      : error.data === ''
+        ? schema?.['x-empty']
+        : undefined;
+  if (typeof empty === 'string') return empty;
   // a rule that says in words what it wants (schema/fragments.ts) is answered in those words
-  const custom = (error.parentSchema as Record<string, unknown> | undefined)?.['x-error'];
+  const custom = schema?.['x-error'];
   if (typeof custom === 'string' && error.keyword !== 'required')
     return custom.replaceAll('{value}', shown(error.data));
   let field = error.instancePath;

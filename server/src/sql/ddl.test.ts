@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tableView } from '../api/backend/database.js';
+import { tableView } from './database-browser.js';
 import { alterTableStatements, createTableStatements } from './ddl.js';
 import type { ColumnInfo, TableInfo } from './table.js';
 

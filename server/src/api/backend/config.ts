@@ -1,66 +1,12 @@
 import type { BackendConfig } from 'fusio-sdk';
-import { containsIgnoreCase, type EntityRef, pageOf } from '../../db/listing.js';
-import { badRequest, notFound } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
-import type { Platform } from '../../runtime/platform.js';
-import { settingProblem } from '../../services/branding.js';
-import { ConfigType, typedConfigValue } from '../../services/settings.js';
+import type { SettingRepository, SettingRow } from '../../settings/repository.js';
 import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
-import { secretMask } from './connection.js';
 
-interface ConfigRow {
-  id: number;
-  type: number;
-  name: string;
-  description: string;
-  value: string;
-}
-
-function view(row: ConfigRow): BackendConfig {
-  const value = row.type === ConfigType.secret && row.value !== '' ? secretMask : typedConfigValue(row.type, row.value);
-  return { id: row.id, type: row.type, name: row.name, description: row.description, value };
-}
-
-async function findConfig(platform: Platform, ref: EntityRef): Promise<ConfigRow> {
-  const query = platform.db.selectFrom('config').selectAll();
-  const row = await ('id' in ref
-    ? query.where('id', '=', ref.id)
-    : query.where('name', '=', ref.name)
-  ).executeTakeFirst();
-  if (!row) throw notFound('Could not find config');
-  return row;
-}
-
-/** Stores a value in its text form after checking it fits the key's type and the key's own rules. */
-function storedValue(row: ConfigRow, value: unknown): string {
-  const stored = typedStoredValue(row, value);
-  const problem = settingProblem(row.name, stored);
-  if (problem) throw badRequest(`Config ${row.name} ${problem}`);
-  return stored;
-}
-
-function typedStoredValue(row: ConfigRow, value: unknown): string {
-  switch (row.type) {
-    case ConfigType.boolean:
-      if (typeof value === 'boolean') return value ? '1' : '0';
-      if (value === 1 || value === 0 || value === '1' || value === '0') return String(value);
-      throw badRequest(`Config ${row.name} must be a boolean`);
-    case ConfigType.number: {
-      const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-      if (typeof n !== 'number' || !Number.isFinite(n)) throw badRequest(`Config ${row.name} must be a number`);
-      return String(n);
-    }
-    case ConfigType.email:
-      if (value !== '' && (typeof value !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))) {
-        throw badRequest(`Config ${row.name} must be an email address`);
-      }
-      return value as string;
-    default:
-      if (typeof value !== 'string') throw badRequest(`Config ${row.name} must be a string`);
-      if (value.length > 65_000) throw badRequest(`Config ${row.name} is too long`);
-      return value;
-  }
+function view(settings: SettingRepository, row: SettingRow): BackendConfig {
+  const { id, type, name, description } = row;
+  return { id, type, name, description, value: settings.shownValue(row) };
 }
 
 export const configOperations: SystemOperation[] = [
@@ -68,11 +14,9 @@ export const configOperations: SystemOperation[] = [
     name: 'backend.config.getAll',
     method: 'GET',
     path: '/backend/config',
-    async handler({ platform, request }) {
-      const page = paging(request.query);
-      let query = platform.db.selectFrom('config');
-      if (page.search) query = query.where(containsIgnoreCase('name', page.search));
-      return pageOf(query, page, view);
+    handler({ platform, request }) {
+      const settings = platform.configValues;
+      return settings.page(platform.db, paging(request.query), (row) => view(settings, row));
     },
   }),
   systemOperation({
@@ -80,7 +24,8 @@ export const configOperations: SystemOperation[] = [
     method: 'GET',
     path: `/backend/config/$config_id<${idOrName}>`,
     async handler({ platform, request }) {
-      return view(await findConfig(platform, entityRef(request.params.config_id)));
+      const settings = platform.configValues;
+      return view(settings, await settings.find(platform.db, entityRef(request.params.config_id)));
     },
   }),
   systemOperation({
@@ -88,18 +33,11 @@ export const configOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/config/$config_id<${idOrName}>`,
     incoming: { type: 'object', properties: { value: {} }, required: ['value'] },
-    async handler({ platform, request }) {
-      const row = await findConfig(platform, entityRef(request.params.config_id));
-      const { value } = request.body as BackendConfig;
-      if (!(row.type === ConfigType.secret && value === secretMask)) {
-        await platform.db
-          .updateTable('config')
-          .set({ value: storedValue(row, value) })
-          .where('id', '=', row.id)
-          .execute();
-        await platform.configChanged();
-      }
-      return message('Config successfully updated', row.id);
+    async handler(call) {
+      const ref = entityRef(call.request.params.config_id);
+      const { value } = call.request.body as BackendConfig;
+      const id = await call.platform.changes.write(call, (unit) => call.platform.configValues.update(unit, ref, value));
+      return message('Config successfully updated', id);
     },
   }),
 ];

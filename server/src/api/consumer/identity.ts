@@ -2,12 +2,11 @@ import type { ConsumerIdentity, ConsumerUserJWT } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
 import { decideScopes, userScopes } from '../../auth/scopes.js';
 import { collection } from '../../db/listing.js';
-import { AppStatus, Category } from '../../db/schema.js';
+import { Category } from '../../db/schema.js';
 import { badRequest } from '../../errors.js';
 import { entityRef, paging, queryInt, queryString } from '../../http/query.js';
-import { findIdentity, redirectUrl } from '../../identity/identities.js';
+import { redirectUrl } from '../../identity/identities.js';
 import { finishLogin, startLogin } from '../../identity/login.js';
-import { IdentityStatus } from '../../identity/tables.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { clientName } from './account.js';
 
@@ -39,35 +38,18 @@ export const consumerIdentityOperations: SystemOperation[] = [
     description: 'The identity providers a developer can log in with (optionally only those of one app)',
     async handler({ platform, request }) {
       const page = paging(request.query);
-      let appId = queryInt(request.query, 'appId');
-      const appKey = queryString(request.query, 'appKey');
-      if (appKey !== undefined) {
-        const app = await platform.db
-          .selectFrom('apps')
-          .select('id')
-          .where('app_key', '=', appKey)
-          .where('status', '!=', AppStatus.deleted)
-          .executeTakeFirst();
-        if (!app) throw badRequest('Provided app key does not exist');
-        appId = app.id;
-      }
-      let query = platform.db.selectFrom('identities').where('status', '=', IdentityStatus.active);
-      if (appId !== undefined) query = query.where('app_id', '=', appId);
-      const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      const rows = await query
-        .select(['id', 'name', 'icon'])
-        .orderBy('name', page.sortOrder === 'desc' ? 'desc' : 'asc')
-        .limit(page.count)
-        .offset(page.startIndex)
-        .execute();
+      const { total, rows } = await platform.identities.offered(platform.db, page, {
+        appId: queryInt(request.query, 'appId'),
+        appKey: queryString(request.query, 'appKey'),
+      });
       return collection(
-        Number(total.n),
+        total,
         page,
         rows.map((row): ConsumerIdentity => {
           const entry: ConsumerIdentity = {
             id: row.id,
             name: row.name,
-            redirect: redirectUrl(platform, row.id),
+            redirect: redirectUrl(platform.config.publicUrl, row.id),
           };
           if (row.icon !== null) entry.icon = row.icon;
           return entry;
@@ -82,7 +64,7 @@ export const consumerIdentityOperations: SystemOperation[] = [
     public: true,
     description: 'Sends the browser to the identity provider; redirect_uri is where the portal wants the token',
     async handler({ platform, request }) {
-      const identity = await findIdentity(platform, entityRef(request.params.identity));
+      const identity = await platform.identities.find(platform.db, entityRef(request.params.identity));
       const started = await startLogin(platform, identity, queryString(request.query, 'redirect_uri'));
       return response(302, undefined, { location: started.location, 'set-cookie': started.setCookie, ...noStore });
     },
@@ -96,7 +78,7 @@ export const consumerIdentityOperations: SystemOperation[] = [
       'The identity provider callback: logs the developer in and redirects to the portal with the token in the URL fragment',
     async handler(call) {
       const { platform, request } = call;
-      const identity = await findIdentity(platform, entityRef(request.params.identity));
+      const identity = await platform.identities.find(platform.db, entityRef(request.params.identity));
       const login = await finishLogin(platform, identity, request.query, request.headers.cookie);
       const { user } = login;
       const scopes = decideScopes([], { user: await userScopes(platform.db, user.id, user.role_id) }).granted;

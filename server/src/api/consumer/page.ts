@@ -1,9 +1,11 @@
+import type { ConsumerPage } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
 import type { EntityRef } from '../../db/listing.js';
 import { notFound } from '../../errors.js';
 import { paging } from '../../http/query.js';
-import { consumerPageView, findPage, listVisiblePages } from '../../pages/pages.js';
 import { fillPlaceholders, pagePlaceholders } from '../../pages/placeholders.js';
+import { pageMetadata } from '../../pages/repository.js';
+import type { PageRow } from '../../pages/tables.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 /**
@@ -14,6 +16,14 @@ const jsonOnly = {
   'x-content-type-options': 'nosniff',
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
+
+function view(row: Omit<PageRow, 'content'>, content?: string): ConsumerPage {
+  const page: ConsumerPage = { id: row.id, title: row.title, slug: row.slug };
+  if (content !== undefined) page.content = content;
+  const metadata = pageMetadata(row);
+  if (metadata) page.metadata = metadata;
+  return page;
+}
 
 /** An id or `~slug`, as Fusio takes them; anything else names no page (Fusio reads it as id 0). */
 function pageRef(raw: string | undefined): EntityRef {
@@ -37,7 +47,11 @@ export const consumerPageOperations: SystemOperation[] = [
     public: true,
     description: 'The visible pages of the developer portal, by slug (without content)',
     async handler({ platform, request }) {
-      return response(200, await listVisiblePages(platform.db, paging(request.query)), jsonOnly);
+      return response(
+        200,
+        await platform.pages.visible(platform.db, paging(request.query), (row) => view(row)),
+        jsonOnly,
+      );
     },
   }),
   systemOperation({
@@ -47,9 +61,9 @@ export const consumerPageOperations: SystemOperation[] = [
     public: true,
     description: "A page by id or ~slug: Markdown, with this installation's values in its placeholders",
     async handler({ platform, request }) {
-      const row = await findPage(platform.db, pageRef(request.params.page_id));
+      const row = await platform.pages.find(platform.db, pageRef(request.params.page_id));
       const content = fillPlaceholders(row.content, pagePlaceholders(platform.config, platform.settings));
-      return response(200, consumerPageView(row, content), jsonOnly);
+      return response(200, view(row, content), jsonOnly);
     },
   }),
 ];

@@ -7,7 +7,7 @@ import { Category, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
 import type { Platform } from '../../runtime/platform.js';
-import { type PortalBranding, portalBranding } from '../../services/branding.js';
+import { type PortalBranding, portalBranding } from '../../settings/branding.js';
 import { portico } from '../../version.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { buildOpenApi } from './openapi.js';
