@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { CustomActionLoader, type LoadReport } from './actions/custom/loader.js';
+import type { Platform } from './api/platform.js';
 import { covers } from './auth/scopes.js';
 import { safeEqual } from './auth/secrets.js';
 import { recordAudit } from './changes/audit.js';
@@ -11,7 +12,6 @@ import { renderError } from './errors.js';
 import { corsHeaders, corsPolicy } from './gateway/cors.js';
 import { createPipeline } from './gateway/pipeline.js';
 import { createPlatform, type PlatformOptions } from './runtime/create-platform.js';
-import type { Platform } from './runtime/platform.js';
 import { startTracing } from './telemetry/tracing.js';
 
 export interface Portico {

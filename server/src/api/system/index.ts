@@ -2,13 +2,13 @@ import cluster from 'node:cluster';
 import type { SystemAbout, SystemHealthCheck, SystemRoute, SystemSchema } from 'fusio-sdk';
 import { sql } from 'kysely';
 import { type SignupMode, signupMode } from '../../accounts/accounts.js';
-import { response } from '../../actions/action.js';
 import { Category, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
-import type { Platform } from '../../runtime/platform.js';
+import { response } from '../../plugins/action.js';
 import { type PortalBranding, portalBranding } from '../../settings/branding.js';
 import { portico } from '../../version.js';
+import type { Platform } from '../platform.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { buildOpenApi } from './openapi.js';
 
