@@ -11,6 +11,7 @@ const server = path.resolve(import.meta.dirname, '..');
 const repo = path.resolve(server, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const password = 'package-smoke-admin-1';
+const { version } = JSON.parse(fs.readFileSync(path.join(server, 'package.json'), 'utf8')) as { version: string };
 
 /**
  * The server workspace as a checkout has it, in a scratch folder: `npm pack` there builds dist/ without
@@ -60,7 +61,7 @@ describe('the npm package installs into an empty folder and serves', { timeout: 
       maxBuffer: 16 * 1024 * 1024,
     });
     const [tarball] = fs.readdirSync(out).filter((f) => f.endsWith('.tgz'));
-    expect(tarball).toBe('portico-server-0.1.0.tgz');
+    expect(tarball).toBe(`portico-server-${version}.tgz`);
     const listing = (await run('tar', ['tzf', path.join(out, tarball!)], { maxBuffer: 16 * 1024 * 1024 })).stdout;
     const files = new Set(listing.split('\n').map((f) => f.replace(/^package\//, '')));
     for (const file of [
@@ -131,7 +132,7 @@ describe('the npm package installs into an empty folder and serves', { timeout: 
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(about?.status, output).toBe(200);
-    expect(await about?.json()).toMatchObject({ apiVersion: '0.1.0' });
+    expect(await about?.json()).toMatchObject({ apiVersion: version });
     // the compiled server ran, on SQLite in the folder it was started in
     expect(output).not.toMatch(/older than the sources/);
     expect(output).toMatch(/"database":"sqlite"/);
