@@ -16,9 +16,9 @@ import { ConfigError, loadConfig, type PorticoConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createPlatform } from './runtime/create-platform.js';
-import { assertPassword, createUser } from './services/users.js';
 import { describeStartupFailure } from './startup.js';
 import { createLogger } from './telemetry/logger.js';
+import { assertPassword, createUser } from './users/repository.js';
 import { portico } from './version.js';
 
 function port(value: string): number {

@@ -112,7 +112,7 @@ describe('portico serve --workers 2', () => {
     [workerA, a] = pairs[0] as [number, Client];
     [workerB, b] = pairs[1] as [number, Client];
     clients.push(a, b);
-    const password = /Password:\s+(\S+)/.exec(proc.text())?.[1];
+    const password = /Password:\s+(\S+)/.exec(proc.stderr())?.[1];
     const res = await proc.fetch('/authorization/token', {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
@@ -128,7 +128,10 @@ describe('portico serve --workers 2', () => {
 
   it('prepares the database once in the primary, then both workers answer', async () => {
     expect(workerA).not.toBe(workerB);
-    expect(proc.text().match(/Created the administrator account/g)).toHaveLength(1);
+    expect(proc.stderr().match(/Created the administrator account/g)).toHaveLength(1);
+    // the banner is for the terminal, never a line of the JSON log
+    expect(proc.text()).not.toMatch(/Password:/);
+    expect(JSON.stringify(proc.logs)).not.toMatch(/Password:/);
     expect(proc.logs.filter((l) => l.msg === 'worker started')).toHaveLength(2);
     const [pidA, pidB] = [pidOf(proc, workerA), pidOf(proc, workerB)];
     expect(new Set([pidA, pidB, proc.child.pid]).size).toBe(3);

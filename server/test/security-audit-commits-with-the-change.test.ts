@@ -122,6 +122,13 @@ const cases: Case[] = [
     state: count('triggers', 'name', 'audit-new-trigger'),
   },
   {
+    label: 'webhook create',
+    method: 'POST',
+    path: '/backend/webhook',
+    body: { eventId: 1, name: 'audit-new-hook', endpoint: 'https://93.184.215.14/new' },
+    state: count('webhooks', 'name', 'audit-new-hook'),
+  },
+  {
     label: 'connection create',
     method: 'POST',
     path: '/backend/connection',
@@ -189,6 +196,42 @@ const cases: Case[] = [
     state: column('apps', 'audit-app', 'url'),
   },
   {
+    label: 'event update',
+    method: 'PUT',
+    path: '/backend/event/~audit.event',
+    body: { description: 'changed' },
+    state: column('events', 'audit.event', 'description'),
+  },
+  {
+    label: 'cronjob update',
+    method: 'PUT',
+    path: '/backend/cronjob/~audit-cron',
+    body: { cron: '5 * * * *' },
+    state: column('cronjobs', 'audit-cron', 'cron'),
+  },
+  {
+    label: 'trigger update',
+    method: 'PUT',
+    path: '/backend/trigger/~audit-trigger',
+    body: { action: 'audit-unused-action' },
+    state: column('triggers', 'audit-trigger', 'action'),
+  },
+  {
+    label: 'webhook update',
+    method: 'PUT',
+    path: '/backend/webhook/~audit-hook',
+    body: { endpoint: 'https://93.184.215.14/changed' },
+    state: column('webhooks', 'audit-hook', 'endpoint'),
+  },
+  {
+    label: 'account update',
+    method: 'PUT',
+    path: '/backend/account',
+    body: { email: 'admin-changed@example.com' },
+    state: async (h) =>
+      (await sql<{ v: string }>`select email as v from users where id = 1`.execute(h.portico.platform.db)).rows[0]?.v,
+  },
+  {
     label: 'plan update',
     method: 'PUT',
     path: '/backend/plan/~AuditPlan',
@@ -225,6 +268,30 @@ const cases: Case[] = [
     method: 'DELETE',
     path: '/backend/operation/~audit.op',
     state: count('operations', 'name', 'audit.op'),
+  },
+  {
+    label: 'webhook delete',
+    method: 'DELETE',
+    path: '/backend/webhook/~audit-hook',
+    state: count('webhooks', 'name', 'audit-hook'),
+  },
+  {
+    label: 'trigger delete',
+    method: 'DELETE',
+    path: '/backend/trigger/~audit-trigger',
+    state: count('triggers', 'name', 'audit-trigger'),
+  },
+  {
+    label: 'cronjob delete',
+    method: 'DELETE',
+    path: '/backend/cronjob/~audit-cron',
+    state: count('cronjobs', 'name', 'audit-cron'),
+  },
+  {
+    label: 'user delete',
+    method: 'DELETE',
+    path: '/backend/user/~audituser',
+    state: count('users', 'name', 'audituser'),
   },
   { label: 'app delete', method: 'DELETE', path: '/backend/app/~audit-app', state: count('apps', 'name', 'audit-app') },
 ];
@@ -270,6 +337,9 @@ describe.each(databases)('a backend change and its audit row commit together, or
       ['POST', '/backend/app', { userId: 1, name: 'audit-app', url: 'https://before.example', scopes: [] }],
       ['POST', '/backend/plan', { name: 'AuditPlan', price: 1, points: 10 }],
       ['POST', '/backend/event', { name: 'audit.event', description: 'before' }],
+      ['POST', '/backend/cronjob', { name: 'audit-cron', cron: '0 * * * *', action: 'audit-action' }],
+      ['POST', '/backend/trigger', { name: 'audit-trigger', event: 'audit.event', action: 'audit-action' }],
+      ['POST', '/backend/webhook', { eventId: 1, name: 'audit-hook', endpoint: 'https://93.184.215.14/hook' }],
     ];
     for (const [method, path, body] of setup) {
       const answer = await send(method, path, body);

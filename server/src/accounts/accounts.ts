@@ -3,7 +3,7 @@ import { Category, TokenStatus, UserStatus } from '../db/schema.js';
 import { badRequest, PorticoError } from '../errors.js';
 import { appsUrl, type MailTemplate, renderMail } from '../mail/templates.js';
 import type { Platform } from '../runtime/platform.js';
-import { assertEmail, assertPassword, assertUserName, createUser, findUser } from '../services/users.js';
+import { assertEmail, assertPassword, assertUserName, createUser, findUser } from '../users/repository.js';
 import { assertCaptcha } from './captcha.js';
 import { checkPassword, findUserByEmail } from './login.js';
 import { accountName } from './throttle.js';

@@ -1,4 +1,5 @@
 import type { BackendWebhookResponse } from 'fusio-sdk';
+import type { ChangeOrigin } from '../changes/unit.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef } from '../db/listing.js';
 import { UserStatus } from '../db/schema.js';
@@ -47,7 +48,11 @@ export interface NewWebhook {
 }
 
 /** Stores a webhook with a fresh signing secret; the secret is returned here and never again. */
-export async function createWebhook(platform: Platform, input: NewWebhook): Promise<{ id: number; secret: string }> {
+export async function createWebhook(
+  platform: Platform,
+  input: NewWebhook,
+  origin?: ChangeOrigin,
+): Promise<{ id: number; secret: string }> {
   const name = assertWebhookName(input.name);
   const endpoint = await assertWebhookEndpoint(input.endpoint, allowPrivateTargets(platform));
   const user = await platform.db
@@ -58,19 +63,25 @@ export async function createWebhook(platform: Platform, input: NewWebhook): Prom
   if (!user || user.status === UserStatus.deleted) throw badRequest('Webhook user does not exist');
   const secret = generateWebhookSecret();
   const now = Date.now();
-  const id = await insertWithId(
-    platform.db.insertInto('webhooks').values({
-      event_id: input.eventId,
-      user_id: input.userId,
-      status: WebhookStatus.active,
-      name,
-      endpoint,
-      secret: platform.events.seal(secret),
-      created_at: now,
-      updated_at: now,
-    }),
-    platform.dialect,
-  );
+  const sealed = platform.events.seal(secret);
+  const id = await platform.changes.write(origin, async (unit) => {
+    const id = await insertWithId(
+      unit.db.insertInto('webhooks').values({
+        event_id: input.eventId,
+        user_id: input.userId,
+        status: WebhookStatus.active,
+        name,
+        endpoint,
+        secret: sealed,
+        created_at: now,
+        updated_at: now,
+      }),
+      platform.dialect,
+    );
+    unit.touched('webhook');
+    unit.target(id);
+    return id;
+  });
   return { id, secret };
 }
 
@@ -79,6 +90,7 @@ export async function updateWebhook(
   platform: Platform,
   existing: WebhookRow,
   input: { name?: unknown; endpoint?: unknown; event?: EntityRef | undefined },
+  origin?: ChangeOrigin,
 ): Promise<void> {
   let eventId = existing.event_id;
   if (input.event !== undefined) {
@@ -91,17 +103,30 @@ export async function updateWebhook(
     input.endpoint === undefined
       ? existing.endpoint
       : await assertWebhookEndpoint(input.endpoint, allowPrivateTargets(platform));
-  await platform.db
-    .updateTable('webhooks')
-    .set({
-      event_id: eventId,
-      name,
-      endpoint,
-      status: input.endpoint === undefined ? existing.status : WebhookStatus.active,
-      updated_at: Date.now(),
-    })
-    .where('id', '=', existing.id)
-    .execute();
+  await platform.changes.write(origin, async (unit) => {
+    await unit.db
+      .updateTable('webhooks')
+      .set({
+        event_id: eventId,
+        name,
+        endpoint,
+        status: input.endpoint === undefined ? existing.status : WebhookStatus.active,
+        updated_at: Date.now(),
+      })
+      .where('id', '=', existing.id)
+      .execute();
+    unit.touched('webhook');
+    unit.target(existing.id);
+  });
+}
+
+/** Deletes a webhook (its deliveries go with it). */
+export async function deleteWebhook(platform: Platform, existing: WebhookRow, origin?: ChangeOrigin): Promise<void> {
+  await platform.changes.write(origin, async (unit) => {
+    await unit.db.deleteFrom('webhooks').where('id', '=', existing.id).execute();
+    unit.touched('webhook');
+    unit.target(existing.id);
+  });
 }
 
 export type WebhookResponseView = BackendWebhookResponse & {

@@ -9,6 +9,7 @@ import { ActionRegistry } from '../actions/registry.js';
 import { ActionRepository } from '../actions/repository.js';
 import { platformOperations } from '../api/index.js';
 import { SystemOperationRegistry } from '../api/system-registry.js';
+import { createApp } from '../apps/repository.js';
 import { Encryption } from '../auth/encryption.js';
 import { KeyStore } from '../auth/keys.js';
 import { PollingRevocationFeed, type RevocationFeed } from '../auth/revocation-feed.js';
@@ -49,13 +50,12 @@ import { PlanRepository } from '../plans/repository.js';
 import { RoleRepository } from '../roles/repository.js';
 import { SchemaRepository } from '../schema/repository.js';
 import { ScopeRepository } from '../scopes/repository.js';
-import { createApp } from '../services/apps.js';
-import { createUser } from '../services/users.js';
 import { SettingRepository } from '../settings/repository.js';
 import { Settings } from '../settings/settings.js';
 import { checkFolders } from '../startup.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
+import { createUser } from '../users/repository.js';
 import type { Platform } from './platform.js';
 
 export interface PlatformOptions {

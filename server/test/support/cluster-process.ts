@@ -94,8 +94,9 @@ export async function startPortico(
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
+  // 'close', not 'exit': the process may be gone while its last log lines are still in the pipe
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
 
   const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 30_000) => {

@@ -13,7 +13,7 @@ import { asOAuthResponse, noStore, oauthError } from '../../oauth/errors.js';
 import { authenticateIntrospector, introspectToken, revokePresentedToken } from '../../oauth/introspection.js';
 import { userClaims } from '../../oauth/oidc-id-token.js';
 import { tokenEndpoint } from '../../oauth/token-endpoint.js';
-import { findUser, userView } from '../../services/users.js';
+import { findUser, userView } from '../../users/repository.js';
 import { type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 
 /** The consent page: the `authorization_url` setting, else the developer portal's. */

@@ -1,6 +1,6 @@
 import type { BackendAccountChangePassword, BackendUser } from 'fusio-sdk';
 import { unauthorized } from '../../errors.js';
-import { changePassword, findUser, updateUser, userView } from '../../services/users.js';
+import { changePassword, findUser, updateUser, userView } from '../../users/repository.js';
 import { message } from '../http.js';
 import { type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 
@@ -37,6 +37,7 @@ export const accountOperations: SystemOperation[] = [
           email: body.email,
           metadata: body.metadata,
         },
+        call,
       );
       return message('Account successfully updated', id);
     },
@@ -62,6 +63,7 @@ export const accountOperations: SystemOperation[] = [
         body.oldPassword,
         body.newPassword,
         body.verifyPassword,
+        call,
       );
       return message('Password successfully changed');
     },

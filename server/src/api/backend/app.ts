@@ -1,12 +1,12 @@
 import type { BackendApp } from 'fusio-sdk';
 import { response } from '../../actions/action.js';
+import { appView, createApp, deleteApp, findApp, updateApp } from '../../apps/repository.js';
 import { appScopes, assertMayGrantAdministrative } from '../../auth/scopes.js';
 import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { AppStatus, TokenStatus } from '../../db/schema.js';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
-import { appView, createApp, deleteApp, findApp, updateApp } from '../../services/apps.js';
 import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
@@ -54,18 +54,23 @@ export const appOperations: SystemOperation[] = [
     path: '/backend/app',
     httpCode: 201,
     incoming: { ...appBody, required: ['userId', 'name'] },
-    async handler({ platform, request, caller }) {
+    async handler(call) {
+      const { platform, request, caller } = call;
       const body = request.body as BackendApp;
       assertMayGrantAdministrative(caller.scopes, body.scopes ?? []);
-      const app = await createApp(platform, {
-        userId: body.userId,
-        status: body.status,
-        name: body.name,
-        url: body.url,
-        parameters: body.parameters,
-        scopes: body.scopes,
-        metadata: body.metadata,
-      });
+      const app = await createApp(
+        platform,
+        {
+          userId: body.userId,
+          status: body.status,
+          name: body.name,
+          url: body.url,
+          parameters: body.parameters,
+          scopes: body.scopes,
+          metadata: body.metadata,
+        },
+        call,
+      );
       // the secret is only stored as a digest: this response is the one chance to read it
       return response(201, {
         ...message('App successfully created', app.id),
@@ -87,7 +92,8 @@ export const appOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/app/$app_id<${idOrName}>`,
     incoming: appBody,
-    async handler({ platform, request, caller }) {
+    async handler(call) {
+      const { platform, request, caller } = call;
       const body = request.body as BackendApp;
       const existing = await findApp(platform, entityRef(request.params.app_id));
       assertMayGrantAdministrative(caller.scopes, [
@@ -105,6 +111,7 @@ export const appOperations: SystemOperation[] = [
           scopes: body.scopes,
           metadata: body.metadata,
         },
+        { origin: call },
       );
       return message('App successfully updated', id);
     },
@@ -113,8 +120,8 @@ export const appOperations: SystemOperation[] = [
     name: 'backend.app.delete',
     method: 'DELETE',
     path: `/backend/app/$app_id<${idOrName}>`,
-    async handler({ platform, request }) {
-      const id = await deleteApp(platform, entityRef(request.params.app_id));
+    async handler(call) {
+      const id = await deleteApp(call.platform, entityRef(call.request.params.app_id), { origin: call });
       return message('App successfully deleted', id);
     },
   }),

@@ -85,26 +85,31 @@ export const cronjobOperations: SystemOperation[] = [
     httpCode: 201,
     description: 'Creates a cronjob; expressions have 5 fields, or 6 with seconds first, and are read in UTC',
     incoming: { ...cronjobBody, required: ['name', 'cron', 'action'] },
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const body = request.body as BackendCronjob;
       const name = await assertName(platform, body.name);
       const cron = assertCron(body.cron);
       const action = await assertActionExists(platform, body.action);
-      const id = await insertWithId(
-        platform.db.insertInto('cronjobs').values({
-          category_id: 1,
-          status: 1,
-          name,
-          cron,
-          action,
-          execute_date: null,
-          exit_code: null,
-          metadata: body.metadata ? JSON.stringify(body.metadata) : null,
-          updated_at: Date.now(),
-        }),
-        platform.dialect,
-      );
-      await platform.configChanged();
+      const id = await platform.changes.write(call, async (unit) => {
+        const id = await insertWithId(
+          unit.db.insertInto('cronjobs').values({
+            category_id: 1,
+            status: 1,
+            name,
+            cron,
+            action,
+            execute_date: null,
+            exit_code: null,
+            metadata: body.metadata ? JSON.stringify(body.metadata) : null,
+            updated_at: Date.now(),
+          }),
+          platform.dialect,
+        );
+        unit.touched('cronjob');
+        unit.target(id);
+        return id;
+      });
       return created('Cronjob successfully created', id);
     },
   }),
@@ -139,24 +144,28 @@ export const cronjobOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/cronjob/$cronjob_id<${idOrName}>`,
     incoming: cronjobBody,
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const existing = await findCronjob(platform, entityRef(request.params.cronjob_id));
       const body = request.body as BackendCronjob;
       const name = body.name === undefined ? existing.name : await assertName(platform, body.name, existing);
       const cron = body.cron === undefined ? existing.cron : assertCron(body.cron);
       const action = body.action === undefined ? existing.action : await assertActionExists(platform, body.action);
-      await platform.db
-        .updateTable('cronjobs')
-        .set({
-          name,
-          cron,
-          action,
-          metadata: body.metadata ? JSON.stringify(body.metadata) : existing.metadata,
-          updated_at: Date.now(),
-        })
-        .where('id', '=', existing.id)
-        .execute();
-      await platform.configChanged();
+      await platform.changes.write(call, async (unit) => {
+        await unit.db
+          .updateTable('cronjobs')
+          .set({
+            name,
+            cron,
+            action,
+            metadata: body.metadata ? JSON.stringify(body.metadata) : existing.metadata,
+            updated_at: Date.now(),
+          })
+          .where('id', '=', existing.id)
+          .execute();
+        unit.touched('cronjob');
+        unit.target(existing.id);
+      });
       return message('Cronjob successfully updated', existing.id);
     },
   }),
@@ -164,10 +173,14 @@ export const cronjobOperations: SystemOperation[] = [
     name: 'backend.cronjob.delete',
     method: 'DELETE',
     path: `/backend/cronjob/$cronjob_id<${idOrName}>`,
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const existing = await findCronjob(platform, entityRef(request.params.cronjob_id));
-      await platform.db.deleteFrom('cronjobs').where('id', '=', existing.id).execute();
-      await platform.configChanged();
+      await platform.changes.write(call, async (unit) => {
+        await unit.db.deleteFrom('cronjobs').where('id', '=', existing.id).execute();
+        unit.touched('cronjob');
+        unit.target(existing.id);
+      });
       return message('Cronjob successfully deleted', existing.id);
     },
   }),

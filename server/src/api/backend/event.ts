@@ -86,22 +86,28 @@ export const eventOperations: SystemOperation[] = [
     path: '/backend/event',
     httpCode: 201,
     incoming: { ...eventBody, required: ['name'] },
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const body = request.body as BackendEvent;
       const name = await assertName(platform, body.name);
       const schema = await assertSchema(platform, body.schema);
-      const id = await insertWithId(
-        platform.db.insertInto('events').values({
-          category_id: 1,
-          status: 1,
-          name,
-          description: body.description ?? '',
-          event_schema: schema,
-          metadata: body.metadata ? JSON.stringify(body.metadata) : null,
-          updated_at: Date.now(),
-        }),
-        platform.dialect,
-      );
+      const id = await platform.changes.write(call, async (unit) => {
+        const id = await insertWithId(
+          unit.db.insertInto('events').values({
+            category_id: 1,
+            status: 1,
+            name,
+            description: body.description ?? '',
+            event_schema: schema,
+            metadata: body.metadata ? JSON.stringify(body.metadata) : null,
+            updated_at: Date.now(),
+          }),
+          platform.dialect,
+        );
+        unit.touched('event');
+        unit.target(id);
+        return id;
+      });
       return created('Event successfully created', id);
     },
   }),
@@ -118,12 +124,14 @@ export const eventOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/event/$event_id<${idOrName}>`,
     incoming: eventBody,
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const existing = await findEvent(platform, entityRef(request.params.event_id));
       const body = request.body as BackendEvent;
       const name = body.name === undefined ? existing.name : await assertName(platform, body.name, existing);
       const schema = body.schema === undefined ? existing.event_schema : await assertSchema(platform, body.schema);
-      await platform.db.transaction().execute(async (trx) => {
+      await platform.changes.write(call, async (unit) => {
+        const trx = unit.db;
         await trx
           .updateTable('events')
           .set({
@@ -142,7 +150,10 @@ export const eventOperations: SystemOperation[] = [
             .set({ event: name, updated_at: Date.now() })
             .where('event', '=', existing.name)
             .execute();
+          unit.touched('trigger');
         }
+        unit.touched('event');
+        unit.target(existing.id);
       });
       return message('Event successfully updated', existing.id);
     },
@@ -152,9 +163,14 @@ export const eventOperations: SystemOperation[] = [
     method: 'DELETE',
     path: `/backend/event/$event_id<${idOrName}>`,
     description: 'Deletes an event with its webhooks and their deliveries',
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const existing = await findEvent(platform, entityRef(request.params.event_id));
-      await platform.db.deleteFrom('events').where('id', '=', existing.id).execute();
+      await platform.changes.write(call, async (unit) => {
+        await unit.db.deleteFrom('events').where('id', '=', existing.id).execute();
+        unit.touched('event', 'webhook');
+        unit.target(existing.id);
+      });
       return message('Event successfully deleted', existing.id);
     },
   }),

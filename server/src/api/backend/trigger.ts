@@ -106,23 +106,29 @@ export const triggerOperations: SystemOperation[] = [
     path: '/backend/trigger',
     httpCode: 201,
     incoming: { ...triggerBody, required: ['name', 'event', 'action'] },
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const body = request.body as BackendTrigger;
       const name = await assertName(platform, body.name);
       const event = await assertEventExists(platform, body.event);
       const action = await assertActionExists(platform, body.action);
-      const id = await insertWithId(
-        platform.db.insertInto('triggers').values({
-          category_id: 1,
-          status: 1,
-          name,
-          event,
-          action,
-          metadata: body.metadata ? JSON.stringify(body.metadata) : null,
-          updated_at: Date.now(),
-        }),
-        platform.dialect,
-      );
+      const id = await platform.changes.write(call, async (unit) => {
+        const id = await insertWithId(
+          unit.db.insertInto('triggers').values({
+            category_id: 1,
+            status: 1,
+            name,
+            event,
+            action,
+            metadata: body.metadata ? JSON.stringify(body.metadata) : null,
+            updated_at: Date.now(),
+          }),
+          platform.dialect,
+        );
+        unit.touched('trigger');
+        unit.target(id);
+        return id;
+      });
       return created('Trigger successfully created', id);
     },
   }),
@@ -166,23 +172,28 @@ export const triggerOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/trigger/$trigger_id<${idOrName}>`,
     incoming: triggerBody,
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const existing = await findTrigger(platform, entityRef(request.params.trigger_id));
       const body = request.body as BackendTrigger;
       const name = body.name === undefined ? existing.name : await assertName(platform, body.name, existing);
       const event = body.event === undefined ? existing.event : await assertEventExists(platform, body.event);
       const action = body.action === undefined ? existing.action : await assertActionExists(platform, body.action);
-      await platform.db
-        .updateTable('triggers')
-        .set({
-          name,
-          event,
-          action,
-          metadata: body.metadata ? JSON.stringify(body.metadata) : existing.metadata,
-          updated_at: Date.now(),
-        })
-        .where('id', '=', existing.id)
-        .execute();
+      await platform.changes.write(call, async (unit) => {
+        await unit.db
+          .updateTable('triggers')
+          .set({
+            name,
+            event,
+            action,
+            metadata: body.metadata ? JSON.stringify(body.metadata) : existing.metadata,
+            updated_at: Date.now(),
+          })
+          .where('id', '=', existing.id)
+          .execute();
+        unit.touched('trigger');
+        unit.target(existing.id);
+      });
       return message('Trigger successfully updated', existing.id);
     },
   }),
@@ -190,9 +201,14 @@ export const triggerOperations: SystemOperation[] = [
     name: 'backend.trigger.delete',
     method: 'DELETE',
     path: `/backend/trigger/$trigger_id<${idOrName}>`,
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const existing = await findTrigger(platform, entityRef(request.params.trigger_id));
-      await platform.db.deleteFrom('triggers').where('id', '=', existing.id).execute();
+      await platform.changes.write(call, async (unit) => {
+        await unit.db.deleteFrom('triggers').where('id', '=', existing.id).execute();
+        unit.touched('trigger');
+        unit.target(existing.id);
+      });
       return message('Trigger successfully deleted', existing.id);
     },
   }),

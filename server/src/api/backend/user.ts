@@ -7,7 +7,7 @@ import { badRequest } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
 import { planScopes } from '../../plans/plans.js';
 import type { Platform } from '../../runtime/platform.js';
-import { createUser, deleteUser, findUser, updateUser, userView } from '../../services/users.js';
+import { createUser, deleteUser, findUser, updateUser, userView } from '../../users/repository.js';
 import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
@@ -75,19 +75,24 @@ export const userOperations: SystemOperation[] = [
     path: '/backend/user',
     httpCode: 201,
     incoming: { ...userBody, required: ['roleId', 'name', 'email', 'password'] },
-    async handler({ platform, request, caller }) {
+    async handler(call) {
+      const { platform, request, caller } = call;
       const body = request.body as BackendUserCreate;
       await assertMayGiveRights(platform, caller.scopes, body);
-      const id = await createUser(platform, {
-        roleId: body.roleId,
-        planId: body.planId ?? null,
-        status: body.status ?? UserStatus.active,
-        name: body.name,
-        email: body.email,
-        password: body.password,
-        scopes: body.scopes,
-        metadata: body.metadata,
-      });
+      const id = await createUser(
+        platform,
+        {
+          roleId: body.roleId,
+          planId: body.planId ?? null,
+          status: body.status ?? UserStatus.active,
+          name: body.name,
+          email: body.email,
+          password: body.password,
+          scopes: body.scopes,
+          metadata: body.metadata,
+        },
+        call,
+      );
       return created('User successfully created', id);
     },
   }),
@@ -104,7 +109,8 @@ export const userOperations: SystemOperation[] = [
     method: 'PUT',
     path: `/backend/user/$user_id<${idOrName}>`,
     incoming: userBody,
-    async handler({ platform, request, caller }) {
+    async handler(call) {
+      const { platform, request, caller } = call;
       const body = request.body as BackendUser;
       const target = await findUser(platform, entityRef(request.params.user_id));
       await assertMayManage(platform, caller.scopes, target);
@@ -121,6 +127,7 @@ export const userOperations: SystemOperation[] = [
           scopes: body.scopes,
           metadata: body.metadata,
         },
+        call,
       );
       return message('User successfully updated', id);
     },
@@ -129,11 +136,12 @@ export const userOperations: SystemOperation[] = [
     name: 'backend.user.delete',
     method: 'DELETE',
     path: `/backend/user/$user_id<${idOrName}>`,
-    async handler({ platform, request, caller }) {
+    async handler(call) {
+      const { platform, request, caller } = call;
       const target = await findUser(platform, entityRef(request.params.user_id));
       if (target.id === caller.user?.id) throw badRequest('You cannot delete your own account');
       await assertMayManage(platform, caller.scopes, target);
-      const id = await deleteUser(platform, { id: target.id });
+      const id = await deleteUser(platform, { id: target.id }, call);
       return message('User successfully deleted', id);
     },
   }),

@@ -5,6 +5,7 @@ import { badRequest } from '../../errors.js';
 import type { WebhookRow } from '../../events/tables.js';
 import {
   createWebhook,
+  deleteWebhook,
   findActiveEvent,
   findWebhook,
   updateWebhook,
@@ -61,18 +62,23 @@ export const webhookOperations: SystemOperation[] = [
     httpCode: 201,
     description: 'Creates a webhook; its signing secret is in this response only',
     incoming: { ...webhookBody, required: ['eventId', 'endpoint'] },
-    async handler({ platform, request, caller }) {
+    async handler(call) {
+      const { platform, request, caller } = call;
       const body = request.body as BackendWebhook;
       const event = await findActiveEvent(platform, { id: body.eventId as number });
       if (!event) throw badRequest('Webhook event does not exist');
       const userId = body.userId ?? caller.user?.id;
       if (userId === undefined) throw badRequest('Webhook user must not be empty');
-      const { id, secret } = await createWebhook(platform, {
-        eventId: event.id,
-        userId,
-        name: body.name ?? event.name,
-        endpoint: body.endpoint,
-      });
+      const { id, secret } = await createWebhook(
+        platform,
+        {
+          eventId: event.id,
+          userId,
+          name: body.name ?? event.name,
+          endpoint: body.endpoint,
+        },
+        call,
+      );
       // kept encrypted to sign requests: this is the one chance to read it
       return response(201, { ...message('Webhook successfully created', id), secret });
     },
@@ -93,14 +99,20 @@ export const webhookOperations: SystemOperation[] = [
     path: `/backend/webhook/$webhook_id<${idOrName}>`,
     description: 'Changes name, event and endpoint; setting the endpoint reactivates a deactivated webhook',
     incoming: webhookBody,
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const existing = await findWebhook(platform, entityRef(request.params.webhook_id));
       const body = request.body as BackendWebhook;
-      await updateWebhook(platform, existing, {
-        name: body.name,
-        endpoint: body.endpoint,
-        event: body.eventId === undefined ? undefined : { id: body.eventId },
-      });
+      await updateWebhook(
+        platform,
+        existing,
+        {
+          name: body.name,
+          endpoint: body.endpoint,
+          event: body.eventId === undefined ? undefined : { id: body.eventId },
+        },
+        call,
+      );
       return message('Webhook successfully updated', existing.id);
     },
   }),
@@ -108,9 +120,10 @@ export const webhookOperations: SystemOperation[] = [
     name: 'backend.webhook.delete',
     method: 'DELETE',
     path: `/backend/webhook/$webhook_id<${idOrName}>`,
-    async handler({ platform, request }) {
+    async handler(call) {
+      const { platform, request } = call;
       const existing = await findWebhook(platform, entityRef(request.params.webhook_id));
-      await platform.db.deleteFrom('webhooks').where('id', '=', existing.id).execute();
+      await deleteWebhook(platform, existing, call);
       return message('Webhook successfully deleted', existing.id);
     },
   }),

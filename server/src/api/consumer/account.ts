@@ -23,7 +23,7 @@ import type { IssuedToken } from '../../auth/tokens.js';
 import { Category, TokenStatus, UserStatus } from '../../db/schema.js';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest, unauthorized } from '../../errors.js';
-import { findUser } from '../../services/users.js';
+import { findUser } from '../../users/repository.js';
 import { message } from '../http.js';
 import { type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 

@@ -1,6 +1,7 @@
 import type { ConsumerApp, ConsumerAppCreate, ConsumerAppUpdate } from 'fusio-sdk';
 import { assertRequestableScopes } from '../../accounts/scopes.js';
 import { response } from '../../actions/action.js';
+import { createApp, deleteApp, findApp, updateApp } from '../../apps/repository.js';
 import { appScopes } from '../../auth/scopes.js';
 import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { type AppRow, AppStatus } from '../../db/schema.js';
@@ -8,8 +9,7 @@ import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
-import { createApp, deleteApp, findApp, updateApp } from '../../services/apps.js';
-import { findUser } from '../../services/users.js';
+import { findUser } from '../../users/repository.js';
 import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
@@ -120,7 +120,7 @@ export const consumerAppOperations: SystemOperation[] = [
         body.scopes === undefined
           ? undefined
           : await assertRequestableScopes(platform.db, user, body.scopes, call.caller.scopes);
-      await updateApp(platform, { id: existing.id }, { name: body.name, url: body.url, scopes }, user.id);
+      await updateApp(platform, { id: existing.id }, { name: body.name, url: body.url, scopes }, { userId: user.id });
       return message('App successfully updated', existing.id);
     },
   }),
@@ -130,7 +130,7 @@ export const consumerAppOperations: SystemOperation[] = [
     path: `/consumer/app/$app_id<${idOrName}>`,
     description: 'Deletes one of the caller’s apps and its tokens',
     async handler(call) {
-      const id = await deleteApp(call.platform, entityRef(call.request.params.app_id), currentUserId(call));
+      const id = await deleteApp(call.platform, entityRef(call.request.params.app_id), { userId: currentUserId(call) });
       return message('App successfully deleted', id);
     },
   }),

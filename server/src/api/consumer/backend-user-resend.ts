@@ -1,6 +1,6 @@
 import { resendActivationMail } from '../../accounts/accounts.js';
 import { entityRef } from '../../http/query.js';
-import { findUser } from '../../services/users.js';
+import { findUser } from '../../users/repository.js';
 import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 

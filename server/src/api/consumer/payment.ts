@@ -9,7 +9,7 @@ import { badRequest } from '../../errors.js';
 import { appsUrl } from '../../mail/templates.js';
 import type { Customer, PaymentProvider } from '../../payments/provider.js';
 import type { Platform } from '../../runtime/platform.js';
-import { findUser } from '../../services/users.js';
+import { findUser } from '../../users/repository.js';
 import type { SystemCall } from '../system-operation.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';

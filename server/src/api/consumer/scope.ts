@@ -4,7 +4,7 @@ import { collection } from '../../db/listing.js';
 import type { ScopeRow } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { paging } from '../../http/query.js';
-import { findUser } from '../../services/users.js';
+import { findUser } from '../../users/repository.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
 

@@ -9,7 +9,7 @@ import { isoDate } from '../../db/values.js';
 import { badRequest, notFound } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
 import type { Platform } from '../../runtime/platform.js';
-import { findUser } from '../../services/users.js';
+import { findUser } from '../../users/repository.js';
 import { message } from '../http.js';
 import { idOrName, type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 import { clientName, currentUserId } from './account.js';

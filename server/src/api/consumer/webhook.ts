@@ -5,6 +5,7 @@ import { collection } from '../../db/listing.js';
 import { badRequest } from '../../errors.js';
 import {
   createWebhook,
+  deleteWebhook,
   findActiveEvent,
   findWebhook,
   updateWebhook,
@@ -147,7 +148,7 @@ export const consumerWebhookOperations: SystemOperation[] = [
     async handler(call) {
       const { platform } = call;
       const existing = await findWebhook(platform, entityRef(call.request.params.webhook_id), currentUserId(call));
-      await platform.db.deleteFrom('webhooks').where('id', '=', existing.id).execute();
+      await deleteWebhook(platform, existing, call);
       return message('Webhook successfully deleted', existing.id);
     },
   }),

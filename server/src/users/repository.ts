@@ -4,6 +4,7 @@ import { checkPassword, passwordLogin } from '../accounts/login.js';
 import { hashPassword } from '../auth/passwords.js';
 import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { scopeIdsByName, userScopes } from '../auth/scopes.js';
+import type { ChangeOrigin } from '../changes/unit.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef } from '../db/listing.js';
 import { AppStatus, type Database, type UserRow, UserStatus } from '../db/schema.js';
@@ -69,98 +70,134 @@ export interface UserInput {
   metadata?: Record<string, string>;
 }
 
-async function assertRole(platform: Platform, roleId: number): Promise<void> {
-  const role = await platform.db.selectFrom('roles').select('id').where('id', '=', roleId).executeTakeFirst();
+async function assertRole(db: Kysely<Database>, roleId: number): Promise<void> {
+  const role = await db.selectFrom('roles').select('id').where('id', '=', roleId).executeTakeFirst();
   if (!role) throw badRequest('Provided role id does not exist');
 }
 
-async function assertUnique(platform: Platform, field: 'name' | 'email', value: string, exceptId?: number) {
-  let query = platform.db.selectFrom('users').select('id').where(field, '=', value);
+async function assertUnique(db: Kysely<Database>, field: 'name' | 'email', value: string, exceptId?: number) {
+  let query = db.selectFrom('users').select('id').where(field, '=', value);
   if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
   if (await query.executeTakeFirst())
     throw conflict(field === 'name' ? 'User name already exists' : 'User email already exists');
 }
 
-export async function createUser(platform: Platform, input: UserInput): Promise<number> {
+async function findIn(db: Kysely<Database>, id: number): Promise<UserRow> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || row.status === UserStatus.deleted) throw notFound('Could not find user');
+  return row;
+}
+
+/**
+ * Creates a user in one unit: the row, its scopes and — for a backend call (`origin`) — its audit row
+ * commit together. The password is hashed before the transaction opens, so no hash holds a write lock.
+ */
+export async function createUser(platform: Platform, input: UserInput, origin?: ChangeOrigin): Promise<number> {
   if (input.roleId === undefined) throw badRequest('User role id must not be empty');
   assertUserName(input.name);
   assertEmail(input.email);
   assertPassword(platform, input.password);
-  await assertRole(platform, input.roleId);
-  await assertUnique(platform, 'name', input.name);
-  await assertUnique(platform, 'email', input.email);
+  const { roleId, name, email } = input;
+  await assertRole(platform.db, roleId);
+  await assertUnique(platform.db, 'name', name);
+  await assertUnique(platform.db, 'email', email);
   const password = await hashPassword(input.password);
-  const { db, dialect } = platform;
-  return db.transaction().execute(async (trx) => {
+  return platform.changes.write(origin, async (unit) => {
+    await assertUnique(unit.db, 'name', name);
+    await assertUnique(unit.db, 'email', email);
     const id = await insertWithId(
-      trx.insertInto('users').values({
-        role_id: input.roleId as number,
+      unit.db.insertInto('users').values({
+        role_id: roleId,
         plan_id: input.planId ?? null,
         identity_id: null,
         status: input.status ?? UserStatus.active,
         remote_id: null,
         external_id: null,
-        name: input.name as string,
-        email: input.email as string,
+        name,
+        email,
         password,
         points: platform.settings.number('points_default') || null,
         metadata: input.metadata ? JSON.stringify(input.metadata) : null,
         created_at: Date.now(),
       }),
-      dialect,
+      platform.dialect,
     );
-    await setUserScopes(trx, id, input.scopes ?? []);
+    await setUserScopes(unit.db, id, input.scopes ?? []);
+    // the rate limiter knows each user's plan
+    if (input.planId !== undefined && input.planId !== null) unit.touched('user');
+    unit.target(id);
     return id;
   });
 }
 
-export async function updateUser(platform: Platform, ref: EntityRef, input: UserInput): Promise<number> {
-  const existing = await findUser(platform, ref);
-  const changes: Record<string, unknown> = {};
-  if (input.name !== undefined && input.name !== existing.name) {
-    assertUserName(input.name);
-    await assertUnique(platform, 'name', input.name, existing.id);
-    changes.name = input.name;
-  }
-  if (input.email !== undefined && input.email !== existing.email) {
-    assertEmail(input.email);
-    await assertUnique(platform, 'email', input.email, existing.id);
-    changes.email = input.email;
-  }
-  if (input.roleId !== undefined && input.roleId !== existing.role_id) {
-    await assertRole(platform, input.roleId);
-    changes.role_id = input.roleId;
-  }
-  if (input.planId !== undefined) changes.plan_id = input.planId;
-  if (input.status !== undefined) {
-    if (![UserStatus.active, UserStatus.disabled, UserStatus.deleted].includes(input.status as 0 | 1 | 2)) {
-      throw badRequest('User status must be one of: 0, 1, 2');
+/**
+ * Changes a user in one unit. A demotion, a new plan or fewer scopes take effect now: the tokens that
+ * carry more than the user may have are revoked once the change committed, not when they expire.
+ */
+export async function updateUser(
+  platform: Platform,
+  ref: EntityRef,
+  input: UserInput,
+  origin?: ChangeOrigin,
+): Promise<number> {
+  const { id } = await findUser(platform, ref);
+  return platform.changes.write(origin, async (unit) => {
+    const existing = await findIn(unit.db, id);
+    const changes: Record<string, unknown> = {};
+    if (input.name !== undefined && input.name !== existing.name) {
+      assertUserName(input.name);
+      await assertUnique(unit.db, 'name', input.name, existing.id);
+      changes.name = input.name;
     }
-    changes.status = input.status;
-  }
-  if (input.metadata !== undefined) changes.metadata = JSON.stringify(input.metadata);
-  await platform.db.transaction().execute(async (trx) => {
+    if (input.email !== undefined && input.email !== existing.email) {
+      assertEmail(input.email);
+      await assertUnique(unit.db, 'email', input.email, existing.id);
+      changes.email = input.email;
+    }
+    if (input.roleId !== undefined && input.roleId !== existing.role_id) {
+      await assertRole(unit.db, input.roleId);
+      changes.role_id = input.roleId;
+    }
+    if (input.planId !== undefined && input.planId !== existing.plan_id) changes.plan_id = input.planId;
+    if (input.status !== undefined) {
+      if (![UserStatus.active, UserStatus.disabled, UserStatus.deleted].includes(input.status as 0 | 1 | 2)) {
+        throw badRequest('User status must be one of: 0, 1, 2');
+      }
+      changes.status = input.status;
+    }
+    if (input.metadata !== undefined) changes.metadata = JSON.stringify(input.metadata);
     if (Object.keys(changes).length > 0)
-      await trx.updateTable('users').set(changes).where('id', '=', existing.id).execute();
-    if (input.scopes !== undefined) await setUserScopes(trx, existing.id, input.scopes);
+      await unit.db.updateTable('users').set(changes).where('id', '=', existing.id).execute();
+    if (input.scopes !== undefined) await setUserScopes(unit.db, existing.id, input.scopes);
+    if (changes.plan_id !== undefined) unit.touched('user');
+    if (changes.status !== undefined && changes.status !== UserStatus.active) {
+      unit.afterCommit(async () => {
+        await platform.tokens.revokeWhere({ userId: existing.id });
+      });
+    } else if (changes.role_id !== undefined || changes.plan_id !== undefined || input.scopes !== undefined) {
+      unit.afterCommit(async () => {
+        await revokeTokensBeyondRights(platform.db, platform.tokens, { userId: existing.id });
+      });
+    }
+    unit.target(existing.id);
+    return existing.id;
   });
-  if (changes.status !== undefined && changes.status !== UserStatus.active) {
-    await platform.tokens.revokeWhere({ userId: existing.id });
-  } else if (changes.role_id !== undefined || changes.plan_id !== undefined || input.scopes !== undefined) {
-    // a demotion takes effect now, not when the user's tokens expire
-    await revokeTokensBeyondRights(platform.db, platform.tokens, { userId: existing.id });
-  }
-  return existing.id;
 }
 
-export async function deleteUser(platform: Platform, ref: EntityRef): Promise<number> {
-  const existing = await findUser(platform, ref);
-  await platform.tokens.revokeWhere({ userId: existing.id });
-  await platform.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('apps').where('user_id', '=', existing.id).execute();
-    await trx.deleteFrom('users').where('id', '=', existing.id).execute();
+/** Deletes a user and its apps in one unit; its tokens are revoked once that committed. */
+export async function deleteUser(platform: Platform, ref: EntityRef, origin?: ChangeOrigin): Promise<number> {
+  const { id } = await findUser(platform, ref);
+  return platform.changes.write(origin, async (unit) => {
+    const existing = await findIn(unit.db, id);
+    await unit.db.deleteFrom('apps').where('user_id', '=', existing.id).execute();
+    await unit.db.deleteFrom('users').where('id', '=', existing.id).execute();
+    if (existing.plan_id !== null) unit.touched('user');
+    unit.afterCommit(async () => {
+      await platform.tokens.revokeWhere({ userId: existing.id });
+    });
+    unit.target(existing.id);
+    return existing.id;
   });
-  return existing.id;
 }
 
 export async function changePassword(
@@ -169,6 +206,7 @@ export async function changePassword(
   oldPassword: unknown,
   newPassword: unknown,
   verify: unknown,
+  origin?: ChangeOrigin,
 ) {
   const row = await findUser(platform, { id: caller.userId });
   // a wrong old password counts as a failed login: a stolen session must not become a password oracle
@@ -178,11 +216,11 @@ export async function changePassword(
   }
   assertPassword(platform, newPassword);
   if (newPassword !== verify) throw badRequest('New password does not match the verify password');
-  await platform.db
-    .updateTable('users')
-    .set({ password: await hashPassword(newPassword) })
-    .where('id', '=', caller.userId)
-    .execute();
+  const hash = await hashPassword(newPassword);
+  await platform.changes.write(origin, async (unit) => {
+    await unit.db.updateTable('users').set({ password: hash }).where('id', '=', caller.userId).execute();
+    unit.target(caller.userId);
+  });
 }
 
 async function setUserScopes(db: Kysely<Database>, userId: number, scopes: readonly string[]): Promise<void> {

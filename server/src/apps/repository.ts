@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { appScopes, scopeIdsByName } from '../auth/scopes.js';
 import { digest, newAppKey, newAppSecret } from '../auth/secrets.js';
+import type { ChangeOrigin } from '../changes/unit.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef } from '../db/listing.js';
 import { type AppRow, AppStatus, type Database, TokenStatus } from '../db/schema.js';
@@ -55,20 +56,33 @@ export interface CreatedApp {
   appSecret: string;
 }
 
-export async function createApp(platform: Platform, input: AppInput): Promise<CreatedApp> {
+async function findIn(db: Kysely<Database>, id: number): Promise<AppRow> {
+  const row = await db
+    .selectFrom('apps')
+    .selectAll()
+    .where('id', '=', id)
+    .where('status', '!=', AppStatus.deleted)
+    .executeTakeFirst();
+  if (!row) throw notFound('Could not find app');
+  return row;
+}
+
+/** Creates an app in one unit: the row, its scopes and — for a backend call — its audit row. */
+export async function createApp(platform: Platform, input: AppInput, origin?: ChangeOrigin): Promise<CreatedApp> {
   if (input.userId === undefined) throw badRequest('App user id must not be empty');
   assertAppName(input.name);
   assertUrl(input.url);
-  const user = await platform.db.selectFrom('users').select('id').where('id', '=', input.userId).executeTakeFirst();
-  if (!user) throw badRequest('Provided user id does not exist');
+  const { userId, name } = input;
   const appKey = newAppKey();
   const appSecret = newAppSecret();
-  const id = await platform.db.transaction().execute(async (trx) => {
+  const id = await platform.changes.write(origin, async (unit) => {
+    const user = await unit.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+    if (!user) throw badRequest('Provided user id does not exist');
     const id = await insertWithId(
-      trx.insertInto('apps').values({
-        user_id: input.userId as number,
+      unit.db.insertInto('apps').values({
+        user_id: userId,
         status: input.status ?? AppStatus.active,
-        name: input.name as string,
+        name,
         url: input.url ?? '',
         parameters: input.parameters ?? null,
         app_key: appKey,
@@ -78,14 +92,31 @@ export async function createApp(platform: Platform, input: AppInput): Promise<Cr
       }),
       platform.dialect,
     );
-    await setAppScopes(trx, id, input.scopes ?? []);
+    await setAppScopes(unit.db, id, input.scopes ?? []);
+    unit.target(id);
     return id;
   });
   return { id, appKey, appSecret };
 }
 
-export async function updateApp(platform: Platform, ref: EntityRef, input: AppInput, userId?: number): Promise<number> {
-  const existing = await findApp(platform, ref, userId);
+export interface AppChangeScope {
+  /** only an app of this user (the consumer API) */
+  userId?: number;
+  /** the backend call that owes an audit row */
+  origin?: ChangeOrigin;
+}
+
+/**
+ * Changes an app in one unit. An app that is no longer active loses its tokens, and one whose scopes
+ * shrank loses the tokens that carry more, once the change committed.
+ */
+export async function updateApp(
+  platform: Platform,
+  ref: EntityRef,
+  input: AppInput,
+  scope: AppChangeScope = {},
+): Promise<number> {
+  const { id } = await findApp(platform, ref, scope.userId);
   const changes: Record<string, unknown> = {};
   if (input.name !== undefined) {
     assertAppName(input.name);
@@ -101,25 +132,38 @@ export async function updateApp(platform: Platform, ref: EntityRef, input: AppIn
   }
   if (input.parameters !== undefined) changes.parameters = input.parameters;
   if (input.metadata !== undefined) changes.metadata = JSON.stringify(input.metadata);
-  await platform.db.transaction().execute(async (trx) => {
+  return platform.changes.write(scope.origin, async (unit) => {
+    const existing = await findIn(unit.db, id);
     if (Object.keys(changes).length > 0)
-      await trx.updateTable('apps').set(changes).where('id', '=', existing.id).execute();
-    if (input.scopes !== undefined) await setAppScopes(trx, existing.id, input.scopes);
+      await unit.db.updateTable('apps').set(changes).where('id', '=', existing.id).execute();
+    if (input.scopes !== undefined) await setAppScopes(unit.db, existing.id, input.scopes);
+    if (changes.status !== undefined && changes.status !== AppStatus.active) {
+      unit.afterCommit(async () => {
+        await platform.tokens.revokeWhere({ appId: existing.id });
+      });
+    } else if (input.scopes !== undefined) {
+      // tokens issued with a scope the app no longer has must not keep it
+      unit.afterCommit(async () => {
+        await revokeTokensBeyondRights(platform.db, platform.tokens, { appId: existing.id });
+      });
+    }
+    unit.target(existing.id);
+    return existing.id;
   });
-  if (changes.status !== undefined && changes.status !== AppStatus.active) {
-    await platform.tokens.revokeWhere({ appId: existing.id });
-  } else if (input.scopes !== undefined) {
-    // tokens issued with a scope the app no longer has must not keep it
-    await revokeTokensBeyondRights(platform.db, platform.tokens, { appId: existing.id });
-  }
-  return existing.id;
 }
 
-export async function deleteApp(platform: Platform, ref: EntityRef, userId?: number): Promise<number> {
-  const existing = await findApp(platform, ref, userId);
-  await platform.tokens.revokeWhere({ appId: existing.id });
-  await platform.db.deleteFrom('apps').where('id', '=', existing.id).execute();
-  return existing.id;
+/** Deletes an app in one unit; its tokens are revoked once that committed. */
+export async function deleteApp(platform: Platform, ref: EntityRef, scope: AppChangeScope = {}): Promise<number> {
+  const { id } = await findApp(platform, ref, scope.userId);
+  return platform.changes.write(scope.origin, async (unit) => {
+    const existing = await findIn(unit.db, id);
+    await unit.db.deleteFrom('apps').where('id', '=', existing.id).execute();
+    unit.afterCommit(async () => {
+      await platform.tokens.revokeWhere({ appId: existing.id });
+    });
+    unit.target(existing.id);
+    return existing.id;
+  });
 }
 
 async function setAppScopes(db: Kysely<Database>, appId: number, scopes: readonly string[]): Promise<void> {
