@@ -134,7 +134,7 @@ describe('the system API describes the running API', () => {
       tokenUrl: `${h.baseUrl}/authorization/token`,
       refreshUrl: `${h.baseUrl}/authorization/token`,
       scopes: { default: 'Default scope', products: 'Change the catalogue' },
-      'x-usePkce': 'SHA-256',
+      'x-usePkce': true,
     });
     expect(flows.clientCredentials).toEqual({
       tokenUrl: `${h.baseUrl}/authorization/token`,

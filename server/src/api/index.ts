@@ -38,12 +38,14 @@ import { consumerTransactionOperations } from './consumer/transaction.js';
 import { consumerUsageOperations } from './consumer/usage.js';
 import { consumerWebhookOperations } from './consumer/webhook.js';
 import { systemOperations } from './system/index.js';
+import { platformOpenApiOperations } from './system/openapi-platform.js';
 import { systemPaymentOperations } from './system/payment.js';
 import type { SystemOperation } from './system-operation.js';
 import { wellKnownOperations } from './well-known.js';
 
 /** Every operation of the platform's own APIs. */
 export const platformOperations: readonly SystemOperation[] = [
+  ...platformOpenApiOperations(() => platformOperations),
   ...accountOperations,
   ...actionOperations,
   ...appOperations,

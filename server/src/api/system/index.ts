@@ -11,6 +11,7 @@ import { portico } from '../../version.js';
 import type { Platform } from '../platform.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { buildOpenApi } from './openapi.js';
+import { type PlatformApi, platformApis, platformOpenApiPath } from './openapi-platform.js';
 
 export const systemOperations: SystemOperation[] = [
   systemOperation({
@@ -151,6 +152,10 @@ async function aboutDocument(
     links: [
       { rel: 'root', href: `${base}/` },
       { rel: 'openapi', href: `${base}/system/openapi` },
+      ...Object.keys(platformApis).map((api) => ({
+        rel: `openapi-${api}`,
+        href: `${base}${platformOpenApiPath(api as PlatformApi)}`,
+      })),
       { rel: 'route', href: `${base}/system/route` },
       { rel: 'health', href: `${base}/system/health` },
       { rel: 'oauth2', href: `${base}/authorization/token` },

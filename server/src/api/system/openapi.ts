@@ -5,10 +5,10 @@ import { isPassthrough, schemaNameOf } from '../../schema/names.js';
 import { portico } from '../../version.js';
 import type { Platform } from '../platform.js';
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 /** `/todo/:id/$part<[a-z]+>/*rest` → `/todo/{id}/{part}/{rest}`, with the constraints as parameters. */
-function openApiPath(path: string): { path: string; parameters: Json[] } {
+export function openApiPath(path: string): { path: string; parameters: Json[] } {
   const parameters: Json[] = [];
   const segments = path.split('/').map((segment) => {
     if (segment.startsWith(':')) {
@@ -39,7 +39,7 @@ function openApiPath(path: string): { path: string; parameters: Json[] } {
 }
 
 /** A one-line summary: the description's first sentence, else what the operation does by method and path. */
-function summaryOf(description: string | null, method: string, path: string): string {
+export function summaryOf(description: string | null, method: string, path: string): string {
   const first =
     (description ?? '')
       .split(/\n|(?<=\.)\s/)[0]
@@ -151,23 +151,7 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
     methods[op.http_method.toLowerCase()] = operation;
     paths[path] = methods;
   }
-  const contact: Json = {};
-  if (settings.string('info_contact_name')) contact.name = settings.string('info_contact_name');
-  if (settings.string('info_contact_url')) contact.url = settings.string('info_contact_url');
-  if (settings.string('info_contact_email')) contact.email = settings.string('info_contact_email');
-  const info: Json = {
-    title: settings.string('info_title'),
-    description: settings.string('info_description'),
-    version: portico.version,
-  };
-  if (settings.string('info_tos')) info.termsOfService = settings.string('info_tos');
-  if (Object.keys(contact).length) info.contact = contact;
-  if (settings.string('info_license_name')) {
-    info.license = {
-      name: settings.string('info_license_name'),
-      url: settings.string('info_license_url') || undefined,
-    };
-  }
+  const info = infoOf(settings);
   const base = config.publicUrl;
   // what each scope grants: its description, else the operations it opens
   const scopeDescriptions = Object.fromEntries(
@@ -190,42 +174,35 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
     components: {
       schemas: componentSchemas,
       responses: errorUsed ? { Error: errorResponse } : {},
-      securitySchemes: {
-        oauth2: {
-          type: 'oauth2',
-          description:
-            'OAuth 2.0. An app calling for itself uses client credentials (app key and secret with HTTP Basic at the token URL). ' +
-            'An app acting for a user uses the authorization code flow with PKCE (S256 required); public clients send client_id instead of a secret. ' +
-            'Refresh tokens rotate: each works once.',
-          flows: {
-            authorizationCode: {
-              authorizationUrl: `${base}/authorization/authorize`,
-              tokenUrl: `${base}/authorization/token`,
-              refreshUrl: `${base}/authorization/token`,
-              scopes: scopeDescriptions,
-              // Scalar's extension (Redocly types the same key as an object): the "try it" console uses PKCE
-              'x-usePkce': 'SHA-256',
-            },
-            clientCredentials: {
-              tokenUrl: `${base}/authorization/token`,
-              refreshUrl: `${base}/authorization/token`,
-              scopes: scopeDescriptions,
-            },
-          },
-        },
-        bearer: {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description: 'An access token from the token URL, or a personal access token made in the developer portal',
-        },
-      },
+      securitySchemes: securitySchemes(base, scopeDescriptions),
     },
   };
 }
 
+/** The document's `info`: title, contact, terms and license from the installation's settings. */
+export function infoOf(settings: Platform['settings'], suffix = ''): Json {
+  const contact: Json = {};
+  if (settings.string('info_contact_name')) contact.name = settings.string('info_contact_name');
+  if (settings.string('info_contact_url')) contact.url = settings.string('info_contact_url');
+  if (settings.string('info_contact_email')) contact.email = settings.string('info_contact_email');
+  const info: Json = {
+    title: `${settings.string('info_title')}${suffix}`,
+    description: settings.string('info_description'),
+    version: portico.version,
+  };
+  if (settings.string('info_tos')) info.termsOfService = settings.string('info_tos');
+  if (Object.keys(contact).length) info.contact = contact;
+  if (settings.string('info_license_name')) {
+    info.license = {
+      name: settings.string('info_license_name'),
+      url: settings.string('info_license_url') || undefined,
+    };
+  }
+  return info;
+}
+
 /** Fusio's error body, which every operation answers a refused request with. */
-const errorResponse: Json = {
+export const errorResponse: Json = {
   description: 'The request was refused: the message says why (X-Request-Id identifies the call)',
   content: {
     'application/json': {
@@ -241,3 +218,42 @@ const errorResponse: Json = {
     },
   },
 };
+
+/**
+ * How to get a token: OAuth2 (authorization code with PKCE, client credentials, refresh) and plain bearer
+ * tokens. `x-usePkce: true` is the boolean form Redocly types; Scalar's console reads a string there
+ * ("SHA-256") and falls back to asking, so a portal embedding Scalar sets PKCE in its own configuration.
+ */
+export function securitySchemes(base: string, scopes: Record<string, string>, description = ''): Json {
+  return {
+    oauth2: {
+      type: 'oauth2',
+      description:
+        'OAuth 2.0. An app calling for itself uses client credentials (app key and secret with HTTP Basic at the token URL); ' +
+        'as in Fusio, a user name and password work there too in place of the app key and secret. ' +
+        'An app acting for a user uses the authorization code flow with PKCE (S256 required); public clients send client_id instead of a secret. ' +
+        'Refresh tokens rotate: each works once. The password grant (grant_type=password) is not offered.' +
+        description,
+      flows: {
+        authorizationCode: {
+          authorizationUrl: `${base}/authorization/authorize`,
+          tokenUrl: `${base}/authorization/token`,
+          refreshUrl: `${base}/authorization/token`,
+          scopes,
+          'x-usePkce': true,
+        },
+        clientCredentials: {
+          tokenUrl: `${base}/authorization/token`,
+          refreshUrl: `${base}/authorization/token`,
+          scopes,
+        },
+      },
+    },
+    bearer: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'An access token from the token URL, or a personal access token made in the developer portal',
+    },
+  };
+}
