@@ -13,6 +13,7 @@ import { createPipeline } from './gateway/pipeline.js';
 import { createPlatform, type PlatformOptions } from './runtime/create-platform.js';
 import type { Platform } from './runtime/platform.js';
 import { startTracing } from './telemetry/tracing.js';
+import { registerWebApps } from './web/serve.js';
 
 export interface Portico {
   readonly fastify: FastifyInstance;
@@ -124,6 +125,9 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     }
     return { status: 401, message: 'Metrics need the metrics token (METRICS_TOKEN) or an administrator’s token' };
   }
+
+  // the browser apps are routes of their own: API requests never run their code
+  registerWebApps(fastify, { dir: config.webDir, basePath: new URL(config.publicUrl).pathname.replace(/\/+$/, '') });
 
   fastify.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
