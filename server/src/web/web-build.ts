@@ -103,6 +103,9 @@ export function loadWebBuild(dir: string, basePath: string): WebBuild | null {
 function prepareEntryPage(html: string, basePath: string): string {
   const linked = basePath === '' ? html : html.replace(/(\s(?:src|href)=["'])\/apps\//g, `$1${basePath}/apps/`);
   const meta = `<meta name="portico-base" content="${escapeAttribute(basePath)}">`;
+  // after the charset declaration, which belongs first in the head
+  const charset = /<meta charset=[^>]*>/i.exec(linked);
+  if (charset) return linked.replace(charset[0], `${charset[0]}\n    ${meta}`);
   return linked.includes('<head>') ? linked.replace('<head>', `<head>\n    ${meta}`) : meta + linked;
 }
 
