@@ -12,6 +12,7 @@ import { corsHeaders, corsPolicy } from './gateway/cors.js';
 import { createPipeline } from './gateway/pipeline.js';
 import { createPlatform, type PlatformOptions } from './runtime/create-platform.js';
 import type { Platform } from './runtime/platform.js';
+import { captchaWidget } from './settings/branding.js';
 import { startTracing } from './telemetry/tracing.js';
 import { registerWebApps } from './web/serve.js';
 
@@ -127,7 +128,11 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
   }
 
   // the browser apps are routes of their own: API requests never run their code
-  registerWebApps(fastify, { dir: config.webDir, basePath: new URL(config.publicUrl).pathname.replace(/\/+$/, '') });
+  registerWebApps(fastify, {
+    dir: config.webDir,
+    basePath: new URL(config.publicUrl).pathname.replace(/\/+$/, ''),
+    captcha: () => captchaWidget(platform.settings),
+  });
 
   fastify.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],

@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemDatabases } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';
+import { setConfig } from './support/portal-helpers.js';
 
 // serving files needs no particular system database
 const sqlite = (await systemDatabases()).find((d) => d.kind === 'sqlite');
@@ -109,6 +110,23 @@ describe.skipIf(!sqlite)('Portico serves its web apps beside the API', () => {
     // a file of the app itself is served as that file
     const icon = await h.fetch('/apps/developer/favicon.svg');
     expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+  });
+
+  it('lets the configured captcha provider into the policy, and only then', async () => {
+    await setConfig(h, 'recaptcha_key', 'site-key-1');
+    await setConfig(h, 'recaptcha_secret', 'secret-1');
+    await setConfig(h, 'recaptcha_verify_url', 'https://api.hcaptcha.com/siteverify');
+    try {
+      const csp = (await h.fetch('/apps/developer/register')).headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/script-src 'self' https:\/\/hcaptcha\.com https:\/\/\*\.hcaptcha\.com;/);
+      expect(csp).toContain('frame-src https://hcaptcha.com');
+      expect(csp).not.toContain('google');
+    } finally {
+      await setConfig(h, 'recaptcha_secret', '');
+    }
+    const csp = (await h.fetch('/apps/developer/register')).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("frame-src 'none'");
   });
 
   it('sends hashed assets compressed as the client accepts, cached for good', async () => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CaptchaWidget } from '../settings/branding.js';
 import { buildTime, loadWebBuild, type StaticFile, type WebBuild, webApps } from './web-build.js';
 
 export interface WebServingOptions {
@@ -6,27 +7,44 @@ export interface WebServingOptions {
   readonly dir: string;
   /** the path of PUBLIC_URL ('' at the root), put before the apps' asset links */
   readonly basePath: string;
+  /** the captcha sign-up demands now (settings are cached in memory): its provider's hosts join the policy */
+  readonly captcha?: () => CaptchaWidget | null;
 }
 
+/** Where each captcha provider's widget comes from: its script, its frame, its calls. */
+const captchaSources: Record<CaptchaWidget['provider'], string> = {
+  recaptcha:
+    'https://www.google.com/recaptcha/ https://www.gstatic.com/recaptcha/ https://recaptcha.google.com/recaptcha/',
+  hcaptcha: 'https://hcaptcha.com https://*.hcaptcha.com',
+  turnstile: 'https://challenges.cloudflare.com',
+};
+
 /**
- * Script only from this origin, no inline script, nothing framed. Mantine sets styles from script
- * (CSS variables, style props), hence inline styles; the portal's logo may live on any http(s) host.
+ * Script only from this origin (and the configured captcha's), no inline script, nothing framed. Mantine
+ * sets styles from script (CSS variables, style props), hence inline styles; the portal's logo may live on
+ * any http(s) host.
  */
-export const webAppPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: https: http:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function webAppPolicy(captcha: CaptchaWidget['provider'] | null = null): string {
+  const extra = captcha ? ` ${captchaSources[captcha]}` : '';
+  return [
+    "default-src 'self'",
+    `script-src 'self'${extra}`,
+    `style-src 'self' 'unsafe-inline'${extra}`,
+    "img-src 'self' data: https: http:",
+    "font-src 'self' data:",
+    `connect-src 'self'${extra}`,
+    `frame-src ${captcha ? extra.trim() : "'none'"}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+const defaultPolicy = webAppPolicy();
 
 const securityHeaders = {
-  'content-security-policy': webAppPolicy,
+  'content-security-policy': defaultPolicy,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   // activation and reset links carry their token in the path: never hand it to another site
@@ -64,7 +82,9 @@ export function registerWebApps(fastify: FastifyInstance, options: WebServingOpt
       // a deep link (/apps/developer/register/activate/…) gets the app's page: its router shows the screen
       const file = own ?? served.files.get(`${app}/index.html`);
       if (!file) return notBuilt(reply, options.basePath);
-      return send(req, reply, file, own ? 'public, max-age=3600' : 'no-cache');
+      const captcha = options.captcha?.() ?? null;
+      const policy = captcha ? webAppPolicy(captcha.provider) : defaultPolicy;
+      return send(req, reply, file, own ? 'public, max-age=3600' : 'no-cache', policy);
     };
     fastify.route({ method: methods, url: `/apps/${app}`, handler });
     fastify.route({ method: methods, url: `/apps/${app}/*`, handler });
@@ -103,12 +123,19 @@ export function chooseEncoding(header: string | undefined, file: Pick<StaticFile
   return 'identity';
 }
 
-function send(req: FastifyRequest, reply: FastifyReply, file: StaticFile, cacheControl: string) {
+function send(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  file: StaticFile,
+  cacheControl: string,
+  policy = defaultPolicy,
+) {
   const encoding = chooseEncoding(req.headers['accept-encoding'], file);
   const body = encoding === 'br' ? file.br! : encoding === 'gzip' ? file.gzip! : file.body;
   const etag = encoding === 'identity' ? file.etag : `${file.etag.slice(0, -1)}-${encoding}"`;
   reply.headers({
     ...securityHeaders,
+    'content-security-policy': policy,
     'cache-control': cacheControl,
     etag,
     vary: 'Accept-Encoding',
