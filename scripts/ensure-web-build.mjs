@@ -51,7 +51,9 @@ export function ensureWebBuild({ force = false, log = (line) => process.stderr.w
   }
   log(`web: ${reason}; building them (npm run build:web)…`);
   const started = Date.now();
-  const run = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' });
+  // a test runner sets NODE_ENV=test, which would make Vite bundle React's development build
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const run = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit', env });
   if (run.status !== 0) {
     log('web: the build failed (see above): the apps at /apps/ keep their last build or answer 503');
     return false;

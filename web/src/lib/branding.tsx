@@ -64,3 +64,11 @@ export function AboutProvider({ children }: { children: (about: About) => ReactN
 export function useAbout(): About {
   return useContext(AboutContext);
 }
+
+/** The document's title: the screen's, then the portal's name. */
+export function useDocumentTitle(title: string | null): void {
+  const { branding } = useAbout();
+  useEffect(() => {
+    document.title = title ? `${title} · ${branding.title}` : branding.title;
+  }, [title, branding.title]);
+}

@@ -1,7 +1,7 @@
 import { Stack, Text, Title } from '@mantine/core';
 import { createBrowserRouter } from 'react-router';
 import { AppLayout, type NavItem } from '../../components/layout/app-layout';
-import { useAbout } from '../../lib/branding';
+import { useAbout, useDocumentTitle } from '../../lib/branding';
 import { appBasename } from '../../lib/runtime';
 import { NotFound } from '../not-found';
 
@@ -9,9 +9,10 @@ const nav: NavItem[] = [{ to: '/', label: 'Account', end: true }];
 
 function AccountHome() {
   const { branding } = useAbout();
+  useDocumentTitle('Your account');
   return (
     <Stack>
-      <Title order={2}>Your account</Title>
+      <Title order={1}>Your account</Title>
       <Text>Manage your {branding.title} account and the apps that use it.</Text>
     </Stack>
   );

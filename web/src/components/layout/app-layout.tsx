@@ -2,13 +2,13 @@ import {
   ActionIcon,
   Anchor,
   AppShell,
+  Box,
   Burger,
   Group,
   Image,
   NavLink,
   Stack,
   Text,
-  Title,
   useComputedColorScheme,
   useMantineColorScheme,
 } from '@mantine/core';
@@ -16,6 +16,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { type ReactNode, useEffect } from 'react';
 import { Outlet, Link as RouterLink, useLocation, useMatch } from 'react-router';
 import { useAbout } from '../../lib/branding';
+import classes from './app-layout.module.css';
 
 export interface NavItem {
   to: string;
@@ -48,15 +49,11 @@ export function AppLayout({ nav, actions }: { nav: NavItem[]; actions?: ReactNod
   // a link followed on a phone closes the menu
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation
   useEffect(close, [location.pathname]);
-  useEffect(() => {
-    document.title = branding.title;
-  }, [branding.title]);
 
   return (
     <AppShell
       header={{ height: 60 }}
       navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !opened } }}
-      footer={{ height: 44 }}
       padding="md"
     >
       <AppShell.Header>
@@ -66,9 +63,9 @@ export function AppLayout({ nav, actions }: { nav: NavItem[]; actions?: ReactNod
             <Anchor component={RouterLink} to="/" underline="never" c="inherit">
               <Group gap="xs" wrap="nowrap">
                 {branding.logoUrl ? <Image src={branding.logoUrl} alt="" h={32} w="auto" /> : null}
-                <Title order={1} size="h4" lineClamp={1}>
+                <Text fw={700} size="lg" lineClamp={1}>
                   {branding.title}
-                </Title>
+                </Text>
               </Group>
             </Anchor>
           </Group>
@@ -85,23 +82,23 @@ export function AppLayout({ nav, actions }: { nav: NavItem[]; actions?: ReactNod
           ))}
         </Stack>
       </AppShell.Navbar>
-      <AppShell.Main>
-        <Outlet />
-      </AppShell.Main>
-      <AppShell.Footer>
-        <Group h="100%" px="md" gap="md" component="nav" aria-label="Footer">
-          {branding.footerLinks.map((link) => (
-            <Anchor key={`${link.label}-${link.url}`} href={link.url} size="sm" rel="noopener noreferrer">
-              {link.label}
-            </Anchor>
-          ))}
-          {branding.footerLinks.length === 0 ? (
-            <Text size="sm" c="dimmed">
-              {branding.title}
-            </Text>
-          ) : null}
+      <AppShell.Main style={{ display: 'flex', flexDirection: 'column' }}>
+        <Box style={{ flex: 1 }}>
+          <Outlet />
+        </Box>
+        <Group component="footer" mt="xl" pt="md" gap="md" className={classes.footer}>
+          <Group gap="md" component="nav" aria-label="Footer">
+            {branding.footerLinks.map((link) => (
+              <Anchor key={`${link.label}-${link.url}`} href={link.url} size="sm" rel="noopener noreferrer">
+                {link.label}
+              </Anchor>
+            ))}
+          </Group>
+          <Text size="sm" c="dimmed" ml="auto">
+            {branding.title}
+          </Text>
         </Group>
-      </AppShell.Footer>
+      </AppShell.Main>
     </AppShell>
   );
 }

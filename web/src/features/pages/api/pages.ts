@@ -1,6 +1,6 @@
 import type { ConsumerPage } from 'fusio-sdk';
 import { useEffect, useState } from 'react';
-import { errorMessage, publicClient } from '../../../lib/api-client';
+import { errorMessage, errorStatus, publicClient } from '../../../lib/api-client';
 
 export type Loaded<T> =
   | { state: 'loading' }
@@ -19,7 +19,7 @@ export function usePage(slug: string): Loaded<ConsumerPage> {
       .get(`~${slug}`)
       .then((value) => live && setResult({ state: 'ready', value }))
       .catch((error: unknown) => {
-        const status = (error as { response?: { status?: number } })?.response?.status;
+        const status = errorStatus(error);
         if (live) setResult({ state: 'error', message: errorMessage(error), status });
       });
     return () => {

@@ -1,16 +1,12 @@
 import { Alert, Loader, Stack, Title } from '@mantine/core';
-import { useEffect } from 'react';
 import { Markdown } from '../../../components/ui/markdown';
-import { useAbout } from '../../../lib/branding';
+import { useDocumentTitle } from '../../../lib/branding';
 import { usePage } from '../api/pages';
 
 /** One content page (the home page is `overview`), its title as the document's heading. */
 export function PageView({ slug }: { slug: string }) {
   const page = usePage(slug);
-  const { branding } = useAbout();
-  useEffect(() => {
-    if (page.state === 'ready' && page.value.title) document.title = `${page.value.title} · ${branding.title}`;
-  }, [page, branding.title]);
+  useDocumentTitle(page.state === 'ready' ? (page.value.title ?? null) : null);
 
   if (page.state === 'loading') return <Loader aria-label="Loading" />;
   if (page.state === 'error') {
@@ -22,7 +18,8 @@ export function PageView({ slug }: { slug: string }) {
   }
   return (
     <Stack component="article" maw={860}>
-      <Title order={2}>{page.value.title}</Title>
+      {/* a page that opens with its own heading has its title already */}
+      {/^\s*# /.test(page.value.content ?? '') ? null : <Title order={1}>{page.value.title}</Title>}
       <Markdown source={page.value.content ?? ''} />
     </Stack>
   );
