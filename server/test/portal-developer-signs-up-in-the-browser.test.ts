@@ -7,6 +7,8 @@ import {
   requireChromium,
   screenshot,
   seriousViolations,
+  storedSession,
+  storeSession,
 } from './support/browser.js';
 import { newDeveloper } from './support/consumer-helpers.js';
 import { systemDatabases } from './support/databases.js';
@@ -84,7 +86,7 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     await expect.poll(() => repeat.getAttribute('aria-describedby')).toMatch(/-error\b/);
     const describedBy = (await repeat.getAttribute('aria-describedby')) ?? '';
     const errorId = describedBy.split(' ').find((id) => id.endsWith('-error'));
-    expect(await page.locator(`[id="${errorId}"]`).innerText()).toBe('The passwords do not match');
+    expect(await page.locator(`[id="${errorId}"]`).textContent()).toBe('The passwords do not match');
     expect(await page.getByLabel('User name', { exact: true }).inputValue()).toBe(dev.name);
     expect(await page.getByLabel('Email').inputValue()).toBe(dev.email);
     await checkpoint(page, errors, '02-register-error');
@@ -92,7 +94,7 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     await repeat.fill(dev.password);
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-    expect(await page.getByRole('status').innerText()).toContain(dev.email);
+    expect(await page.getByRole('status').textContent()).toContain(dev.email);
     await checkpoint(page, errors, '03-registered');
   });
 
@@ -144,7 +146,7 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     await page.goto(authorize('state-allow'));
     await page.getByRole('heading', { name: 'Allow Todo Web to use your account?' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/apps/developer/authorize');
-    expect(await page.getByRole('list', { name: 'Requested scopes' }).innerText()).toContain(
+    expect(await page.getByRole('list', { name: 'Requested scopes' }).textContent()).toContain(
       'todo — Read and write your todo list',
     );
     await checkpoint(page, errors, '06-consent');
@@ -182,44 +184,32 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
 
   it('refreshes the token quietly before it expires', async () => {
     await page.goto(`${h.baseUrl}/apps/developer/`);
-    const before = await page.evaluate(() => {
-      const session = JSON.parse(localStorage.getItem('portico.session') ?? '{}') as { expiresAt: number };
-      // pretend the token runs out in a minute: the portal renews it a minute early
-      session.expiresAt = Date.now() + 60_500;
-      localStorage.setItem('portico.session', JSON.stringify(session));
-      return session as { token: string };
-    });
+    const before = await storedSession(page);
+    expect(before?.token).toBeTruthy();
+    // pretend the token runs out in a minute: the portal renews it a minute early
+    await storeSession(page, { ...before, expiresAt: Date.now() + 60_500 });
     await page.reload();
-    await expect
-      .poll(() => page.evaluate(() => JSON.parse(localStorage.getItem('portico.session') ?? '{}').token), {
-        timeout: 10_000,
-      })
-      .not.toBe(before.token);
-    const after = await page.evaluate(() => JSON.parse(localStorage.getItem('portico.session') ?? '{}').token);
+    await expect.poll(async () => (await storedSession(page))?.token, { timeout: 10_000 }).not.toBe(before?.token);
+    const after = (await storedSession(page))?.token ?? '';
     expect(await statusWithToken(h, '/consumer/account', after)).toBe(200);
     expect(await page.getByRole('link', { name: 'Log out' }).isVisible()).toBe(true);
   });
 
   it('logs out: the token is revoked and the header offers to log in', async () => {
-    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('portico.session') ?? '{}').token);
+    const token = (await storedSession(page))?.token ?? '';
     await page.getByRole('link', { name: 'Log out' }).click();
     await page.getByText('You are logged out.').waitFor();
-    expect(await page.evaluate(() => localStorage.getItem('portico.session'))).toBeNull();
+    expect(await storedSession(page)).toBeNull();
     await expect.poll(() => statusWithToken(h, '/consumer/account', token)).toBe(401);
     await checkpoint(page, errors, '08-logged-out');
   });
 
   it('ends a session cleanly when its refresh is refused', async () => {
-    await page.evaluate(() =>
-      localStorage.setItem(
-        'portico.session',
-        JSON.stringify({ token: 'expired', refreshToken: 'refused', expiresAt: Date.now() - 1000 }),
-      ),
-    );
+    await storeSession(page, { token: 'expired', refreshToken: 'refused', expiresAt: Date.now() - 1000 });
     await page.goto(`${h.baseUrl}/apps/developer/authorize?response_type=code&client_id=x&scope=todo`);
     await page.getByText('Your session has ended. Please log in again.').waitFor();
     expect(new URL(page.url()).pathname).toBe('/apps/developer/login');
-    expect(await page.evaluate(() => localStorage.getItem('portico.session'))).toBeNull();
+    expect(await storedSession(page)).toBeNull();
     // page errors of the refused refresh are expected here, not a broken screen
     errors.length = 0;
   });
@@ -256,9 +246,9 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
       // the navigation folds into a menu button
       const menu = small.getByRole('button', { name: 'Menu' });
       expect(await menu.isVisible()).toBe(true);
-      const width = await small.evaluate(() => document.documentElement.scrollWidth);
+      const width = await small.evaluate<number>('document.documentElement.scrollWidth');
       expect(width).toBeLessThanOrEqual(390);
-      const background = await small.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const background = await small.evaluate<string>('getComputedStyle(document.body).backgroundColor');
       expect(background).not.toBe('rgb(255, 255, 255)');
       await checkpoint(small, smallErrors, '11-phone-dark-login');
       await menu.click();

@@ -237,7 +237,8 @@ describe.skipIf(!sqlite)('the built developer portal loads with its assets', () 
         expect(link).toMatch(/-[\w-]{8}\.(js|css)$/);
         const asset = await rawRequest(h.baseUrl, link, { 'accept-encoding': 'br, gzip' });
         expect(asset.status, link).toBe(200);
-        expect(asset.headers['content-encoding'], link).toBe('br');
+        // files too small to gain from compression go as they are
+        if (asset.body.length >= 256) expect(asset.headers['content-encoding'], link).toBe('br');
         expect(asset.headers['cache-control']).toContain('immutable');
       }
     }

@@ -66,3 +66,20 @@ export function collectPageErrors(page: Page): string[] {
   });
   return errors;
 }
+
+/** The portal's stored session (localStorage), as the page sees it. */
+export async function storedSession(
+  page: Page,
+): Promise<{ token: string; refreshToken: string; expiresAt: number } | null> {
+  return JSON.parse((await page.evaluate<string | null>('localStorage.getItem("portico.session")')) ?? 'null');
+}
+
+/** Replaces the portal's stored session (null removes it). */
+export async function storeSession(page: Page, session: object | null): Promise<void> {
+  const value = JSON.stringify(session === null ? null : JSON.stringify(session));
+  await page.evaluate(
+    session === null
+      ? 'localStorage.removeItem("portico.session")'
+      : `localStorage.setItem("portico.session", ${value})`,
+  );
+}

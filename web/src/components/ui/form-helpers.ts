@@ -24,6 +24,6 @@ export function problemOf<F extends string>(error: unknown, fields: Record<F, Re
 
 /** A return path inside this app only (never another site: no open redirect). */
 export function safeReturnPath(value: string | null | undefined, fallback = '/'): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return fallback;
+  if (!value?.startsWith('/') || value.startsWith('//') || value.includes('\\')) return fallback;
   return value;
 }

@@ -1,5 +1,5 @@
 import { Input } from '@mantine/core';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Branding } from '../../../lib/branding';
 
 type Provider = NonNullable<Branding['captcha']>['provider'];
@@ -51,7 +51,6 @@ export function Captcha({
 }) {
   const box = useRef<HTMLDivElement>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const id = useId();
   const report = useRef(onChange);
   report.current = onChange;
 
@@ -73,8 +72,8 @@ export function Captcha({
   }, [captcha.provider, captcha.siteKey]);
 
   return (
-    <Input.Wrapper label="Confirm you are a person" error={problem ?? error} id={id}>
-      <div ref={box} aria-labelledby={`${id}-label`} />
+    <Input.Wrapper label="Confirm you are a person" error={problem ?? error}>
+      <div ref={box} />
     </Input.Wrapper>
   );
 }
