@@ -12,7 +12,9 @@ import { renderError } from './errors.js';
 import { corsHeaders, corsPolicy } from './gateway/cors.js';
 import { createPipeline } from './gateway/pipeline.js';
 import { createPlatform, type PlatformOptions } from './runtime/create-platform.js';
+import { captchaWidget } from './settings/branding.js';
 import { startTracing } from './telemetry/tracing.js';
+import { registerWebApps } from './web/serve.js';
 
 export interface Portico {
   readonly fastify: FastifyInstance;
@@ -124,6 +126,13 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     }
     return { status: 401, message: 'Metrics need the metrics token (METRICS_TOKEN) or an administrator’s token' };
   }
+
+  // the browser apps are routes of their own: API requests never run their code
+  registerWebApps(fastify, {
+    dir: config.webDir,
+    basePath: new URL(config.publicUrl).pathname.replace(/\/+$/, ''),
+    captcha: () => captchaWidget(platform.settings),
+  });
 
   fastify.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
