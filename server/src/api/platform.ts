@@ -13,6 +13,7 @@ import type { ConnectionRepository } from '../connections/repository.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { EventService } from '../events/event-service.js';
+import type { CronjobRepository, EventRepository, TriggerRepository } from '../events/repository.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { IdentityRepository } from '../identity/repository.js';
 import type { RateLimiter } from '../limits/limiter.js';
@@ -74,6 +75,10 @@ export interface Platform {
   readonly connectionConfigs: ConnectionRepository;
   /** the identity providers developers log in with */
   readonly identities: IdentityRepository;
+  /** the events developers subscribe to, the triggers that react to them, the cronjobs */
+  readonly eventConfigs: EventRepository;
+  readonly triggers: TriggerRepository;
+  readonly cronjobs: CronjobRepository;
   /** the developer portal's content pages */
   readonly pages: PageRepository;
   /** the settings as stored (`settings` is their cache) */

@@ -30,6 +30,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
 import { type EventOptions, EventService } from '../events/event-service.js';
+import { CronjobRepository, EventRepository, TriggerRepository } from '../events/repository.js';
 import { OperationCompiler } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
 import { identityProviders } from '../identity/registry.js';
@@ -269,6 +270,9 @@ async function assemble(
     rates: new RateRepository(dialect),
     connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
     identities: new IdentityRepository(dialect, identityProviders, configBox),
+    eventConfigs: new EventRepository(dialect),
+    triggers: new TriggerRepository(dialect),
+    cronjobs: new CronjobRepository(dialect),
     pages: new PageRepository(dialect),
     configValues: new SettingRepository(),
     async configChanged(kinds = configKinds) {

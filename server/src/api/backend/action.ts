@@ -1,22 +1,17 @@
 import { Readable } from 'node:stream';
-import type {
-  BackendAction,
-  BackendActionCommit,
-  BackendActionExecuteRequest,
-  BackendActionExecuteResponse,
-} from 'fusio-sdk';
+import type { BackendAction, BackendActionExecuteRequest, BackendActionExecuteResponse } from 'fusio-sdk';
 import { buildActionHandler } from '../../actions/build.js';
 import { formFromSchema } from '../../actions/form.js';
 import { type ActionRow, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { badRequest, notFound, renderError } from '../../errors.js';
 import { invokeAction } from '../../gateway/invoke.js';
-import { entityRef, paging, queryString } from '../../http/query.js';
+import { entityRef, queryString } from '../../http/query.js';
 import { parseJsonText } from '../../json.js';
 import { isActionResponse } from '../../plugins/action.js';
 import { metadataField, nameField } from '../../schema/fragments.js';
-import { created, message } from '../http.js';
-import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+import { entityOperations, historyOperation } from '../crud.js';
+import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 const actionBody = {
   type: 'object',
@@ -71,25 +66,14 @@ async function shownBody(body: unknown, headers: Readonly<Record<string, string>
 }
 
 export const actionOperations: SystemOperation[] = [
-  systemOperation({
-    name: 'backend.action.getAll',
-    method: 'GET',
-    path: '/backend/action',
-    handler({ platform, request }) {
-      return platform.actionConfigs.page(platform.db, paging(request.query), view);
-    },
-  }),
-  systemOperation({
-    name: 'backend.action.create',
-    method: 'POST',
-    path: '/backend/action',
-    httpCode: 201,
-    incoming: { ...actionBody, required: ['name', 'class'] },
-    async handler(call) {
-      const body = call.request.body as BackendAction & { name: string; class: string };
-      const id = await call.platform.changes.write(call, (unit) => call.platform.actionConfigs.create(unit, body));
-      return created('Action successfully created', id);
-    },
+  ...entityOperations<ActionRow, BackendAction & { name: string; class: string }, BackendAction>({
+    entity: 'action',
+    label: 'Action',
+    store: (platform) => platform.actionConfigs,
+    body: actionBody,
+    required: ['name', 'class'],
+    summary: view,
+    detail: view,
   }),
   systemOperation({
     name: 'backend.action.getClasses',
@@ -190,50 +174,5 @@ export const actionOperations: SystemOperation[] = [
       return result;
     },
   }),
-  systemOperation({
-    name: 'backend.action.get',
-    method: 'GET',
-    path: `/backend/action/$action_id<${idOrName}>`,
-    async handler({ platform, request }) {
-      return view(await platform.actionConfigs.find(platform.db, entityRef(request.params.action_id)));
-    },
-  }),
-  systemOperation({
-    name: 'backend.action.update',
-    method: 'PUT',
-    path: `/backend/action/$action_id<${idOrName}>`,
-    incoming: actionBody,
-    async handler(call) {
-      const ref = entityRef(call.request.params.action_id);
-      const body = call.request.body as BackendAction;
-      const id = await call.platform.changes.write(call, (unit) => call.platform.actionConfigs.update(unit, ref, body));
-      return message('Action successfully updated', id);
-    },
-  }),
-  systemOperation({
-    name: 'backend.action.getCommits',
-    method: 'GET',
-    path: `/backend/action/$action_id<${idOrName}>/commit`,
-    async handler({ platform, request }) {
-      const history = await platform.actionConfigs.history(
-        platform.db,
-        entityRef(request.params.action_id),
-        paging(request.query),
-      );
-      return {
-        ...history,
-        entry: history.entry.map(({ content, ...rest }): BackendActionCommit => ({ ...rest, config: content })),
-      };
-    },
-  }),
-  systemOperation({
-    name: 'backend.action.delete',
-    method: 'DELETE',
-    path: `/backend/action/$action_id<${idOrName}>`,
-    async handler(call) {
-      const ref = entityRef(call.request.params.action_id);
-      const id = await call.platform.changes.write(call, (unit) => call.platform.actionConfigs.delete(unit, ref));
-      return message('Action successfully deleted', id);
-    },
-  }),
+  historyOperation('action', (platform) => platform.actionConfigs, 'config'),
 ];

@@ -2,10 +2,9 @@ import type { BackendOperation, BackendOperationParameters } from 'fusio-sdk';
 import type { OperationRow } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { httpMethods } from '../../gateway/types.js';
-import { entityRef, paging } from '../../http/query.js';
 import { metadataField, nameField, rule, typed } from '../../schema/fragments.js';
-import { created, message } from '../http.js';
-import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+import { entityOperations } from '../crud.js';
+import type { SystemOperation } from '../system-operation.js';
 
 /** GET, get, Get…: the method is stored in capitals whatever case it came in. */
 const anyCase = (word: string) => [...word].map((c) => `[${c}${c.toLowerCase()}]`).join('');
@@ -91,56 +90,16 @@ function view(row: OperationRow, scopes: string[]): BackendOperation {
   return operation;
 }
 
-export const operationOperations: SystemOperation[] = [
-  systemOperation({
-    name: 'backend.operation.getAll',
-    method: 'GET',
-    path: '/backend/operation',
-    handler({ platform, request }) {
-      return platform.operations.page(platform.db, paging(request.query), summary);
-    },
-  }),
-  systemOperation({
-    name: 'backend.operation.create',
-    method: 'POST',
-    path: '/backend/operation',
-    httpCode: 201,
-    incoming: operationBody,
-    async handler(call) {
-      const body = call.request.body as BackendOperation;
-      const id = await call.platform.changes.write(call, (unit) => call.platform.operations.create(unit, body));
-      return created('Operation successfully created', id);
-    },
-  }),
-  systemOperation({
-    name: 'backend.operation.get',
-    method: 'GET',
-    path: `/backend/operation/$operation_id<${idOrName}>`,
-    async handler({ platform, request }) {
-      const row = await platform.operations.find(platform.db, entityRef(request.params.operation_id));
-      return view(row, await platform.operations.scopes(platform.db, row.id));
-    },
-  }),
-  systemOperation({
-    name: 'backend.operation.update',
-    method: 'PUT',
-    path: `/backend/operation/$operation_id<${idOrName}>`,
-    incoming: operationBody,
-    async handler(call) {
-      const ref = entityRef(call.request.params.operation_id);
-      const body = call.request.body as BackendOperation;
-      const id = await call.platform.changes.write(call, (unit) => call.platform.operations.update(unit, ref, body));
-      return message('Operation successfully updated', id);
-    },
-  }),
-  systemOperation({
-    name: 'backend.operation.delete',
-    method: 'DELETE',
-    path: `/backend/operation/$operation_id<${idOrName}>`,
-    async handler(call) {
-      const ref = entityRef(call.request.params.operation_id);
-      const id = await call.platform.changes.write(call, (unit) => call.platform.operations.delete(unit, ref));
-      return message('Operation successfully deleted', id);
-    },
-  }),
-];
+export const operationOperations: SystemOperation[] = entityOperations<
+  OperationRow,
+  BackendOperation,
+  BackendOperation
+>({
+  entity: 'operation',
+  label: 'Operation',
+  store: (platform) => platform.operations,
+  body: operationBody,
+  required: [],
+  summary,
+  detail: async (row, platform) => view(row, await platform.operations.scopes(platform.db, row.id)),
+});

@@ -1,12 +1,11 @@
 import type { BackendPlan } from 'fusio-sdk';
 import { parseJsonColumn } from '../../db/values.js';
-import { entityRef, paging } from '../../http/query.js';
 import { priceOf } from '../../plans/plans.js';
 import type { PlanInput } from '../../plans/repository.js';
 import { PlanPeriod, type PlanRow } from '../../plans/tables.js';
 import { metadataField, rule, typed } from '../../schema/fragments.js';
-import { created, message } from '../http.js';
-import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+import { entityOperations } from '../crud.js';
+import type { SystemOperation } from '../system-operation.js';
 
 const planBody = {
   type: 'object',
@@ -50,60 +49,12 @@ function view(row: PlanRow, scopes?: string[]): PlanView {
   return plan;
 }
 
-export const planOperations: SystemOperation[] = [
-  systemOperation({
-    name: 'backend.plan.getAll',
-    method: 'GET',
-    path: '/backend/plan',
-    handler({ platform, request }) {
-      return platform.plans.page(platform.db, paging(request.query), (row) => view(row));
-    },
-  }),
-  systemOperation({
-    name: 'backend.plan.create',
-    method: 'POST',
-    path: '/backend/plan',
-    httpCode: 201,
-    incoming: { ...planBody, required: ['name'] },
-    async handler(call) {
-      const body = call.request.body as PlanInput;
-      const grantor = call.caller.scopes;
-      const id = await call.platform.changes.write(call, (unit) => call.platform.plans.create(unit, body, grantor));
-      return created('Plan successfully created', id);
-    },
-  }),
-  systemOperation({
-    name: 'backend.plan.get',
-    method: 'GET',
-    path: `/backend/plan/$plan_id<${idOrName}>`,
-    async handler({ platform, request }) {
-      const row = await platform.plans.find(platform.db, entityRef(request.params.plan_id));
-      return view(row, await platform.plans.scopes(platform.db, row.id));
-    },
-  }),
-  systemOperation({
-    name: 'backend.plan.update',
-    method: 'PUT',
-    path: `/backend/plan/$plan_id<${idOrName}>`,
-    incoming: planBody,
-    async handler(call) {
-      const ref = entityRef(call.request.params.plan_id);
-      const body = call.request.body as PlanInput;
-      const grantor = call.caller.scopes;
-      const id = await call.platform.changes.write(call, (unit) =>
-        call.platform.plans.update(unit, ref, body, grantor),
-      );
-      return message('Plan successfully updated', id);
-    },
-  }),
-  systemOperation({
-    name: 'backend.plan.delete',
-    method: 'DELETE',
-    path: `/backend/plan/$plan_id<${idOrName}>`,
-    async handler(call) {
-      const ref = entityRef(call.request.params.plan_id);
-      const id = await call.platform.changes.write(call, (unit) => call.platform.plans.delete(unit, ref));
-      return message('Plan successfully deleted', id);
-    },
-  }),
-];
+export const planOperations: SystemOperation[] = entityOperations<PlanRow, PlanInput, PlanInput>({
+  entity: 'plan',
+  label: 'Plan',
+  store: (platform) => platform.plans,
+  body: planBody,
+  required: ['name'],
+  summary: (row) => view(row),
+  detail: async (row, platform) => view(row, await platform.plans.scopes(platform.db, row.id)),
+});

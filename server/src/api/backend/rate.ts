@@ -1,11 +1,10 @@
 import type { BackendRate, BackendRateAllocation } from 'fusio-sdk';
 import { parseJsonColumn } from '../../db/values.js';
-import { entityRef, paging } from '../../http/query.js';
 import type { RateInput } from '../../limits/repository.js';
 import type { RateAllocationRow, RateRow } from '../../limits/tables.js';
 import { metadataField, nameField, rule, typed } from '../../schema/fragments.js';
-import { created, message } from '../http.js';
-import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+import { entityOperations } from '../crud.js';
+import type { SystemOperation } from '../system-operation.js';
 
 const id = { type: ['integer', 'null'] };
 
@@ -63,57 +62,19 @@ function allocationView(row: RateAllocationRow): BackendRateAllocation & { rateI
   return view;
 }
 
-export const rateOperations: SystemOperation[] = [
-  systemOperation({
-    name: 'backend.rate.getAll',
-    method: 'GET',
-    path: '/backend/rate',
-    handler({ platform, request }) {
-      return platform.rates.page(platform.db, paging(request.query), summary);
-    },
-  }),
-  systemOperation({
-    name: 'backend.rate.create',
-    method: 'POST',
-    path: '/backend/rate',
-    httpCode: 201,
-    incoming: { ...rateBody, required: ['name', 'rateLimit', 'timespan'] },
-    async handler(call) {
-      const body = call.request.body as RateInput & { name: string; rateLimit: number; timespan: string };
-      const rateId = await call.platform.changes.write(call, (unit) => call.platform.rates.create(unit, body));
-      return created('Rate successfully created', rateId);
-    },
-  }),
-  systemOperation({
-    name: 'backend.rate.get',
-    method: 'GET',
-    path: `/backend/rate/$rate_id<${idOrName}>`,
-    async handler({ platform, request }) {
-      const row = await platform.rates.find(platform.db, entityRef(request.params.rate_id));
-      const allocations = await platform.rates.allocations(platform.db, row.id);
-      return { ...summary(row), allocation: allocations.map(allocationView) };
-    },
-  }),
-  systemOperation({
-    name: 'backend.rate.update',
-    method: 'PUT',
-    path: `/backend/rate/$rate_id<${idOrName}>`,
-    incoming: rateBody,
-    async handler(call) {
-      const ref = entityRef(call.request.params.rate_id);
-      const body = call.request.body as RateInput;
-      const rateId = await call.platform.changes.write(call, (unit) => call.platform.rates.update(unit, ref, body));
-      return message('Rate successfully updated', rateId);
-    },
-  }),
-  systemOperation({
-    name: 'backend.rate.delete',
-    method: 'DELETE',
-    path: `/backend/rate/$rate_id<${idOrName}>`,
-    async handler(call) {
-      const ref = entityRef(call.request.params.rate_id);
-      const rateId = await call.platform.changes.write(call, (unit) => call.platform.rates.delete(unit, ref));
-      return message('Rate successfully deleted', rateId);
-    },
-  }),
-];
+export const rateOperations: SystemOperation[] = entityOperations<
+  RateRow,
+  RateInput & { name: string; rateLimit: number; timespan: string },
+  RateInput
+>({
+  entity: 'rate',
+  label: 'Rate',
+  store: (platform) => platform.rates,
+  body: rateBody,
+  required: ['name', 'rateLimit', 'timespan'],
+  summary,
+  async detail(row, platform) {
+    const allocations = await platform.rates.allocations(platform.db, row.id);
+    return { ...summary(row), allocation: allocations.map(allocationView) };
+  },
+});

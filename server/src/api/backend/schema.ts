@@ -1,10 +1,10 @@
-import type { BackendSchema, BackendSchemaCommit } from 'fusio-sdk';
+import type { BackendSchema } from 'fusio-sdk';
 import type { SchemaRow } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
-import { entityRef, paging } from '../../http/query.js';
+import { entityRef } from '../../http/query.js';
 import { metadataField, nameField } from '../../schema/fragments.js';
-import { created, message } from '../http.js';
-import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+import { entityOperations, historyOperation } from '../crud.js';
+import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 const schemaBody = {
   type: 'object',
@@ -47,28 +47,17 @@ function previewHtml(name: string, source: Record<string, unknown>): string {
 }
 
 export const schemaOperations: SystemOperation[] = [
-  systemOperation({
-    name: 'backend.schema.getAll',
-    method: 'GET',
-    path: '/backend/schema',
-    handler({ platform, request }) {
-      return platform.schemas.page(platform.db, paging(request.query), (row) => {
-        const { source: _omitted, ...rest } = view(row);
-        return rest;
-      });
+  ...entityOperations<SchemaRow, BackendSchema & { name: string }, BackendSchema>({
+    entity: 'schema',
+    label: 'Schema',
+    store: (platform) => platform.schemas,
+    body: schemaBody,
+    required: ['name', 'source'],
+    summary(row) {
+      const { source: _omitted, ...rest } = view(row);
+      return rest;
     },
-  }),
-  systemOperation({
-    name: 'backend.schema.create',
-    method: 'POST',
-    path: '/backend/schema',
-    httpCode: 201,
-    incoming: { ...schemaBody, required: ['name', 'source'] },
-    async handler(call) {
-      const body = call.request.body as BackendSchema & { name: string };
-      const id = await call.platform.changes.write(call, (unit) => call.platform.schemas.create(unit, body));
-      return created('Schema successfully created', id);
-    },
+    detail: (row) => view(row),
   }),
   systemOperation({
     name: 'backend.schema.getPreview',
@@ -79,50 +68,5 @@ export const schemaOperations: SystemOperation[] = [
       return { preview: previewHtml(row.name, parseJsonColumn<Record<string, unknown>>(row.source) ?? {}) };
     },
   }),
-  systemOperation({
-    name: 'backend.schema.get',
-    method: 'GET',
-    path: `/backend/schema/$schema_id<${idOrName}>`,
-    async handler({ platform, request }) {
-      return view(await platform.schemas.find(platform.db, entityRef(request.params.schema_id)));
-    },
-  }),
-  systemOperation({
-    name: 'backend.schema.update',
-    method: 'PUT',
-    path: `/backend/schema/$schema_id<${idOrName}>`,
-    incoming: schemaBody,
-    async handler(call) {
-      const ref = entityRef(call.request.params.schema_id);
-      const body = call.request.body as BackendSchema;
-      const id = await call.platform.changes.write(call, (unit) => call.platform.schemas.update(unit, ref, body));
-      return message('Schema successfully updated', id);
-    },
-  }),
-  systemOperation({
-    name: 'backend.schema.getCommits',
-    method: 'GET',
-    path: `/backend/schema/$schema_id<${idOrName}>/commit`,
-    async handler({ platform, request }) {
-      const history = await platform.schemas.history(
-        platform.db,
-        entityRef(request.params.schema_id),
-        paging(request.query),
-      );
-      return {
-        ...history,
-        entry: history.entry.map(({ content, ...rest }): BackendSchemaCommit => ({ ...rest, schema: content })),
-      };
-    },
-  }),
-  systemOperation({
-    name: 'backend.schema.delete',
-    method: 'DELETE',
-    path: `/backend/schema/$schema_id<${idOrName}>`,
-    async handler(call) {
-      const ref = entityRef(call.request.params.schema_id);
-      const id = await call.platform.changes.write(call, (unit) => call.platform.schemas.delete(unit, ref));
-      return message('Schema successfully deleted', id);
-    },
-  }),
+  historyOperation('schema', (platform) => platform.schemas, 'schema'),
 ];

@@ -1,11 +1,10 @@
 import type { BackendScope, BackendScopeCategories } from 'fusio-sdk';
 import type { ScopeRow } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
-import { entityRef, paging } from '../../http/query.js';
 import { metadataField, nameField } from '../../schema/fragments.js';
 import type { ScopeInput } from '../../scopes/repository.js';
-import { created, message } from '../http.js';
-import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+import { entityOperations } from '../crud.js';
+import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 const scopeBody = {
   type: 'object',
@@ -21,29 +20,14 @@ const scopeBody = {
 };
 
 export const scopeOperations: SystemOperation[] = [
-  systemOperation({
-    name: 'backend.scope.getAll',
-    method: 'GET',
-    path: '/backend/scope',
-    handler({ platform, request }) {
-      return platform.scopes.page(
-        platform.db,
-        paging(request.query),
-        (row): BackendScope => ({ id: row.id, name: row.name, description: row.description }),
-      );
-    },
-  }),
-  systemOperation({
-    name: 'backend.scope.create',
-    method: 'POST',
-    path: '/backend/scope',
-    httpCode: 201,
-    incoming: { ...scopeBody, required: ['name'] },
-    async handler(call) {
-      const body = call.request.body as ScopeInput & { name: string };
-      const id = await call.platform.changes.write(call, (unit) => call.platform.scopes.create(unit, body));
-      return created('Scope successfully created', id);
-    },
+  ...entityOperations<ScopeRow, ScopeInput & { name: string }, ScopeInput>({
+    entity: 'scope',
+    label: 'Scope',
+    store: (platform) => platform.scopes,
+    body: scopeBody,
+    required: ['name'],
+    summary: (row): BackendScope => ({ id: row.id, name: row.name, description: row.description }),
+    detail: async (row, platform) => view(row, await platform.scopes.operations(platform.db, row.id)),
   }),
   systemOperation({
     name: 'backend.scope.getCategories',
@@ -58,37 +42,6 @@ export const scopeOperations: SystemOperation[] = [
           scopes: c.scopes.map((s) => ({ id: s.id, name: s.name, description: s.description })),
         })),
       };
-    },
-  }),
-  systemOperation({
-    name: 'backend.scope.get',
-    method: 'GET',
-    path: `/backend/scope/$scope_id<${idOrName}>`,
-    async handler({ platform, request }) {
-      const row = await platform.scopes.find(platform.db, entityRef(request.params.scope_id));
-      return view(row, await platform.scopes.operations(platform.db, row.id));
-    },
-  }),
-  systemOperation({
-    name: 'backend.scope.update',
-    method: 'PUT',
-    path: `/backend/scope/$scope_id<${idOrName}>`,
-    incoming: scopeBody,
-    async handler(call) {
-      const ref = entityRef(call.request.params.scope_id);
-      const body = call.request.body as ScopeInput;
-      const id = await call.platform.changes.write(call, (unit) => call.platform.scopes.update(unit, ref, body));
-      return message('Scope successfully updated', id);
-    },
-  }),
-  systemOperation({
-    name: 'backend.scope.delete',
-    method: 'DELETE',
-    path: `/backend/scope/$scope_id<${idOrName}>`,
-    async handler(call) {
-      const ref = entityRef(call.request.params.scope_id);
-      const id = await call.platform.changes.write(call, (unit) => call.platform.scopes.delete(unit, ref));
-      return message('Scope successfully deleted', id);
     },
   }),
 ];

@@ -1,0 +1,147 @@
+import type { Kysely } from 'kysely';
+import type { CommitView } from '../changes/history.js';
+import type { Unit } from '../changes/unit.js';
+import type { Collection, EntityRef, Paging } from '../db/listing.js';
+import type { Database } from '../db/schema.js';
+import { entityRef, paging } from '../http/query.js';
+import type { JsonSchema } from '../schema/json-schema.js';
+import { created, message } from './http.js';
+import type { Platform } from './platform.js';
+import { idOrName, type SystemCall, type SystemOperation, systemOperation } from './system-operation.js';
+
+/**
+ * What the five operations of a backend entity need from its repository. Writes take the unit the
+ * handler opens (so the audit row the call owes commits with them) and the scopes of the calling token
+ * (`grantor`), for repositories that must not let it hand out more than it holds.
+ */
+export interface EntityStore<Row, Create, Update> {
+  page<T>(db: Kysely<Database>, paging: Paging, map: (row: Row) => T): Promise<unknown>;
+  find(db: Kysely<Database>, ref: EntityRef): Promise<Row>;
+  create(unit: Unit, input: Create, grantor: readonly string[]): Promise<number>;
+  update(unit: Unit, ref: EntityRef, input: Update, grantor: readonly string[]): Promise<number>;
+  delete(unit: Unit, ref: EntityRef): Promise<number>;
+}
+
+type Verb = 'getAll' | 'create' | 'get' | 'update' | 'delete';
+
+export interface EntitySpec<Row, Create, Update> {
+  /** as Fusio names it: `scope` gives backend.scope.getAll, /backend/scope and /backend/scope/$scope_id */
+  readonly entity: string;
+  /** the word in the answers: "Scope successfully created" */
+  readonly label: string;
+  readonly store: (platform: Platform) => EntityStore<Row, Create, Update>;
+  /** the body's JSON Schema; `required` applies to create only (an update changes what it is given) */
+  readonly body: JsonSchema;
+  readonly required: readonly string[];
+  /** a row in the collection */
+  readonly summary: (row: Row) => unknown;
+  /** the row on its own (GET by id or `~name`) */
+  readonly detail: (row: Row, platform: Platform) => unknown;
+  /** the body as the repository takes it, made before the unit opens (reads go through the pool) */
+  readonly prepare?: {
+    readonly create?: (body: Create, call: SystemCall) => Create | Promise<Create>;
+    readonly update?: (body: Update, call: SystemCall) => Update | Promise<Update>;
+  };
+  /** the audit log's copy of a body with credentials the generic mask cannot know */
+  readonly auditBody?: SystemOperation['auditBody'];
+  readonly descriptions?: Partial<Record<Verb, string>>;
+}
+
+/**
+ * The collection, create, get, update and delete operations of a backend entity, the same for every
+ * entity: handlers translate HTTP to repository calls and nothing else.
+ */
+export function entityOperations<Row, Create, Update>(spec: EntitySpec<Row, Create, Update>): SystemOperation[] {
+  const base = `/backend/${spec.entity}`;
+  const param = `${spec.entity}_id`;
+  const one = `${base}/$${param}<${idOrName}>`;
+  const name = (verb: Verb) => `backend.${spec.entity}.${verb}`;
+  const described = (verb: Verb) => (spec.descriptions?.[verb] ? { description: spec.descriptions[verb] } : {});
+  const audited = spec.auditBody ? { auditBody: spec.auditBody } : {};
+  return [
+    systemOperation({
+      name: name('getAll'),
+      method: 'GET',
+      path: base,
+      ...described('getAll'),
+      handler: ({ platform, request }) => spec.store(platform).page(platform.db, paging(request.query), spec.summary),
+    }),
+    systemOperation({
+      name: name('create'),
+      method: 'POST',
+      path: base,
+      httpCode: 201,
+      ...described('create'),
+      ...audited,
+      incoming: spec.required.length > 0 ? { ...spec.body, required: [...spec.required] } : spec.body,
+      async handler(call) {
+        const body = call.request.body as Create;
+        const input = spec.prepare?.create ? await spec.prepare.create(body, call) : body;
+        const store = spec.store(call.platform);
+        const id = await call.platform.changes.write(call, (unit) => store.create(unit, input, call.caller.scopes));
+        return created(`${spec.label} successfully created`, id);
+      },
+    }),
+    systemOperation({
+      name: name('get'),
+      method: 'GET',
+      path: one,
+      ...described('get'),
+      async handler({ platform, request }) {
+        const row = await spec.store(platform).find(platform.db, entityRef(request.params[param]));
+        return spec.detail(row, platform);
+      },
+    }),
+    systemOperation({
+      name: name('update'),
+      method: 'PUT',
+      path: one,
+      ...described('update'),
+      ...audited,
+      incoming: spec.body,
+      async handler(call) {
+        const ref = entityRef(call.request.params[param]);
+        const body = call.request.body as Update;
+        const input = spec.prepare?.update ? await spec.prepare.update(body, call) : body;
+        const store = spec.store(call.platform);
+        const id = await call.platform.changes.write(call, (unit) =>
+          store.update(unit, ref, input, call.caller.scopes),
+        );
+        return message(`${spec.label} successfully updated`, id);
+      },
+    }),
+    systemOperation({
+      name: name('delete'),
+      method: 'DELETE',
+      path: one,
+      ...described('delete'),
+      async handler(call) {
+        const ref = entityRef(call.request.params[param]);
+        const id = await call.platform.changes.write(call, (unit) => spec.store(call.platform).delete(unit, ref));
+        return message(`${spec.label} successfully deleted`, id);
+      },
+    }),
+  ];
+}
+
+/** A repository that keeps each version of its entity (actions, schemas). */
+export interface HistoryStore {
+  history(db: Kysely<Database>, ref: EntityRef, paging: Paging): Promise<Collection<CommitView>>;
+}
+
+/**
+ * `GET /backend/<entity>/$<entity>_id/commit`: the versions of an entity, newest first, each with the
+ * content under the name Fusio gives it (`config` for actions, `schema` for schemas).
+ */
+export function historyOperation(entity: string, store: (platform: Platform) => HistoryStore, field: string) {
+  return systemOperation({
+    name: `backend.${entity}.getCommits`,
+    method: 'GET',
+    path: `/backend/${entity}/$${entity}_id<${idOrName}>/commit`,
+    async handler({ platform, request }) {
+      const ref = entityRef(request.params[`${entity}_id`]);
+      const history = await store(platform).history(platform.db, ref, paging(request.query));
+      return { ...history, entry: history.entry.map(({ content, ...rest }) => ({ ...rest, [field]: content })) };
+    },
+  });
+}
