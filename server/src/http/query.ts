@@ -1,4 +1,5 @@
-import type { EntityRef, Paging } from '../db/listing.js';
+import type { SelectQueryBuilder } from 'kysely';
+import { containsIgnoreCase, type EntityRef, type Paging } from '../db/listing.js';
 import { badRequest } from '../errors.js';
 
 /** A query string as Node parses it. */
@@ -50,4 +51,43 @@ export function queryDate(query: Query, name: string): number | undefined {
   // a date without a time means the whole day: `to=2026-11-28` includes that day, as Fusio's filters do
   if (name === 'to' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return millis + 86_399_999;
   return millis;
+}
+
+/**
+ * How a query parameter narrows a listing: `['equals', column]` an integer column, `['is', column]` a text
+ * column (optionally normalised), `['contains', column]` a case-insensitive search, `['since' | 'until',
+ * column]` a time column from `from`/`to` dates.
+ */
+export type QueryFilter =
+  | readonly ['equals', string]
+  | readonly ['is', string, ((value: string) => string)?]
+  | readonly ['contains', string]
+  | readonly ['since' | 'until', string];
+
+// biome-ignore lint/suspicious/noExplicitAny: filters apply to the listing of any table
+type AnySelect = SelectQueryBuilder<any, any, any>;
+
+/** Narrows `query` by each filter whose parameter the caller gave; a malformed value is a 400. */
+export function filterByQuery<QB extends AnySelect>(query: QB, q: Query, filters: Record<string, QueryFilter>): QB {
+  let narrowed: AnySelect = query;
+  for (const [param, [kind, column, normalise]] of Object.entries(filters) as [
+    string,
+    [QueryFilter[0], string, ((value: string) => string)?],
+  ][]) {
+    if (kind === 'equals') {
+      const value = queryInt(q, param);
+      if (value !== undefined) narrowed = narrowed.where(column, '=', value);
+    } else if (kind === 'since' || kind === 'until') {
+      const value = queryDate(q, param);
+      if (value !== undefined) narrowed = narrowed.where(column, kind === 'since' ? '>=' : '<=', value);
+    } else {
+      const value = queryString(q, param);
+      if (value === undefined) continue;
+      narrowed =
+        kind === 'contains'
+          ? narrowed.where(containsIgnoreCase(column, value))
+          : narrowed.where(column, '=', normalise ? normalise(value) : value);
+    }
+  }
+  return narrowed as QB;
 }

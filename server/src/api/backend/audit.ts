@@ -3,7 +3,7 @@ import type { BackendAudit } from 'fusio-sdk';
 import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
-import { paging, queryDate, queryInt, queryString } from '../../http/query.js';
+import { filterByQuery, paging, queryString } from '../../http/query.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 interface AuditRowView {
@@ -43,16 +43,13 @@ export const auditOperations: SystemOperation[] = [
       const q = request.query;
       const page = paging(q);
       let query = platform.db.selectFrom('audits');
-      const from = queryDate(q, 'from');
-      const to = queryDate(q, 'to');
-      if (from !== undefined) query = query.where('date', '>=', from);
-      if (to !== undefined) query = query.where('date', '<=', to);
-      const appId = queryInt(q, 'appId');
-      if (appId !== undefined) query = query.where('app_id', '=', appId);
-      const userId = queryInt(q, 'userId');
-      if (userId !== undefined) query = query.where('user_id', '=', userId);
-      const event = queryString(q, 'event');
-      if (event) query = query.where(containsIgnoreCase('event', event));
+      query = filterByQuery(query, q, {
+        from: ['since', 'date'],
+        to: ['until', 'date'],
+        appId: ['equals', 'app_id'],
+        userId: ['equals', 'user_id'],
+        event: ['contains', 'event'],
+      });
       let ip = queryString(q, 'ip');
       let text = queryString(q, 'message');
       // Fusio's search: comma-separated terms, IP addresses filter the address, anything else the message

@@ -3,7 +3,7 @@ import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { Category } from '../../db/schema.js';
 import { isoDate } from '../../db/values.js';
 import { notFound } from '../../errors.js';
-import { paging, queryDate, queryInt, queryString } from '../../http/query.js';
+import { filterByQuery, paging, queryInt } from '../../http/query.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 interface LogRowView {
@@ -82,31 +82,19 @@ export const logOperations: SystemOperation[] = [
       const category = queryInt(q, 'categoryId') ?? Category.default;
       query = query.where('category_id', '=', category);
       if (page.search) query = query.where(containsIgnoreCase('path', page.search));
-      const from = queryDate(q, 'from');
-      const to = queryDate(q, 'to');
-      if (from !== undefined) query = query.where('date', '>=', from);
-      if (to !== undefined) query = query.where('date', '<=', to);
-      for (const [param, column] of [
-        ['operationId', 'operation_id'],
-        ['appId', 'app_id'],
-        ['userId', 'user_id'],
-      ] as const) {
-        const value = queryInt(q, param);
-        if (value !== undefined) query = query.where(column, '=', value);
-      }
-      const ip = queryString(q, 'ip');
-      if (ip) query = query.where('ip', '=', ip);
-      const method = queryString(q, 'method');
-      if (method) query = query.where('method', '=', method.toUpperCase());
-      for (const [param, column] of [
-        ['userAgent', 'user_agent'],
-        ['path', 'path'],
-        ['header', 'header'],
-        ['body', 'body'],
-      ] as const) {
-        const value = queryString(q, param);
-        if (value) query = query.where(containsIgnoreCase(column, value));
-      }
+      query = filterByQuery(query, q, {
+        from: ['since', 'date'],
+        to: ['until', 'date'],
+        operationId: ['equals', 'operation_id'],
+        appId: ['equals', 'app_id'],
+        userId: ['equals', 'user_id'],
+        ip: ['is', 'ip'],
+        method: ['is', 'method', (value) => value.toUpperCase()],
+        userAgent: ['contains', 'user_agent'],
+        path: ['contains', 'path'],
+        header: ['contains', 'header'],
+        body: ['contains', 'body'],
+      });
       return pageOf(query, page, logView);
     },
   }),

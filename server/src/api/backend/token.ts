@@ -3,7 +3,7 @@ import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import type { TokenRow } from '../../db/schema.js';
 import { isoDate } from '../../db/values.js';
 import { notFound } from '../../errors.js';
-import { paging, queryDate, queryInt, queryString } from '../../http/query.js';
+import { filterByQuery, paging } from '../../http/query.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 function view(row: TokenRow): BackendToken & { userId: number; appId?: number } {
@@ -31,20 +31,15 @@ export const tokenOperations: SystemOperation[] = [
       const page = paging(q);
       let query = platform.db.selectFrom('tokens');
       if (page.search) query = query.where(containsIgnoreCase('name', page.search));
-      const from = queryDate(q, 'from');
-      const to = queryDate(q, 'to');
-      const appId = queryInt(q, 'appId');
-      const userId = queryInt(q, 'userId');
-      const status = queryInt(q, 'status');
-      const scope = queryString(q, 'scope');
-      const ip = queryString(q, 'ip');
-      if (from !== undefined) query = query.where('created_at', '>=', from);
-      if (to !== undefined) query = query.where('created_at', '<=', to);
-      if (appId !== undefined) query = query.where('app_id', '=', appId);
-      if (userId !== undefined) query = query.where('user_id', '=', userId);
-      if (status !== undefined) query = query.where('status', '=', status);
-      if (scope) query = query.where(containsIgnoreCase('scope', scope));
-      if (ip) query = query.where('ip', '=', ip);
+      query = filterByQuery(query, q, {
+        from: ['since', 'created_at'],
+        to: ['until', 'created_at'],
+        appId: ['equals', 'app_id'],
+        userId: ['equals', 'user_id'],
+        status: ['equals', 'status'],
+        scope: ['contains', 'scope'],
+        ip: ['is', 'ip'],
+      });
       return pageOf(query, page, view);
     },
   }),

@@ -1,6 +1,6 @@
 import { collection, containsIgnoreCase } from '../../db/listing.js';
 import { notFound } from '../../errors.js';
-import { paging, queryDate, queryInt, queryString } from '../../http/query.js';
+import { filterByQuery, paging } from '../../http/query.js';
 import { backendTransactionView } from '../../plans/transactions.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
@@ -15,16 +15,13 @@ export const transactionOperations: SystemOperation[] = [
       const page = paging(q);
       let base = platform.db.selectFrom('transactions');
       if (page.search) base = base.where(containsIgnoreCase('transaction_id', page.search));
-      const from = queryDate(q, 'from');
-      const to = queryDate(q, 'to');
-      if (from !== undefined) base = base.where('created_at', '>=', from);
-      if (to !== undefined) base = base.where('created_at', '<=', to);
-      const planId = queryInt(q, 'planId');
-      if (planId !== undefined) base = base.where('plan_id', '=', planId);
-      const userId = queryInt(q, 'userId');
-      if (userId !== undefined) base = base.where('user_id', '=', userId);
-      const provider = queryString(q, 'provider');
-      if (provider) base = base.where('provider', '=', provider.toLowerCase());
+      base = filterByQuery(base, q, {
+        from: ['since', 'created_at'],
+        to: ['until', 'created_at'],
+        planId: ['equals', 'plan_id'],
+        userId: ['equals', 'user_id'],
+        provider: ['is', 'provider', (value) => value.toLowerCase()],
+      });
       const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await base
         .selectAll()
