@@ -3,7 +3,8 @@ import type { CommitView } from '../changes/history.js';
 import type { Unit } from '../changes/unit.js';
 import type { Collection, EntityRef, Paging } from '../db/listing.js';
 import type { Database } from '../db/schema.js';
-import { entityRef, paging } from '../http/query.js';
+import { badRequest, notFound } from '../errors.js';
+import { entityRef, paging, queryString } from '../http/query.js';
 import type { JsonSchema } from '../schema/json-schema.js';
 import { created, message } from './http.js';
 import type { Platform } from './platform.js';
@@ -37,11 +38,18 @@ export interface EntitySpec<Row, Create, Update> {
   readonly summary: (row: Row) => unknown;
   /** the row on its own (GET by id or `~name`) */
   readonly detail: (row: Row, platform: Platform) => unknown;
-  /** the body as the repository takes it, made before the unit opens (reads go through the pool) */
+  /**
+   * Before the unit opens (reads go through the pool, slow work such as a password hash or a
+   * connection test happens outside the transaction): the body as the repository takes it, and the
+   * checks of what the caller may do with this entity. Without it the body goes to the repository as is.
+   */
   readonly prepare?: {
-    readonly create?: (body: Create, call: SystemCall) => Create | Promise<Create>;
-    readonly update?: (body: Update, call: SystemCall) => Update | Promise<Update>;
+    readonly create?: (body: unknown, call: SystemCall) => Create | Promise<Create>;
+    readonly update?: (body: unknown, call: SystemCall, ref: EntityRef) => Update | Promise<Update>;
+    readonly delete?: (call: SystemCall, ref: EntityRef) => void | Promise<void>;
   };
+  /** the answer to a create, when it says more than the id (a secret shown once) */
+  readonly created?: (id: number, input: Create, call: SystemCall) => unknown;
   /** the audit log's copy of a body with credentials the generic mask cannot know */
   readonly auditBody?: SystemOperation['auditBody'];
   readonly descriptions?: Partial<Record<Verb, string>>;
@@ -75,11 +83,11 @@ export function entityOperations<Row, Create, Update>(spec: EntitySpec<Row, Crea
       ...audited,
       incoming: spec.required.length > 0 ? { ...spec.body, required: [...spec.required] } : spec.body,
       async handler(call) {
-        const body = call.request.body as Create;
-        const input = spec.prepare?.create ? await spec.prepare.create(body, call) : body;
+        const body = call.request.body;
+        const input = spec.prepare?.create ? await spec.prepare.create(body, call) : (body as Create);
         const store = spec.store(call.platform);
         const id = await call.platform.changes.write(call, (unit) => store.create(unit, input, call.caller.scopes));
-        return created(`${spec.label} successfully created`, id);
+        return spec.created ? spec.created(id, input, call) : created(`${spec.label} successfully created`, id);
       },
     }),
     systemOperation({
@@ -101,8 +109,8 @@ export function entityOperations<Row, Create, Update>(spec: EntitySpec<Row, Crea
       incoming: spec.body,
       async handler(call) {
         const ref = entityRef(call.request.params[param]);
-        const body = call.request.body as Update;
-        const input = spec.prepare?.update ? await spec.prepare.update(body, call) : body;
+        const body = call.request.body;
+        const input = spec.prepare?.update ? await spec.prepare.update(body, call, ref) : (body as Update);
         const store = spec.store(call.platform);
         const id = await call.platform.changes.write(call, (unit) =>
           store.update(unit, ref, input, call.caller.scopes),
@@ -117,6 +125,7 @@ export function entityOperations<Row, Create, Update>(spec: EntitySpec<Row, Crea
       ...described('delete'),
       async handler(call) {
         const ref = entityRef(call.request.params[param]);
+        await spec.prepare?.delete?.(call, ref);
         const id = await call.platform.changes.write(call, (unit) => spec.store(call.platform).delete(unit, ref));
         return message(`${spec.label} successfully deleted`, id);
       },
@@ -144,4 +153,59 @@ export function historyOperation(entity: string, store: (platform: Platform) => 
       return { ...history, entry: history.entry.map(({ content, ...rest }) => ({ ...rest, [field]: content })) };
     },
   });
+}
+
+/** A plugin type as the admin app lists it (an action, connection or identity provider class). */
+interface PluginClass {
+  readonly name: string;
+  readonly class: string;
+  readonly description?: string;
+  readonly config: JsonSchema;
+}
+
+export interface ClassSpec<T extends PluginClass> {
+  /** `action` gives backend.action.getClasses at /backend/action/list and getForm at /backend/action/form */
+  readonly entity: string;
+  readonly label: string;
+  /** the key of the list in the answer (`actions`, `connections`, `providers`) */
+  readonly listKey: string;
+  readonly types: (platform: Platform) => readonly T[];
+  readonly find: (platform: Platform, className: string) => T | undefined;
+  /** the form of a class's config; by default its JSON Schema as a form */
+  readonly form: (type: T, platform: Platform) => unknown;
+  readonly descriptions?: { readonly list?: string; readonly form?: string };
+  /** the list shows each class's description (Fusio does for actions and connections) */
+  readonly withDescription?: boolean;
+}
+
+/** The classes a plugin entity can be made of, and the config form of one (`?class=`). */
+export function classOperations<T extends PluginClass>(spec: ClassSpec<T>): SystemOperation[] {
+  return [
+    systemOperation({
+      name: `backend.${spec.entity}.getClasses`,
+      method: 'GET',
+      path: `/backend/${spec.entity}/list`,
+      ...(spec.descriptions?.list ? { description: spec.descriptions.list } : {}),
+      handler: ({ platform }) => ({
+        [spec.listKey]: spec.types(platform).map((type) => ({
+          name: type.name,
+          class: type.class,
+          ...(spec.withDescription && type.description ? { description: type.description } : {}),
+        })),
+      }),
+    }),
+    systemOperation({
+      name: `backend.${spec.entity}.getForm`,
+      method: 'GET',
+      path: `/backend/${spec.entity}/form`,
+      ...(spec.descriptions?.form ? { description: spec.descriptions.form } : {}),
+      handler({ platform, request }) {
+        const className = queryString(request.query, 'class');
+        if (!className) throw badRequest('Query parameter "class" is required');
+        const type = spec.find(platform, className);
+        if (!type) throw notFound(`${spec.label} class "${className}" does not exist`);
+        return spec.form(type, platform);
+      },
+    }),
+  ];
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { LoginThrottle } from '../accounts/throttle.js';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionRepository } from '../actions/repository.js';
+import type { AppRepository } from '../apps/repository.js';
 import type { KeyStore } from '../auth/keys.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { ConfigKind } from '../changes/kinds.js';
@@ -32,6 +33,7 @@ import type { SettingRepository } from '../settings/repository.js';
 import type { Settings } from '../settings/settings.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
+import type { UserRepository } from '../users/repository.js';
 
 /** The running platform: every service a handler may use, built once at start by `createPlatform`. */
 export interface Platform {
@@ -79,6 +81,9 @@ export interface Platform {
   readonly eventConfigs: EventRepository;
   readonly triggers: TriggerRepository;
   readonly cronjobs: CronjobRepository;
+  /** the developers (and administrators) and their apps */
+  readonly apps: AppRepository;
+  readonly users: UserRepository;
   /** the developer portal's content pages */
   readonly pages: PageRepository;
   /** the settings as stored (`settings` is their cache) */

@@ -4,10 +4,11 @@ import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { appScopes, scopeIdsByName } from '../auth/scopes.js';
 import { digest, newAppKey, newAppSecret } from '../auth/secrets.js';
 import type { TokenService } from '../auth/tokens.js';
-import type { ChangeOrigin, ChangeWriter } from '../changes/unit.js';
+import type { ChangeOrigin, ChangeWriter, Unit } from '../changes/unit.js';
 import type { DialectName } from '../db/database.js';
+import { EntityTable } from '../db/entity-table.js';
 import { insertWithId } from '../db/insert.js';
-import type { EntityRef } from '../db/listing.js';
+import type { EntityRef, Paging } from '../db/listing.js';
 import { type AppRow, AppStatus, type Database, TokenStatus } from '../db/schema.js';
 import { isoDate, parseJsonColumn } from '../db/values.js';
 import { badRequest, notFound } from '../errors.js';
@@ -65,67 +66,16 @@ export interface CreatedApp {
   appSecret: string;
 }
 
-async function findIn(db: Kysely<Database>, id: number): Promise<AppRow> {
-  const row = await db
-    .selectFrom('apps')
-    .selectAll()
-    .where('id', '=', id)
-    .where('status', '!=', AppStatus.deleted)
-    .executeTakeFirst();
-  if (!row) throw notFound('Could not find app');
-  return row;
+/** An app checked and with its key and secret made, ready to be written in a unit. */
+export interface NewApp extends AppInput {
+  readonly userId: number;
+  readonly name: string;
+  readonly appKey: string;
+  /** shown once, in the create answer; only its digest is stored */
+  readonly appSecret: string;
 }
 
-/** Creates an app in one unit: the row, its scopes and — for a backend call — its audit row. */
-export async function createApp(platform: AppDeps, input: AppInput, origin?: ChangeOrigin): Promise<CreatedApp> {
-  if (input.userId === undefined) throw badRequest('App user id must not be empty');
-  assertAppName(input.name);
-  assertUrl(input.url);
-  const { userId, name } = input;
-  const appKey = newAppKey();
-  const appSecret = newAppSecret();
-  const id = await platform.changes.write(origin, async (unit) => {
-    const user = await unit.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
-    if (!user) throw badRequest('Provided user id does not exist');
-    const id = await insertWithId(
-      unit.db.insertInto('apps').values({
-        user_id: userId,
-        status: input.status ?? AppStatus.active,
-        name,
-        url: input.url ?? '',
-        parameters: input.parameters ?? null,
-        app_key: appKey,
-        app_secret: digest(appSecret),
-        metadata: input.metadata ? JSON.stringify(input.metadata) : null,
-        created_at: Date.now(),
-      }),
-      platform.dialect,
-    );
-    await setAppScopes(unit.db, id, input.scopes ?? []);
-    unit.target(id);
-    return id;
-  });
-  return { id, appKey, appSecret };
-}
-
-export interface AppChangeScope {
-  /** only an app of this user (the consumer API) */
-  userId?: number;
-  /** the backend call that owes an audit row */
-  origin?: ChangeOrigin;
-}
-
-/**
- * Changes an app in one unit. An app that is no longer active loses its tokens, and one whose scopes
- * shrank loses the tokens that carry more, once the change committed.
- */
-export async function updateApp(
-  platform: AppDeps,
-  ref: EntityRef,
-  input: AppInput,
-  scope: AppChangeScope = {},
-): Promise<number> {
-  const { id } = await findApp(platform, ref, scope.userId);
+function changesOf(input: AppInput): Record<string, unknown> {
   const changes: Record<string, unknown> = {};
   if (input.name !== undefined) {
     assertAppName(input.name);
@@ -141,38 +91,127 @@ export async function updateApp(
   }
   if (input.parameters !== undefined) changes.parameters = input.parameters;
   if (input.metadata !== undefined) changes.metadata = JSON.stringify(input.metadata);
-  return platform.changes.write(scope.origin, async (unit) => {
-    const existing = await findIn(unit.db, id);
+  return changes;
+}
+
+/**
+ * Apps: a developer's credentials (key, secret digest) and the scopes they may ask for. Writes take a
+ * unit; an app that is no longer active loses its tokens, and one whose scopes shrank the tokens that
+ * carry more, once the change committed.
+ */
+export class AppRepository {
+  readonly table = new EntityTable({
+    table: 'apps',
+    label: 'app',
+    visible: (q) => q.where('status', '!=', AppStatus.deleted),
+  });
+
+  constructor(private readonly deps: AppDeps) {}
+
+  /** `userId`: only an app of this user (the consumer API). */
+  async find(db: Kysely<Database>, ref: EntityRef, userId?: number): Promise<AppRow> {
+    const row = await this.table.get(db, ref);
+    if (!row || (userId !== undefined && row.user_id !== userId)) throw notFound('Could not find app');
+    return row;
+  }
+
+  page<T>(db: Kysely<Database>, paging: Paging, map: (row: AppRow) => T) {
+    return this.table.page(db, paging, map);
+  }
+
+  /** Checks a new app and makes its key and secret. */
+  prepare(input: AppInput): NewApp {
+    if (input.userId === undefined) throw badRequest('App user id must not be empty');
+    assertAppName(input.name);
+    assertUrl(input.url);
+    return { ...input, userId: input.userId, name: input.name, appKey: newAppKey(), appSecret: newAppSecret() };
+  }
+
+  async create(unit: Unit, app: NewApp): Promise<number> {
+    const user = await unit.db.selectFrom('users').select('id').where('id', '=', app.userId).executeTakeFirst();
+    if (!user) throw badRequest('Provided user id does not exist');
+    const id = await insertWithId(
+      unit.db.insertInto('apps').values({
+        user_id: app.userId,
+        status: app.status ?? AppStatus.active,
+        name: app.name,
+        url: app.url ?? '',
+        parameters: app.parameters ?? null,
+        app_key: app.appKey,
+        app_secret: digest(app.appSecret),
+        metadata: app.metadata ? JSON.stringify(app.metadata) : null,
+        created_at: Date.now(),
+      }),
+      this.deps.dialect,
+    );
+    await setAppScopes(unit.db, id, app.scopes ?? []);
+    unit.target(id);
+    return id;
+  }
+
+  async update(unit: Unit, ref: EntityRef, input: AppInput): Promise<number> {
+    const existing = await this.find(unit.db, ref);
+    const changes = changesOf(input);
     if (Object.keys(changes).length > 0)
       await unit.db.updateTable('apps').set(changes).where('id', '=', existing.id).execute();
     if (input.scopes !== undefined) await setAppScopes(unit.db, existing.id, input.scopes);
+    const { db, tokens } = this.deps;
     if (changes.status !== undefined && changes.status !== AppStatus.active) {
       unit.afterCommit(async () => {
-        await platform.tokens.revokeWhere({ appId: existing.id });
+        await tokens.revokeWhere({ appId: existing.id });
       });
     } else if (input.scopes !== undefined) {
       // tokens issued with a scope the app no longer has must not keep it
       unit.afterCommit(async () => {
-        await revokeTokensBeyondRights(platform.db, platform.tokens, { appId: existing.id });
+        await revokeTokensBeyondRights(db, tokens, { appId: existing.id });
       });
     }
     unit.target(existing.id);
     return existing.id;
-  });
-}
+  }
 
-/** Deletes an app in one unit; its tokens are revoked once that committed. */
-export async function deleteApp(platform: AppDeps, ref: EntityRef, scope: AppChangeScope = {}): Promise<number> {
-  const { id } = await findApp(platform, ref, scope.userId);
-  return platform.changes.write(scope.origin, async (unit) => {
-    const existing = await findIn(unit.db, id);
-    await unit.db.deleteFrom('apps').where('id', '=', existing.id).execute();
+  async delete(unit: Unit, ref: EntityRef): Promise<number> {
+    const existing = await this.find(unit.db, ref);
+    await this.table.delete(unit.db, existing.id);
+    const { tokens } = this.deps;
     unit.afterCommit(async () => {
-      await platform.tokens.revokeWhere({ appId: existing.id });
+      await tokens.revokeWhere({ appId: existing.id });
     });
     unit.target(existing.id);
     return existing.id;
-  });
+  }
+}
+
+/** Creates an app in a unit of its own (the consumer API, the portal's Developer app). */
+export async function createApp(deps: AppDeps, input: AppInput, origin?: ChangeOrigin): Promise<CreatedApp> {
+  const apps = new AppRepository(deps);
+  const app = apps.prepare(input);
+  const id = await deps.changes.write(origin, (unit) => apps.create(unit, app));
+  return { id, appKey: app.appKey, appSecret: app.appSecret };
+}
+
+export interface AppChangeScope {
+  /** only an app of this user (the consumer API) */
+  userId?: number;
+  origin?: ChangeOrigin;
+}
+
+export async function updateApp(
+  deps: AppDeps,
+  ref: EntityRef,
+  input: AppInput,
+  scope: AppChangeScope = {},
+): Promise<number> {
+  const apps = new AppRepository(deps);
+  // an app never changes hands: whose it is can be checked before the unit
+  const { id } = await apps.find(deps.db, ref, scope.userId);
+  return deps.changes.write(scope.origin, (unit) => apps.update(unit, { id }, input));
+}
+
+export async function deleteApp(deps: AppDeps, ref: EntityRef, scope: AppChangeScope = {}): Promise<number> {
+  const apps = new AppRepository(deps);
+  const { id } = await apps.find(deps.db, ref, scope.userId);
+  return deps.changes.write(scope.origin, (unit) => apps.delete(unit, { id }));
 }
 
 async function setAppScopes(db: Kysely<Database>, appId: number, scopes: readonly string[]): Promise<void> {

@@ -9,7 +9,7 @@ import { ActionRepository } from '../actions/repository.js';
 import { platformOperations } from '../api/index.js';
 import type { Platform } from '../api/platform.js';
 import { SystemOperationRegistry } from '../api/system-registry.js';
-import { createApp } from '../apps/repository.js';
+import { AppRepository, createApp } from '../apps/repository.js';
 import { Encryption } from '../auth/encryption.js';
 import { KeyStore } from '../auth/keys.js';
 import { PollingRevocationFeed, type RevocationFeed } from '../auth/revocation-feed.js';
@@ -55,7 +55,7 @@ import { Settings } from '../settings/settings.js';
 import { checkFolders } from '../startup.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
-import { createUser } from '../users/repository.js';
+import { createUser, UserRepository } from '../users/repository.js';
 import type { ClusterMember } from './cluster-member.js';
 import { installDefaults } from './seed.js';
 
@@ -270,6 +270,8 @@ async function assemble(
     rates: new RateRepository(dialect),
     connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
     identities: new IdentityRepository(dialect, identityProviders, configBox),
+    users: new UserRepository({ db, dialect, settings, changes: writer, tokens }),
+    apps: new AppRepository({ db, dialect, changes: writer, tokens }),
     eventConfigs: new EventRepository(dialect),
     triggers: new TriggerRepository(dialect),
     cronjobs: new CronjobRepository(dialect),

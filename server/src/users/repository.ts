@@ -4,10 +4,11 @@ import { hashPassword } from '../auth/passwords.js';
 import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { scopeIdsByName, userScopes } from '../auth/scopes.js';
 import type { TokenService } from '../auth/tokens.js';
-import type { ChangeOrigin, ChangeWriter } from '../changes/unit.js';
+import type { ChangeOrigin, ChangeWriter, Unit } from '../changes/unit.js';
 import type { DialectName } from '../db/database.js';
+import { EntityTable } from '../db/entity-table.js';
 import { insertWithId } from '../db/insert.js';
-import type { EntityRef } from '../db/listing.js';
+import type { EntityRef, Paging } from '../db/listing.js';
 import { AppStatus, type Database, type UserRow, UserStatus } from '../db/schema.js';
 import { isoDate, parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -77,67 +78,93 @@ async function assertUnique(db: Kysely<Database>, field: 'name' | 'email', value
     throw conflict(field === 'name' ? 'User name already exists' : 'User email already exists');
 }
 
-async function findIn(db: Kysely<Database>, id: number): Promise<UserRow> {
-  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row || row.status === UserStatus.deleted) throw notFound('Could not find user');
-  return row;
+/** A user checked and with its password hashed, ready to be written in a unit. */
+export interface NewUser {
+  readonly roleId: number;
+  readonly planId: number | null;
+  readonly status: number;
+  readonly name: string;
+  readonly email: string;
+  /** the scrypt hash */
+  readonly password: string;
+  readonly scopes: readonly string[];
+  readonly metadata: Record<string, string> | undefined;
 }
 
 /**
- * Creates a user in one unit: the row, its scopes and — for a backend call (`origin`) — its audit row
- * commit together. The password is hashed before the transaction opens, so no hash holds a write lock.
+ * Users: unique names and emails, an existing role, scopes that exist. Writes take a unit, so a backend
+ * call's audit row commits with them; a demotion, a new plan or fewer scopes take effect at once: the
+ * tokens that carry more than the user may have now are revoked after the commit.
  */
-export async function createUser(platform: UserDeps, input: UserInput, origin?: ChangeOrigin): Promise<number> {
-  if (input.roleId === undefined) throw badRequest('User role id must not be empty');
-  assertUserName(input.name);
-  assertEmail(input.email);
-  assertPassword(platform, input.password);
-  const { roleId, name, email } = input;
-  await assertRole(platform.db, roleId);
-  await assertUnique(platform.db, 'name', name);
-  await assertUnique(platform.db, 'email', email);
-  const password = await hashPassword(input.password);
-  return platform.changes.write(origin, async (unit) => {
-    await assertUnique(unit.db, 'name', name);
-    await assertUnique(unit.db, 'email', email);
+export class UserRepository {
+  readonly table = new EntityTable({
+    table: 'users',
+    label: 'user',
+    visible: (q) => q.where('status', '!=', UserStatus.deleted),
+    searchColumns: ['name', 'email'],
+  });
+
+  constructor(private readonly deps: UserDeps) {}
+
+  find(db: Kysely<Database>, ref: EntityRef): Promise<UserRow> {
+    return this.table.find(db, ref);
+  }
+
+  page<T>(db: Kysely<Database>, paging: Paging, map: (row: UserRow) => T) {
+    return this.table.page(db, paging, map);
+  }
+
+  /** Checks a new user and hashes its password, before a unit opens (no hash holds a write lock). */
+  async prepare(input: UserInput): Promise<NewUser> {
+    if (input.roleId === undefined) throw badRequest('User role id must not be empty');
+    assertUserName(input.name);
+    assertEmail(input.email);
+    assertPassword(this.deps, input.password);
+    await assertRole(this.deps.db, input.roleId);
+    await assertUnique(this.deps.db, 'name', input.name);
+    await assertUnique(this.deps.db, 'email', input.email);
+    return {
+      roleId: input.roleId,
+      planId: input.planId ?? null,
+      status: input.status ?? UserStatus.active,
+      name: input.name,
+      email: input.email,
+      password: await hashPassword(input.password),
+      scopes: input.scopes ?? [],
+      metadata: input.metadata,
+    };
+  }
+
+  async create(unit: Unit, user: NewUser): Promise<number> {
+    // checked again inside the unit: another request may have taken the name since `prepare`
+    await assertUnique(unit.db, 'name', user.name);
+    await assertUnique(unit.db, 'email', user.email);
     const id = await insertWithId(
       unit.db.insertInto('users').values({
-        role_id: roleId,
-        plan_id: input.planId ?? null,
+        role_id: user.roleId,
+        plan_id: user.planId,
         identity_id: null,
-        status: input.status ?? UserStatus.active,
+        status: user.status,
         remote_id: null,
         external_id: null,
-        name,
-        email,
-        password,
-        points: platform.settings.number('points_default') || null,
-        metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+        name: user.name,
+        email: user.email,
+        password: user.password,
+        points: this.deps.settings.number('points_default') || null,
+        metadata: user.metadata ? JSON.stringify(user.metadata) : null,
         created_at: Date.now(),
       }),
-      platform.dialect,
+      this.deps.dialect,
     );
-    await setUserScopes(unit.db, id, input.scopes ?? []);
+    await setUserScopes(unit.db, id, user.scopes);
     // the rate limiter knows each user's plan
-    if (input.planId !== undefined && input.planId !== null) unit.touched('user');
+    if (user.planId !== null) unit.touched('user');
     unit.target(id);
     return id;
-  });
-}
+  }
 
-/**
- * Changes a user in one unit. A demotion, a new plan or fewer scopes take effect now: the tokens that
- * carry more than the user may have are revoked once the change committed, not when they expire.
- */
-export async function updateUser(
-  platform: UserDeps,
-  ref: EntityRef,
-  input: UserInput,
-  origin?: ChangeOrigin,
-): Promise<number> {
-  const { id } = await findUser(platform, ref);
-  return platform.changes.write(origin, async (unit) => {
-    const existing = await findIn(unit.db, id);
+  async update(unit: Unit, ref: EntityRef, input: UserInput): Promise<number> {
+    const existing = await this.find(unit.db, ref);
     const changes: Record<string, unknown> = {};
     if (input.name !== undefined && input.name !== existing.name) {
       assertUserName(input.name);
@@ -165,34 +192,50 @@ export async function updateUser(
       await unit.db.updateTable('users').set(changes).where('id', '=', existing.id).execute();
     if (input.scopes !== undefined) await setUserScopes(unit.db, existing.id, input.scopes);
     if (changes.plan_id !== undefined) unit.touched('user');
+    const { db, tokens } = this.deps;
     if (changes.status !== undefined && changes.status !== UserStatus.active) {
       unit.afterCommit(async () => {
-        await platform.tokens.revokeWhere({ userId: existing.id });
+        await tokens.revokeWhere({ userId: existing.id });
       });
     } else if (changes.role_id !== undefined || changes.plan_id !== undefined || input.scopes !== undefined) {
       unit.afterCommit(async () => {
-        await revokeTokensBeyondRights(platform.db, platform.tokens, { userId: existing.id });
+        await revokeTokensBeyondRights(db, tokens, { userId: existing.id });
       });
     }
     unit.target(existing.id);
     return existing.id;
-  });
-}
+  }
 
-/** Deletes a user and its apps in one unit; its tokens are revoked once that committed. */
-export async function deleteUser(platform: UserDeps, ref: EntityRef, origin?: ChangeOrigin): Promise<number> {
-  const { id } = await findUser(platform, ref);
-  return platform.changes.write(origin, async (unit) => {
-    const existing = await findIn(unit.db, id);
+  /** A user goes with its apps; its tokens are revoked once that committed. */
+  async delete(unit: Unit, ref: EntityRef): Promise<number> {
+    const existing = await this.find(unit.db, ref);
     await unit.db.deleteFrom('apps').where('user_id', '=', existing.id).execute();
     await unit.db.deleteFrom('users').where('id', '=', existing.id).execute();
     if (existing.plan_id !== null) unit.touched('user');
+    const { tokens } = this.deps;
     unit.afterCommit(async () => {
-      await platform.tokens.revokeWhere({ userId: existing.id });
+      await tokens.revokeWhere({ userId: existing.id });
     });
     unit.target(existing.id);
     return existing.id;
-  });
+  }
+}
+
+/** Creates a user in a unit of its own (sign-up, the CLI, the first administrator). */
+export async function createUser(deps: UserDeps, input: UserInput, origin?: ChangeOrigin): Promise<number> {
+  const users = new UserRepository(deps);
+  const user = await users.prepare(input);
+  return deps.changes.write(origin, (unit) => users.create(unit, user));
+}
+
+/** Changes a user in a unit of its own (the caller's own account). */
+export async function updateUser(
+  deps: UserDeps,
+  ref: EntityRef,
+  input: UserInput,
+  origin?: ChangeOrigin,
+): Promise<number> {
+  return deps.changes.write(origin, (unit) => new UserRepository(deps).update(unit, ref, input));
 }
 
 async function setUserScopes(db: Kysely<Database>, userId: number, scopes: readonly string[]): Promise<void> {

@@ -4,13 +4,13 @@ import { buildActionHandler } from '../../actions/build.js';
 import { formFromSchema } from '../../actions/form.js';
 import { type ActionRow, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
-import { badRequest, notFound, renderError } from '../../errors.js';
+import { badRequest, renderError } from '../../errors.js';
 import { invokeAction } from '../../gateway/invoke.js';
-import { entityRef, queryString } from '../../http/query.js';
+import { entityRef } from '../../http/query.js';
 import { parseJsonText } from '../../json.js';
 import { isActionResponse } from '../../plugins/action.js';
 import { metadataField, nameField } from '../../schema/fragments.js';
-import { entityOperations, historyOperation } from '../crud.js';
+import { classOperations, entityOperations, historyOperation } from '../crud.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 const actionBody = {
@@ -75,29 +75,14 @@ export const actionOperations: SystemOperation[] = [
     summary: view,
     detail: view,
   }),
-  systemOperation({
-    name: 'backend.action.getClasses',
-    method: 'GET',
-    path: '/backend/action/list',
-    handler({ platform }) {
-      return {
-        actions: platform.actions.list().map((type) => ({
-          name: type.name,
-          class: type.class,
-          ...(type.description ? { description: type.description } : {}),
-        })),
-      };
-    },
-  }),
-  systemOperation({
-    name: 'backend.action.getForm',
-    method: 'GET',
-    path: '/backend/action/form',
-    async handler({ platform, request }) {
-      const className = queryString(request.query, 'class');
-      if (!className) throw badRequest('Query parameter "class" is required');
-      const type = platform.actions.get(className);
-      if (!type) throw notFound(`Action class "${className}" does not exist`);
+  ...classOperations({
+    entity: 'action',
+    label: 'Action',
+    listKey: 'actions',
+    withDescription: true,
+    types: (platform) => platform.actions.list(),
+    find: (platform, className) => platform.actions.get(className),
+    async form(type, platform) {
       const [connections, actions] = await Promise.all([
         platform.db.selectFrom('connections').select(['name', 'class']).where('status', '=', Status.active).execute(),
         platform.db.selectFrom('actions').select('name').where('status', '=', Status.active).execute(),

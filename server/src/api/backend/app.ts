@@ -1,14 +1,15 @@
 import type { BackendApp } from 'fusio-sdk';
-import { appView, createApp, deleteApp, findApp, updateApp } from '../../apps/repository.js';
+import { type AppInput, appView, findApp, type NewApp } from '../../apps/repository.js';
 import { appScopes, assertMayGrantAdministrative } from '../../auth/scopes.js';
-import { containsIgnoreCase, pageOf } from '../../db/listing.js';
-import { AppStatus, TokenStatus } from '../../db/schema.js';
+import { type AppRow, TokenStatus } from '../../db/schema.js';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
-import { entityRef, paging } from '../../http/query.js';
+import { entityRef } from '../../http/query.js';
 import { response } from '../../plugins/action.js';
+import { metadataField } from '../../schema/fragments.js';
+import { entityOperations } from '../crud.js';
 import { message } from '../http.js';
-import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
+import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 const appBody = {
   type: 'object',
@@ -19,48 +20,39 @@ const appBody = {
     url: { type: 'string' },
     parameters: { type: ['string', 'null'] },
     scopes: { type: 'array', items: { type: 'string' } },
-    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    metadata: metadataField,
   },
 };
 
+function summary(row: AppRow): BackendApp {
+  const app: BackendApp = {
+    id: row.id,
+    userId: row.user_id,
+    status: row.status,
+    name: row.name,
+    url: row.url,
+    appKey: row.app_key,
+    date: isoDate(row.created_at),
+  };
+  const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
+  if (metadata) app.metadata = metadata;
+  return app;
+}
+
 export const appOperations: SystemOperation[] = [
-  systemOperation({
-    name: 'backend.app.getAll',
-    method: 'GET',
-    path: '/backend/app',
-    async handler({ platform, request }) {
-      const page = paging(request.query);
-      let query = platform.db.selectFrom('apps').where('status', '!=', AppStatus.deleted);
-      if (page.search) query = query.where(containsIgnoreCase('name', page.search));
-      return pageOf(query, page, (row): BackendApp => {
-        const app: BackendApp = {
-          id: row.id,
-          userId: row.user_id,
-          status: row.status,
-          name: row.name,
-          url: row.url,
-          appKey: row.app_key,
-          date: isoDate(row.created_at),
-        };
-        const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
-        if (metadata) app.metadata = metadata;
-        return app;
-      });
-    },
-  }),
-  systemOperation({
-    name: 'backend.app.create',
-    method: 'POST',
-    path: '/backend/app',
-    httpCode: 201,
-    incoming: { ...appBody, required: ['userId', 'name'] },
-    async handler(call) {
-      const { platform, request, caller } = call;
-      const body = request.body as BackendApp;
-      assertMayGrantAdministrative(caller.scopes, body.scopes ?? []);
-      const app = await createApp(
-        platform,
-        {
+  ...entityOperations<AppRow, NewApp, AppInput>({
+    entity: 'app',
+    label: 'App',
+    store: (platform) => platform.apps,
+    body: appBody,
+    required: ['userId', 'name'],
+    summary,
+    detail: (row, platform) => appView(platform, row, true),
+    prepare: {
+      create(raw, { platform, caller }) {
+        const body = raw as BackendApp;
+        assertMayGrantAdministrative(caller.scopes, body.scopes ?? []);
+        return platform.apps.prepare({
           userId: body.userId,
           status: body.status,
           name: body.name,
@@ -68,62 +60,29 @@ export const appOperations: SystemOperation[] = [
           parameters: body.parameters,
           scopes: body.scopes,
           metadata: body.metadata,
-        },
-        call,
-      );
-      // the secret is only stored as a digest: this response is the one chance to read it
-      return response(201, {
-        ...message('App successfully created', app.id),
-        appKey: app.appKey,
-        appSecret: app.appSecret,
-      });
-    },
-  }),
-  systemOperation({
-    name: 'backend.app.get',
-    method: 'GET',
-    path: `/backend/app/$app_id<${idOrName}>`,
-    async handler({ platform, request }) {
-      return appView(platform, await findApp(platform, entityRef(request.params.app_id)), true);
-    },
-  }),
-  systemOperation({
-    name: 'backend.app.update',
-    method: 'PUT',
-    path: `/backend/app/$app_id<${idOrName}>`,
-    incoming: appBody,
-    async handler(call) {
-      const { platform, request, caller } = call;
-      const body = request.body as BackendApp;
-      const existing = await findApp(platform, entityRef(request.params.app_id));
-      assertMayGrantAdministrative(caller.scopes, [
-        ...(body.scopes ?? []),
-        ...(await appScopes(platform.db, existing.id)),
-      ]);
-      const id = await updateApp(
-        platform,
-        { id: existing.id },
-        {
+        });
+      },
+      async update(raw, { platform, caller }, ref) {
+        const body = raw as BackendApp;
+        // neither hand out nor take away administrative rights the caller's token does not hold
+        const existing = await platform.apps.find(platform.db, ref);
+        assertMayGrantAdministrative(caller.scopes, [
+          ...(body.scopes ?? []),
+          ...(await appScopes(platform.db, existing.id)),
+        ]);
+        return {
           status: body.status,
           name: body.name,
           url: body.url,
           parameters: body.parameters,
           scopes: body.scopes,
           metadata: body.metadata,
-        },
-        { origin: call },
-      );
-      return message('App successfully updated', id);
+        };
+      },
     },
-  }),
-  systemOperation({
-    name: 'backend.app.delete',
-    method: 'DELETE',
-    path: `/backend/app/$app_id<${idOrName}>`,
-    async handler(call) {
-      const id = await deleteApp(call.platform, entityRef(call.request.params.app_id), { origin: call });
-      return message('App successfully deleted', id);
-    },
+    // the secret is only stored as a digest: this answer is the one chance to read it
+    created: (id, app) =>
+      response(201, { ...message('App successfully created', id), appKey: app.appKey, appSecret: app.appSecret }),
   }),
   systemOperation({
     name: 'backend.app.deleteToken',

@@ -4,9 +4,10 @@ import { maskConfigSecrets } from '../../connections/secrets.js';
 import type { EntityRef } from '../../db/listing.js';
 import type { ConnectionRow } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
-import { badRequest, notFound } from '../../errors.js';
+import { badRequest } from '../../errors.js';
 import { entityRef, paging, queryString } from '../../http/query.js';
 import { metadataField, nameField } from '../../schema/fragments.js';
+import { classOperations } from '../crud.js';
 import { created, message } from '../http.js';
 import { idOrName, type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 
@@ -71,31 +72,14 @@ export const connectionOperations: SystemOperation[] = [
       return created('Connection successfully created', id);
     },
   }),
-  systemOperation({
-    name: 'backend.connection.getClasses',
-    method: 'GET',
-    path: '/backend/connection/list',
-    handler({ platform }) {
-      return {
-        connections: platform.connections.registry.list().map((type) => ({
-          name: type.name,
-          class: type.class,
-          ...(type.description ? { description: type.description } : {}),
-        })),
-      };
-    },
-  }),
-  systemOperation({
-    name: 'backend.connection.getForm',
-    method: 'GET',
-    path: '/backend/connection/form',
-    handler({ platform, request }) {
-      const className = queryString(request.query, 'class');
-      if (!className) throw badRequest('Query parameter "class" is required');
-      const type = platform.connections.registry.get(className);
-      if (!type) throw notFound(`Connection class "${className}" does not exist`);
-      return formFromSchema(type.config);
-    },
+  ...classOperations({
+    entity: 'connection',
+    label: 'Connection',
+    listKey: 'connections',
+    withDescription: true,
+    types: (platform) => platform.connections.registry.list(),
+    find: (platform, className) => platform.connections.registry.get(className),
+    form: (type) => formFromSchema(type.config),
   }),
   systemOperation({
     name: 'backend.connection.get',

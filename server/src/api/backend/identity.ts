@@ -1,12 +1,12 @@
-import type { BackendIdentity, BackendIdentityIndex } from 'fusio-sdk';
+import type { BackendIdentity } from 'fusio-sdk';
 import { formFromSchema } from '../../actions/form.js';
 import { maskConfigSecrets } from '../../connections/secrets.js';
 import { isoDate } from '../../db/values.js';
-import { badRequest, notFound } from '../../errors.js';
-import { entityRef, paging, queryString } from '../../http/query.js';
+import { entityRef, paging } from '../../http/query.js';
 import { identityProviders, normalizeProviderClass } from '../../identity/registry.js';
 import type { IdentityRow } from '../../identity/tables.js';
 import { nameField } from '../../schema/fragments.js';
+import { classOperations } from '../crud.js';
 import { created, message } from '../http.js';
 import { idOrName, type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 
@@ -72,27 +72,14 @@ export const identityOperations: SystemOperation[] = [
       return created('Identity successfully created', id);
     },
   }),
-  systemOperation({
-    name: 'backend.identity.getClasses',
-    method: 'GET',
-    path: '/backend/identity/list',
-    description: 'The identity provider classes',
-    handler(): BackendIdentityIndex {
-      return { providers: identityProviders.list().map((type) => ({ name: type.name, class: type.class })) };
-    },
-  }),
-  systemOperation({
-    name: 'backend.identity.getForm',
-    method: 'GET',
-    path: '/backend/identity/form',
-    description: 'The config form of an identity provider class',
-    handler({ request }) {
-      const raw = queryString(request.query, 'class');
-      if (!raw) throw badRequest('Query parameter "class" is required');
-      const type = identityProviders.get(normalizeProviderClass(raw));
-      if (!type) throw notFound(`Identity class "${raw}" does not exist`);
-      return formFromSchema(type.config);
-    },
+  ...classOperations({
+    entity: 'identity',
+    label: 'Identity',
+    listKey: 'providers',
+    types: () => identityProviders.list(),
+    find: (_platform, className) => identityProviders.get(normalizeProviderClass(className)),
+    form: (type) => formFromSchema(type.config),
+    descriptions: { list: 'The identity provider classes', form: 'The config form of an identity provider class' },
   }),
   systemOperation({
     name: 'backend.identity.get',
