@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { CommitView } from '../changes/history.js';
 import type { Unit } from '../changes/unit.js';
 import type { Collection, EntityRef, Paging } from '../db/listing.js';
 import type { Database } from '../db/schema.js';
 import { badRequest, notFound } from '../errors.js';
-import { entityRef, paging, queryString } from '../http/query.js';
+import { entityRef, filterByQuery, paging, type QueryFilter, queryString } from '../http/query.js';
 import type { JsonSchema } from '../schema/json-schema.js';
 import { created, message } from './http.js';
 import type { Platform } from './platform.js';
@@ -16,12 +16,21 @@ import { idOrName, type SystemCall, type SystemOperation, systemOperation } from
  * (`grantor`), for repositories that must not let it hand out more than it holds.
  */
 export interface EntityStore<Row, Create, Update> {
-  page<T>(db: Kysely<Database>, paging: Paging, map: (row: Row) => T): Promise<unknown>;
+  page<T>(
+    db: Kysely<Database>,
+    paging: Paging,
+    map: (row: Row) => T,
+    // biome-ignore lint/suspicious/noExplicitAny: narrows the listing of whichever table the entity has
+    narrow?: (query: SelectQueryBuilder<any, any, any>) => SelectQueryBuilder<any, any, any>,
+  ): Promise<unknown>;
   find(db: Kysely<Database>, ref: EntityRef): Promise<Row>;
   create(unit: Unit, input: Create, grantor: readonly string[]): Promise<number>;
   update(unit: Unit, ref: EntityRef, input: Update, grantor: readonly string[]): Promise<number>;
   delete(unit: Unit, ref: EntityRef): Promise<number>;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: see EntityStore.page
+type AnySelect = SelectQueryBuilder<any, any, any>;
 
 type Verb = 'getAll' | 'create' | 'get' | 'update' | 'delete';
 
@@ -34,6 +43,8 @@ export interface EntitySpec<Row, Create, Update> {
   /** the body's JSON Schema; `required` applies to create only (an update changes what it is given) */
   readonly body: JsonSchema;
   readonly required: readonly string[];
+  /** query parameters that narrow the collection beside `search` */
+  readonly filters?: Record<string, QueryFilter>;
   /** a row in the collection */
   readonly summary: (row: Row) => unknown;
   /** the row on its own (GET by id or `~name`) */
@@ -72,7 +83,11 @@ export function entityOperations<Row, Create, Update>(spec: EntitySpec<Row, Crea
       method: 'GET',
       path: base,
       ...described('getAll'),
-      handler: ({ platform, request }) => spec.store(platform).page(platform.db, paging(request.query), spec.summary),
+      handler({ platform, request }) {
+        const filters = spec.filters;
+        const narrow = filters ? (query: AnySelect) => filterByQuery(query, request.query, filters) : undefined;
+        return spec.store(platform).page(platform.db, paging(request.query), spec.summary, narrow);
+      },
     }),
     systemOperation({
       name: name('create'),

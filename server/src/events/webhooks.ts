@@ -1,9 +1,10 @@
 import type { BackendWebhookResponse } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import type { ChangeOrigin, ChangeWriter } from '../changes/unit.js';
+import type { ChangeOrigin, ChangeWriter, Unit } from '../changes/unit.js';
 import type { DialectName } from '../db/database.js';
+import { EntityTable } from '../db/entity-table.js';
 import { insertWithId } from '../db/insert.js';
-import type { EntityRef } from '../db/listing.js';
+import type { EntityRef, Paging } from '../db/listing.js';
 import { type Database, UserStatus } from '../db/schema.js';
 import { isoDate } from '../db/values.js';
 import { badRequest, notFound } from '../errors.js';
@@ -36,7 +37,11 @@ export function assertWebhookName(name: unknown): string {
   return trimmed;
 }
 
-export async function findWebhook(platform: WebhookDeps, ref: EntityRef, userId?: number): Promise<WebhookRow> {
+export async function findWebhook(
+  platform: Pick<WebhookDeps, 'db'>,
+  ref: EntityRef,
+  userId?: number,
+): Promise<WebhookRow> {
   let query = platform.db.selectFrom('webhooks').selectAll();
   query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('name', '=', ref.name);
   if (userId !== undefined) query = query.where('user_id', '=', userId);
@@ -45,7 +50,7 @@ export async function findWebhook(platform: WebhookDeps, ref: EntityRef, userId?
   return row;
 }
 
-export async function findActiveEvent(platform: WebhookDeps, ref: EntityRef) {
+export async function findActiveEvent(platform: Pick<WebhookDeps, 'db'>, ref: EntityRef) {
   let query = platform.db.selectFrom('events').select(['id', 'name']).where('status', '=', 1);
   query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('name', '=', ref.name);
   return query.executeTakeFirst();
@@ -58,86 +63,163 @@ export interface NewWebhook {
   endpoint: unknown;
 }
 
-/** Stores a webhook with a fresh signing secret; the secret is returned here and never again. */
-export async function createWebhook(
-  platform: WebhookDeps,
-  input: NewWebhook,
-  origin?: ChangeOrigin,
-): Promise<{ id: number; secret: string }> {
-  const name = assertWebhookName(input.name);
-  const endpoint = await assertWebhookEndpoint(input.endpoint, allowPrivateTargets(platform));
-  const user = await platform.db
-    .selectFrom('users')
-    .select(['id', 'status'])
-    .where('id', '=', input.userId)
-    .executeTakeFirst();
-  if (!user || user.status === UserStatus.deleted) throw badRequest('Webhook user does not exist');
-  const secret = generateWebhookSecret();
-  const now = Date.now();
-  const sealed = platform.events.seal(secret);
-  const id = await platform.changes.write(origin, async (unit) => {
+/** A webhook checked, with its signing secret made (and sealed for storage), ready for a unit. */
+export interface PreparedWebhook {
+  readonly eventId: number;
+  readonly userId: number;
+  readonly name: string;
+  readonly endpoint: string;
+  /** shown once, in the create answer */
+  readonly secret: string;
+  readonly sealed: string;
+}
+
+/** What an update writes: the checked values, the endpoint reactivating a webhook that answered 410 Gone. */
+export interface WebhookChange {
+  readonly eventId: number;
+  readonly name: string;
+  readonly endpoint: string;
+  readonly status: number;
+}
+
+/**
+ * Webhooks: a developer's endpoint for an event, signed with a secret shown once. Checks that read the
+ * pool or the DNS (the endpoint must not point inside the network) run before the unit; writes take it.
+ */
+export class WebhookRepository {
+  readonly table = new EntityTable({ table: 'webhooks', label: 'webhook' });
+
+  constructor(private readonly deps: WebhookDeps) {}
+
+  find(db: Kysely<Database>, ref: EntityRef, userId?: number): Promise<WebhookRow> {
+    return findWebhook({ db }, ref, userId);
+  }
+
+  page<T>(
+    db: Kysely<Database>,
+    paging: Paging,
+    map: (row: WebhookRow) => T,
+    narrow?: Parameters<EntityTable<'webhooks'>['page']>[3],
+  ) {
+    return this.table.page(db, paging, map, narrow);
+  }
+
+  async prepare(input: NewWebhook): Promise<PreparedWebhook> {
+    const name = assertWebhookName(input.name);
+    const endpoint = await assertWebhookEndpoint(input.endpoint, allowPrivateTargets(this.deps));
+    const user = await this.deps.db
+      .selectFrom('users')
+      .select(['id', 'status'])
+      .where('id', '=', input.userId)
+      .executeTakeFirst();
+    if (!user || user.status === UserStatus.deleted) throw badRequest('Webhook user does not exist');
+    const secret = generateWebhookSecret();
+    return {
+      eventId: input.eventId,
+      userId: input.userId,
+      name,
+      endpoint,
+      secret,
+      sealed: this.deps.events.seal(secret),
+    };
+  }
+
+  async prepareChange(
+    existing: WebhookRow,
+    input: { name?: unknown; endpoint?: unknown; event?: EntityRef | undefined },
+  ): Promise<WebhookChange> {
+    let eventId = existing.event_id;
+    if (input.event !== undefined) {
+      const event = await findActiveEvent(this.deps, input.event);
+      if (!event) throw badRequest('Event does not exist');
+      eventId = event.id;
+    }
+    return {
+      eventId,
+      name: input.name === undefined ? existing.name : assertWebhookName(input.name),
+      endpoint:
+        input.endpoint === undefined
+          ? existing.endpoint
+          : await assertWebhookEndpoint(input.endpoint, allowPrivateTargets(this.deps)),
+      status: input.endpoint === undefined ? existing.status : WebhookStatus.active,
+    };
+  }
+
+  async create(unit: Unit, webhook: PreparedWebhook): Promise<number> {
+    const now = Date.now();
     const id = await insertWithId(
       unit.db.insertInto('webhooks').values({
-        event_id: input.eventId,
-        user_id: input.userId,
+        event_id: webhook.eventId,
+        user_id: webhook.userId,
         status: WebhookStatus.active,
-        name,
-        endpoint,
-        secret: sealed,
+        name: webhook.name,
+        endpoint: webhook.endpoint,
+        secret: webhook.sealed,
         created_at: now,
         updated_at: now,
       }),
-      platform.dialect,
+      this.deps.dialect,
     );
     unit.touched('webhook');
     unit.target(id);
     return id;
-  });
-  return { id, secret };
-}
-
-/** Changes name, endpoint or event; setting the endpoint also reactivates a webhook that answered 410 Gone. */
-export async function updateWebhook(
-  platform: WebhookDeps,
-  existing: WebhookRow,
-  input: { name?: unknown; endpoint?: unknown; event?: EntityRef | undefined },
-  origin?: ChangeOrigin,
-): Promise<void> {
-  let eventId = existing.event_id;
-  if (input.event !== undefined) {
-    const event = await findActiveEvent(platform, input.event);
-    if (!event) throw badRequest('Event does not exist');
-    eventId = event.id;
   }
-  const name = input.name === undefined ? existing.name : assertWebhookName(input.name);
-  const endpoint =
-    input.endpoint === undefined
-      ? existing.endpoint
-      : await assertWebhookEndpoint(input.endpoint, allowPrivateTargets(platform));
-  await platform.changes.write(origin, async (unit) => {
+
+  async update(unit: Unit, ref: EntityRef, change: WebhookChange): Promise<number> {
+    const existing = await this.find(unit.db, ref);
     await unit.db
       .updateTable('webhooks')
       .set({
-        event_id: eventId,
-        name,
-        endpoint,
-        status: input.endpoint === undefined ? existing.status : WebhookStatus.active,
+        event_id: change.eventId,
+        name: change.name,
+        endpoint: change.endpoint,
+        status: change.status,
         updated_at: Date.now(),
       })
       .where('id', '=', existing.id)
       .execute();
     unit.touched('webhook');
     unit.target(existing.id);
-  });
+    return existing.id;
+  }
+
+  /** Its deliveries go with it. */
+  async delete(unit: Unit, ref: EntityRef): Promise<number> {
+    const existing = await this.find(unit.db, ref);
+    await this.table.delete(unit.db, existing.id);
+    unit.touched('webhook');
+    unit.target(existing.id);
+    return existing.id;
+  }
+}
+
+/** Stores a webhook with a fresh signing secret in a unit of its own; the secret is returned here only. */
+export async function createWebhook(
+  deps: WebhookDeps,
+  input: NewWebhook,
+  origin?: ChangeOrigin,
+): Promise<{ id: number; secret: string }> {
+  const webhooks = new WebhookRepository(deps);
+  const webhook = await webhooks.prepare(input);
+  const id = await deps.changes.write(origin, (unit) => webhooks.create(unit, webhook));
+  return { id, secret: webhook.secret };
+}
+
+/** Changes name, endpoint or event; setting the endpoint also reactivates a webhook that answered 410 Gone. */
+export async function updateWebhook(
+  deps: WebhookDeps,
+  existing: WebhookRow,
+  input: { name?: unknown; endpoint?: unknown; event?: EntityRef | undefined },
+  origin?: ChangeOrigin,
+): Promise<void> {
+  const webhooks = new WebhookRepository(deps);
+  const change = await webhooks.prepareChange(existing, input);
+  await deps.changes.write(origin, (unit) => webhooks.update(unit, { id: existing.id }, change));
 }
 
 /** Deletes a webhook (its deliveries go with it). */
-export async function deleteWebhook(platform: WebhookDeps, existing: WebhookRow, origin?: ChangeOrigin): Promise<void> {
-  await platform.changes.write(origin, async (unit) => {
-    await unit.db.deleteFrom('webhooks').where('id', '=', existing.id).execute();
-    unit.touched('webhook');
-    unit.target(existing.id);
-  });
+export async function deleteWebhook(deps: WebhookDeps, existing: WebhookRow, origin?: ChangeOrigin): Promise<void> {
+  await deps.changes.write(origin, (unit) => new WebhookRepository(deps).delete(unit, { id: existing.id }));
 }
 
 export type WebhookResponseView = BackendWebhookResponse & {
