@@ -1,6 +1,7 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { CommitView } from '../changes/history.js';
 import type { Unit } from '../changes/unit.js';
+import type { EntityTable } from '../db/entity-table.js';
 import type { Collection, EntityRef, Paging } from '../db/listing.js';
 import type { Database } from '../db/schema.js';
 import { badRequest, notFound } from '../errors.js';
@@ -220,6 +221,53 @@ export function classOperations<T extends PluginClass>(spec: ClassSpec<T>): Syst
         const type = spec.find(platform, className);
         if (!type) throw notFound(`${spec.label} class "${className}" does not exist`);
         return spec.form(type, platform);
+      },
+    }),
+  ];
+}
+
+export interface RecordSpec<TB extends keyof Database> {
+  /** the operations' names, e.g. `backend.token.getAll` and `backend.token.get` */
+  readonly names: { readonly getAll: string; readonly get: string };
+  /** the collection; one record is at `<path>/$<param><[0-9]+>` */
+  readonly path: string;
+  readonly param: string;
+  readonly table: EntityTable<TB>;
+  /** query parameters that narrow the collection beside `search` */
+  readonly filters?: Record<string, QueryFilter>;
+  /** narrowing that needs more than a filter (a default, a search with its own rules) */
+  readonly narrow?: (query: AnySelect, call: SystemCall) => AnySelect;
+  readonly summary: (row: Selectable<Database[TB]>) => unknown;
+  /** the record on its own; the summary when absent */
+  readonly detail?: (row: Selectable<Database[TB]>, platform: Platform) => unknown;
+  readonly descriptions?: { readonly getAll?: string; readonly get?: string };
+}
+
+/** The collection and the single record of what the platform records (logs, tokens, audits, payments). */
+export function recordOperations<TB extends keyof Database>(spec: RecordSpec<TB>): SystemOperation[] {
+  return [
+    systemOperation({
+      name: spec.names.getAll,
+      method: 'GET',
+      path: spec.path,
+      ...(spec.descriptions?.getAll ? { description: spec.descriptions.getAll } : {}),
+      handler(call) {
+        const q = call.request.query;
+        const { filters, narrow } = spec;
+        return spec.table.page(call.platform.db, paging(q), spec.summary, (query) => {
+          const filtered = filters ? filterByQuery(query, q, filters) : query;
+          return narrow ? narrow(filtered, call) : filtered;
+        });
+      },
+    }),
+    systemOperation({
+      name: spec.names.get,
+      method: 'GET',
+      path: `${spec.path}/$${spec.param}<[0-9]+>`,
+      ...(spec.descriptions?.get ? { description: spec.descriptions.get } : {}),
+      async handler({ platform, request }) {
+        const row = await spec.table.find(platform.db, { id: Number(request.params[spec.param]) });
+        return spec.detail ? spec.detail(row, platform) : spec.summary(row);
       },
     }),
   ];

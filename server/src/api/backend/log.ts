@@ -1,10 +1,10 @@
 import type { BackendLog, BackendLogError } from 'fusio-sdk';
-import { containsIgnoreCase, pageOf } from '../../db/listing.js';
+import { EntityTable } from '../../db/entity-table.js';
 import { Category } from '../../db/schema.js';
 import { isoDate } from '../../db/values.js';
-import { notFound } from '../../errors.js';
-import { filterByQuery, paging, queryInt } from '../../http/query.js';
-import { type SystemOperation, systemOperation } from '../system-operation.js';
+import { queryInt } from '../../http/query.js';
+import { recordOperations } from '../crud.js';
+import type { SystemOperation } from '../system-operation.js';
 
 interface LogRowView {
   id: number;
@@ -69,73 +69,41 @@ function errorView(row: {
   };
 }
 
+const logErrors = new EntityTable({ table: 'log_errors', label: 'error', searchColumns: ['message'] });
+
 export const logOperations: SystemOperation[] = [
-  systemOperation({
-    name: 'backend.log.getAll',
-    method: 'GET',
+  ...recordOperations({
+    names: { getAll: 'backend.log.getAll', get: 'backend.log.get' },
     path: '/backend/log',
-    async handler({ platform, request }) {
-      const q = request.query;
-      const page = paging(q);
-      let query = platform.db.selectFrom('logs');
-      // the platform's own API calls are logged too; by default the listing shows the API's operations
-      const category = queryInt(q, 'categoryId') ?? Category.default;
-      query = query.where('category_id', '=', category);
-      if (page.search) query = query.where(containsIgnoreCase('path', page.search));
-      query = filterByQuery(query, q, {
-        from: ['since', 'date'],
-        to: ['until', 'date'],
-        operationId: ['equals', 'operation_id'],
-        appId: ['equals', 'app_id'],
-        userId: ['equals', 'user_id'],
-        ip: ['is', 'ip'],
-        method: ['is', 'method', (value) => value.toUpperCase()],
-        userAgent: ['contains', 'user_agent'],
-        path: ['contains', 'path'],
-        header: ['contains', 'header'],
-        body: ['contains', 'body'],
-      });
-      return pageOf(query, page, logView);
+    param: 'log_id',
+    table: new EntityTable({ table: 'logs', label: 'log', searchColumns: ['path'] }),
+    // the platform's own API calls are logged too; by default the listing shows the API's operations
+    narrow: (query, { request }) =>
+      query.where('category_id', '=', queryInt(request.query, 'categoryId') ?? Category.default),
+    filters: {
+      from: ['since', 'date'],
+      to: ['until', 'date'],
+      operationId: ['equals', 'operation_id'],
+      appId: ['equals', 'app_id'],
+      userId: ['equals', 'user_id'],
+      ip: ['is', 'ip'],
+      method: ['is', 'method', (value) => value.toUpperCase()],
+      userAgent: ['contains', 'user_agent'],
+      path: ['contains', 'path'],
+      header: ['contains', 'header'],
+      body: ['contains', 'body'],
     },
-  }),
-  systemOperation({
-    name: 'backend.log.getAllErrors',
-    method: 'GET',
-    path: '/backend/log/error',
-    async handler({ platform, request }) {
-      const page = paging(request.query);
-      let query = platform.db.selectFrom('log_errors');
-      if (page.search) query = query.where(containsIgnoreCase('message', page.search));
-      return pageOf(query, page, errorView);
-    },
-  }),
-  systemOperation({
-    name: 'backend.log.getError',
-    method: 'GET',
-    path: '/backend/log/error/$error_id<[0-9]+>',
-    async handler({ platform, request }) {
-      const row = await platform.db
-        .selectFrom('log_errors')
-        .selectAll()
-        .where('id', '=', Number(request.params.error_id))
-        .executeTakeFirst();
-      if (!row) throw notFound('Could not find error');
-      return errorView(row);
-    },
-  }),
-  systemOperation({
-    name: 'backend.log.get',
-    method: 'GET',
-    path: '/backend/log/$log_id<[0-9]+>',
-    async handler({ platform, request }) {
-      const row = await platform.db
-        .selectFrom('logs')
-        .selectAll()
-        .where('id', '=', Number(request.params.log_id))
-        .executeTakeFirst();
-      if (!row) throw notFound('Could not find log');
+    summary: logView,
+    async detail(row, platform) {
       const errors = await platform.db.selectFrom('log_errors').selectAll().where('log_id', '=', row.id).execute();
       return { ...logView(row), errors: errors.map(errorView) };
     },
+  }),
+  ...recordOperations({
+    names: { getAll: 'backend.log.getAllErrors', get: 'backend.log.getError' },
+    path: '/backend/log/error',
+    param: 'error_id',
+    table: logErrors,
+    summary: errorView,
   }),
 ];
