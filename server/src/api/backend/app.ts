@@ -6,7 +6,7 @@ import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
 import { entityRef } from '../../http/query.js';
 import { response } from '../../plugins/action.js';
-import { metadataField } from '../../schema/fragments.js';
+import { metadataField, nameField } from '../../schema/fragments.js';
 import { entityOperations } from '../crud.js';
 import { message } from '../http.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
@@ -16,7 +16,7 @@ const appBody = {
   properties: {
     userId: { type: 'integer' },
     status: { type: 'integer' },
-    name: { type: 'string' },
+    name: nameField('app', { max: 64, also: ' -_.' }),
     url: { type: 'string' },
     parameters: { type: ['string', 'null'] },
     scopes: { type: 'array', items: { type: 'string' } },

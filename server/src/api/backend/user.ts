@@ -4,7 +4,7 @@ import { type UserRow, UserStatus } from '../../db/schema.js';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest } from '../../errors.js';
 import { planScopes } from '../../plans/plans.js';
-import { metadataField } from '../../schema/fragments.js';
+import { metadataField, nameField } from '../../schema/fragments.js';
 import { type NewUser, type UserInput, userView } from '../../users/repository.js';
 import { entityOperations } from '../crud.js';
 import type { Platform } from '../platform.js';
@@ -16,7 +16,7 @@ const userBody = {
     roleId: { type: 'integer' },
     planId: { type: ['integer', 'null'] },
     status: { type: 'integer' },
-    name: { type: 'string' },
+    name: nameField('user', { max: 64, also: '-_.' }),
     email: { type: 'string' },
     password: { type: 'string' },
     scopes: { type: 'array', items: { type: 'string' } },

@@ -8,6 +8,7 @@ import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
 import { response } from '../../plugins/action.js';
+import { nameField } from '../../schema/fragments.js';
 import { findUser } from '../../users/repository.js';
 import { message } from '../http.js';
 import type { Platform } from '../platform.js';
@@ -17,7 +18,7 @@ import { currentUserId } from './account.js';
 const appBody = {
   type: 'object',
   properties: {
-    name: { type: 'string' },
+    name: nameField('app', { max: 64, also: ' -_.' }),
     url: { type: 'string' },
     scopes: { type: 'array', items: { type: 'string' }, maxItems: 256 },
   },
