@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { CustomActionLoader, type LoadReport } from './actions/custom/loader.js';
+import type { Platform } from './api/platform.js';
 import { covers } from './auth/scopes.js';
 import { safeEqual } from './auth/secrets.js';
 import { recordAudit } from './changes/audit.js';
@@ -11,8 +12,9 @@ import { renderError } from './errors.js';
 import { corsHeaders, corsPolicy } from './gateway/cors.js';
 import { createPipeline } from './gateway/pipeline.js';
 import { createPlatform, type PlatformOptions } from './runtime/create-platform.js';
-import type { Platform } from './runtime/platform.js';
+import { captchaWidget } from './settings/branding.js';
 import { startTracing } from './telemetry/tracing.js';
+import { registerWebApps } from './web/serve.js';
 
 export interface Portico {
   readonly fastify: FastifyInstance;
@@ -124,6 +126,13 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     }
     return { status: 401, message: 'Metrics need the metrics token (METRICS_TOKEN) or an administrator’s token' };
   }
+
+  // the browser apps are routes of their own: API requests never run their code
+  registerWebApps(fastify, {
+    dir: config.webDir,
+    basePath: new URL(config.publicUrl).pathname.replace(/\/+$/, ''),
+    captcha: () => captchaWidget(platform.settings),
+  });
 
   fastify.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isNetwork } from './networks.js';
 
@@ -61,6 +62,8 @@ export interface PorticoConfig {
   metricsPublic: boolean;
   /** folder of custom action modules */
   actionsDir: string;
+  /** the web build Portico serves at /apps/ (web/dist of this repository unless PORTICO_WEB_DIR) */
+  webDir: string;
   /** reload custom actions when their files change (development) */
   actionsWatch: boolean;
   /** processes `portico serve` runs (node:cluster workers sharing the port); 1 = one process, as before */
@@ -70,6 +73,9 @@ export interface PorticoConfig {
   /** OpenTelemetry tracing; undefined when no OTLP endpoint is set (nothing is loaded then) */
   tracing: TracingConfig | undefined;
 }
+
+/** web/dist beside server/: the same two levels up from server/src and from server/dist */
+const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -164,6 +170,7 @@ const envSchema = z.object({
   PORTICO_DATA_DIR: z.string().trim().min(1).optional(),
   PORTICO_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   ACTIONS_DIR: z.string().trim().min(1).optional(),
+  PORTICO_WEB_DIR: z.string().trim().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   METRICS_PUBLIC: bool.default(false),
   ACTIONS_WATCH: bool.default(false),
@@ -267,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     metricsPublic: e.METRICS_PUBLIC,
     actionsDir: path.resolve(baseDir, e.ACTIONS_DIR ?? 'actions'),
     actionsWatch: e.ACTIONS_WATCH,
+    webDir: e.PORTICO_WEB_DIR ? path.resolve(baseDir, e.PORTICO_WEB_DIR) : defaultWebDir,
     workers,
     shutdownGraceMs: Math.round(e.SHUTDOWN_GRACE_PERIOD * 1000),
     tracing: tracingConfig(e),

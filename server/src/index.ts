@@ -2,6 +2,9 @@
  * What a Portico project imports: the typed API for custom actions and connection types.
  * `import { defineAction, response, errors } from '@portico/server'`.
  */
+
+export { type CustomAction, type CustomActionDefinition, defineAction } from './actions/custom/define-action.js';
+export { type ErrorCode, PorticoError } from './errors.js';
 export type {
   ActionApp,
   ActionContext,
@@ -12,10 +15,8 @@ export type {
   ConnectionAccess,
   DispatchOptions,
   JsonSchema,
-} from './actions/action.js';
-export { response } from './actions/action.js';
-export { type CustomAction, type CustomActionDefinition, defineAction } from './actions/custom/define-action.js';
-export { type ErrorCode, PorticoError } from './errors.js';
+} from './plugins/action.js';
+export { response } from './plugins/action.js';
 
 import { badRequest, conflict, forbidden, gone, notFound, serviceUnavailable, unauthorized } from './errors.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineActionType } from '../src/actions/action.js';
+import { defineActionType } from '../src/plugins/action.js';
 import { sharedDatabase, systemDatabases } from './support/databases.js';
 import { fastEvents } from './support/events-helpers.js';
 import { type Harness, startHarness } from './support/harness.js';

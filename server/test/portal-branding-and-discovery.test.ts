@@ -2,7 +2,7 @@ import type { SystemAbout } from 'fusio-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformOperations } from '../src/api/index.js';
 import type { SystemDatabase } from '../src/db/database.js';
-import { installDefaults } from '../src/db/seed.js';
+import { installDefaults } from '../src/runtime/seed.js';
 import { sdkError } from './support/consumer-helpers.js';
 import { systemDatabases } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformOperations } from '../src/api/index.js';
 import { openDatabase } from '../src/db/database.js';
 import { createMigrator } from '../src/db/migrate.js';
-import { installDefaults } from '../src/db/seed.js';
+import { installDefaults } from '../src/runtime/seed.js';
 import { sdkError } from './support/consumer-helpers.js';
 import { systemDatabases, type TestDatabase } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineActionType, response } from '../src/actions/action.js';
 import { verifyWebhook } from '../src/events/signing.js';
+import { defineActionType, response } from '../src/plugins/action.js';
 import { systemDatabases } from './support/databases.js';
 import {
   allowPrivateWebhooks,

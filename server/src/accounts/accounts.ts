@@ -1,18 +1,29 @@
+import type { Logger } from 'pino';
 import { hashPassword } from '../auth/passwords.js';
+import type { ChangeOrigin } from '../changes/unit.js';
 import { Category, TokenStatus, UserStatus } from '../db/schema.js';
 import { badRequest, PorticoError } from '../errors.js';
+import type { Mailer } from '../mail/mailer.js';
 import { appsUrl, type MailTemplate, renderMail } from '../mail/templates.js';
-import type { Platform } from '../runtime/platform.js';
+import type { UserDeps } from '../users/repository.js';
 import { assertEmail, assertPassword, assertUserName, createUser, findUser } from '../users/repository.js';
-import { assertCaptcha } from './captcha.js';
-import { checkPassword, findUserByEmail } from './login.js';
+import { assertCaptcha, type CaptchaDeps } from './captcha.js';
+import { checkPassword, findUserByEmail, type LoginDeps } from './login.js';
 import { accountName } from './throttle.js';
 import { consumeAccountToken, issueAccountToken, latestAccountToken } from './tokens.js';
+
+/** What sign-up, activation and password resets work with: users, login rules, mails and their outbox. */
+export interface AccountDeps extends UserDeps, LoginDeps, CaptchaDeps {
+  readonly config: { readonly publicUrl: string };
+  readonly logger: Logger;
+  readonly mailer: Mailer;
+  readonly events: { enqueueJob(job: string, payload: unknown): Promise<string> };
+}
 
 /** How a new account becomes usable. */
 export type SignupMode = 'mail' | 'admin' | 'open';
 
-export function signupMode(platform: Platform): SignupMode {
+export function signupMode(platform: AccountDeps): SignupMode {
   if (platform.settings.boolean('user_admin_approval')) return 'admin';
   return platform.settings.boolean('user_approval') ? 'mail' : 'open';
 }
@@ -25,12 +36,12 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function mailParameters(platform: Platform, user: { name: string; email: string }, token?: string) {
+function mailParameters(platform: AccountDeps, user: { name: string; email: string }, token?: string) {
   return { name: user.name, email: user.email, apps_url: appsUrl(platform.config.publicUrl), token };
 }
 
 function accountMail(
-  platform: Platform,
+  platform: AccountDeps,
   template: MailTemplate,
   user: { name: string; email: string },
   token?: string,
@@ -52,7 +63,7 @@ export interface Registration {
  * address gets a mail about it instead. A taken *name* is reported, since names are not secret and
  * the check happens before the email is looked at.
  */
-export async function register(platform: Platform, input: Registration): Promise<void> {
+export async function register(platform: AccountDeps, input: Registration): Promise<void> {
   await assertCaptcha(platform, input.captcha, input.ip);
   if (typeof input.name !== 'string' || input.name === '') throw badRequest('No username was provided');
   if (typeof input.email !== 'string' || input.email === '') throw badRequest('No email was provided');
@@ -102,12 +113,12 @@ export type AccountMailJob =
   | { kind: 'existing'; userId: number }
   | { kind: 'reset'; email: string };
 
-async function queueAccountMail(platform: Platform, job: AccountMailJob): Promise<void> {
+async function queueAccountMail(platform: AccountDeps, job: AccountMailJob): Promise<void> {
   await platform.events.enqueueJob(accountMailJob, job);
 }
 
 /** Runs one account-mail job: decides whether a mail is due, issues its token, sends it (throws to retry). */
-export async function runAccountMailJob(platform: Platform, payload: unknown): Promise<void> {
+export async function runAccountMailJob(platform: AccountDeps, payload: unknown): Promise<void> {
   const job = payload as AccountMailJob;
   const message =
     job.kind === 'activation'
@@ -118,7 +129,7 @@ export async function runAccountMailJob(platform: Platform, payload: unknown): P
   if (message) await platform.mailer.send(message);
 }
 
-async function activationMail(platform: Platform, userId: number) {
+async function activationMail(platform: AccountDeps, userId: number) {
   const user = await platform.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!user?.email || user.status !== UserStatus.disabled) return null;
   const token = await issueAccountToken(platform.db, platform.dialect, user.id, 'activate');
@@ -126,7 +137,7 @@ async function activationMail(platform: Platform, userId: number) {
 }
 
 /** Someone signed up with a known address: a fresh activation link if it never was activated, else a notice. */
-async function existingAccountMail(platform: Platform, userId: number) {
+async function existingAccountMail(platform: AccountDeps, userId: number) {
   const { db, dialect } = platform;
   const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!user?.email || user.status === UserStatus.deleted) return null;
@@ -144,7 +155,7 @@ async function existingAccountMail(platform: Platform, userId: number) {
 }
 
 /** An admin sends the activation link (again); waits for the mail server so the admin learns of failures. */
-export async function resendActivationMail(platform: Platform, userId: number): Promise<void> {
+export async function resendActivationMail(platform: AccountDeps, userId: number): Promise<void> {
   const user = await findUser(platform, { id: userId });
   if (!user.email) throw badRequest('Provided user has no email configured');
   if (user.identity_id !== null) throw badRequest('Provided user is not a local user');
@@ -163,7 +174,7 @@ export async function resendActivationMail(platform: Platform, userId: number): 
 const invalidToken = () => badRequest('Invalid or expired token');
 
 /** Activates the account a mailed token belongs to; the token works once. */
-export async function activateAccount(platform: Platform, token: unknown): Promise<void> {
+export async function activateAccount(platform: AccountDeps, token: unknown): Promise<void> {
   if (typeof token !== 'string' || token === '') throw badRequest('No token provided');
   await platform.db.transaction().execute(async (trx) => {
     const row = await consumeAccountToken(trx, token, 'activate');
@@ -182,7 +193,7 @@ export async function activateAccount(platform: Platform, token: unknown): Promi
  * Starts a password reset. The answer never depends on the address: the lookup, the token and the
  * mail all happen in the background, so a known and an unknown address look and time the same.
  */
-export async function requestPasswordReset(platform: Platform, email: unknown, captcha: unknown, ip: string) {
+export async function requestPasswordReset(platform: AccountDeps, email: unknown, captcha: unknown, ip: string) {
   await assertCaptcha(platform, captcha, ip);
   if (typeof email !== 'string' || email.trim() === '') throw badRequest('No email was provided');
   const address = email.trim();
@@ -190,7 +201,7 @@ export async function requestPasswordReset(platform: Platform, email: unknown, c
   await queueAccountMail(platform, { kind: 'reset', email: address });
 }
 
-async function passwordResetMail(platform: Platform, address: string) {
+async function passwordResetMail(platform: AccountDeps, address: string) {
   const { db, dialect } = platform;
   const user = await findUserByEmail(db, address);
   if (!user?.email || user.identity_id !== null || user.status === UserStatus.deleted) return null;
@@ -201,7 +212,7 @@ async function passwordResetMail(platform: Platform, address: string) {
 }
 
 /** Sets a new password with a mailed token; every token of the account stops working. */
-export async function executePasswordReset(platform: Platform, token: unknown, newPassword: unknown): Promise<void> {
+export async function executePasswordReset(platform: AccountDeps, token: unknown, newPassword: unknown): Promise<void> {
   if (typeof token !== 'string' || token === '') throw badRequest('No token was provided');
   if (typeof newPassword !== 'string' || newPassword === '') throw badRequest('Provided no new password');
   // checked before the token is used up, so a too-short password does not cost the user the link
@@ -225,7 +236,7 @@ export async function executePasswordReset(platform: Platform, token: unknown, n
  * must not become a password oracle); other login sessions end, personal tokens and apps keep working.
  */
 export async function changeOwnPassword(
-  platform: Platform,
+  platform: AccountDeps,
   caller: { userId: number; tokenId: string | undefined; ip: string },
   body: { oldPassword?: unknown; newPassword?: unknown; verifyPassword?: unknown },
 ): Promise<void> {
@@ -254,7 +265,7 @@ export async function changeOwnPassword(
 }
 
 /** Updates what a developer may change about their own account: the email address. */
-export async function updateOwnAccount(platform: Platform, userId: number, email: unknown): Promise<void> {
+export async function updateOwnAccount(platform: AccountDeps, userId: number, email: unknown): Promise<void> {
   const user = await findUser(platform, { id: userId });
   if (email === undefined || email === null) return;
   if (typeof email !== 'string') throw badRequest('Invalid email format');
@@ -272,5 +283,29 @@ export async function updateOwnAccount(platform: Platform, userId: number, email
       .where('purpose', '=', 'reset')
       .where('used_at', 'is', null)
       .execute();
+  });
+}
+
+/** Changes the caller's own password; a wrong old password counts as a failed login. */
+export async function changePassword(
+  platform: AccountDeps,
+  caller: { userId: number; ip: string },
+  oldPassword: unknown,
+  newPassword: unknown,
+  verify: unknown,
+  origin?: ChangeOrigin,
+) {
+  const row = await findUser(platform, { id: caller.userId });
+  // a wrong old password counts as a failed login: a stolen session must not become a password oracle
+  const old = typeof oldPassword === 'string' ? oldPassword : '';
+  if (!(await checkPassword(platform, { login: row.name, user: row }, old, caller.ip))) {
+    throw badRequest('Old password does not match');
+  }
+  assertPassword(platform, newPassword);
+  if (newPassword !== verify) throw badRequest('New password does not match the verify password');
+  const hash = await hashPassword(newPassword);
+  await platform.changes.write(origin, async (unit) => {
+    await unit.db.updateTable('users').set({ password: hash }).where('id', '=', caller.userId).execute();
+    unit.target(caller.userId);
   });
 }

@@ -1,5 +1,11 @@
+import type { Logger } from 'pino';
 import { badRequest, PorticoError } from '../errors.js';
-import type { Platform } from '../runtime/platform.js';
+import type { Settings } from '../settings/settings.js';
+
+export interface CaptchaDeps {
+  readonly settings: Settings;
+  readonly logger: Logger;
+}
 
 const defaultVerifyUrl = 'https://www.google.com/recaptcha/api/siteverify';
 
@@ -8,7 +14,7 @@ const defaultVerifyUrl = 'https://www.google.com/recaptcha/api/siteverify';
  * response is checked at `recaptcha_verify_url` (reCAPTCHA's siteverify protocol, which hCaptcha and
  * Turnstile speak too); without a secret there is no captcha.
  */
-export async function assertCaptcha(platform: Platform, captcha: unknown, ip: string): Promise<void> {
+export async function assertCaptcha(platform: CaptchaDeps, captcha: unknown, ip: string): Promise<void> {
   const secret = platform.settings.string('recaptcha_secret');
   if (secret === '') return;
   if (typeof captcha !== 'string' || captcha === '' || captcha.length > 8192) throw badRequest('Invalid captcha');

@@ -1,5 +1,5 @@
 import type { ActionRow } from '../db/schema.js';
-import type { ActionEnv, ActionHandler } from './action.js';
+import type { ActionEnv, ActionHandler } from '../plugins/action.js';
 import type { ActionRegistry } from './registry.js';
 
 /** How operations and triggers name an action: `action://name` or just `name`. */

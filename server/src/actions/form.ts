@@ -1,5 +1,5 @@
 import type { CommonFormContainer } from 'fusio-sdk';
-import type { JsonSchema } from './action.js';
+import type { JsonSchema } from '../plugins/action.js';
 
 type FormElement = NonNullable<CommonFormContainer['element']>[number];
 

@@ -1,5 +1,5 @@
-import { PluginRegistry } from '../plugin-registry.js';
-import type { ActionType } from './action.js';
+import type { ActionType } from '../plugins/action.js';
+import { PluginRegistry } from '../plugins/registry.js';
 
 /** The action types this Portico knows: built-ins and the user's custom actions. */
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds action types of every config shape

@@ -8,7 +8,7 @@ import type { EntityRef, Paging } from '../db/listing.js';
 import { type ActionRow, Category, type Database, Status } from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict, PorticoError } from '../errors.js';
-import type { ActionEnv } from './action.js';
+import type { ActionEnv } from '../plugins/action.js';
 import { actionNameOf, buildActionHandler } from './build.js';
 import type { ActionRegistry } from './registry.js';
 

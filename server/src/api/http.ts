@@ -1,6 +1,6 @@
 import type { CommonMessage } from 'fusio-sdk';
-import type { ActionResponse } from '../actions/action.js';
-import { response } from '../actions/action.js';
+import type { ActionResponse } from '../plugins/action.js';
+import { response } from '../plugins/action.js';
 
 /** Fusio's success answer: `{success: true, message, id}`. */
 export function message(text: string, id?: number | string): CommonMessage {

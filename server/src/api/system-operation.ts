@@ -1,6 +1,6 @@
-import type { JsonSchema } from '../actions/action.js';
 import type { Exchange, HttpMethod } from '../gateway/types.js';
-import type { Platform } from '../runtime/platform.js';
+import type { JsonSchema } from '../plugins/action.js';
+import type { Platform } from './platform.js';
 
 /** A call to one of the platform's own operations. */
 export interface SystemCall extends Exchange {

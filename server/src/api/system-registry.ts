@@ -1,6 +1,6 @@
 import type { SystemHandlerLookup } from '../gateway/compile.js';
 import type { Exchange } from '../gateway/types.js';
-import type { Platform } from '../runtime/platform.js';
+import type { Platform } from './platform.js';
 import type { SystemOperation } from './system-operation.js';
 
 /**

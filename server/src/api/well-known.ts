@@ -1,9 +1,9 @@
-import { response } from '../actions/action.js';
 import {
   authorizationServerMetadata,
   openidConfiguration,
   protectedResourceMetadata,
 } from '../oauth/oidc-discovery.js';
+import { response } from '../plugins/action.js';
 import { type SystemOperation, systemOperation } from './system-operation.js';
 
 /** Metadata may be cached briefly; it changes only with scopes and configuration. */

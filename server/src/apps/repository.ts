@@ -3,13 +3,22 @@ import type { Kysely } from 'kysely';
 import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { appScopes, scopeIdsByName } from '../auth/scopes.js';
 import { digest, newAppKey, newAppSecret } from '../auth/secrets.js';
-import type { ChangeOrigin } from '../changes/unit.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { ChangeOrigin, ChangeWriter } from '../changes/unit.js';
+import type { DialectName } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef } from '../db/listing.js';
 import { type AppRow, AppStatus, type Database, TokenStatus } from '../db/schema.js';
 import { isoDate, parseJsonColumn } from '../db/values.js';
 import { badRequest, notFound } from '../errors.js';
-import type { Platform } from '../runtime/platform.js';
+
+/** What the app repository works with. */
+export interface AppDeps {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  readonly changes: ChangeWriter;
+  readonly tokens: TokenService;
+}
 
 export interface AppInput {
   userId?: number;
@@ -40,7 +49,7 @@ function assertUrl(url: unknown): void {
   }
 }
 
-export async function findApp(platform: Platform, ref: EntityRef, userId?: number): Promise<AppRow> {
+export async function findApp(platform: Pick<AppDeps, 'db'>, ref: EntityRef, userId?: number): Promise<AppRow> {
   let query = platform.db.selectFrom('apps').selectAll().where('status', '!=', AppStatus.deleted);
   query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('name', '=', ref.name);
   if (userId !== undefined) query = query.where('user_id', '=', userId);
@@ -68,7 +77,7 @@ async function findIn(db: Kysely<Database>, id: number): Promise<AppRow> {
 }
 
 /** Creates an app in one unit: the row, its scopes and — for a backend call — its audit row. */
-export async function createApp(platform: Platform, input: AppInput, origin?: ChangeOrigin): Promise<CreatedApp> {
+export async function createApp(platform: AppDeps, input: AppInput, origin?: ChangeOrigin): Promise<CreatedApp> {
   if (input.userId === undefined) throw badRequest('App user id must not be empty');
   assertAppName(input.name);
   assertUrl(input.url);
@@ -111,7 +120,7 @@ export interface AppChangeScope {
  * shrank loses the tokens that carry more, once the change committed.
  */
 export async function updateApp(
-  platform: Platform,
+  platform: AppDeps,
   ref: EntityRef,
   input: AppInput,
   scope: AppChangeScope = {},
@@ -153,7 +162,7 @@ export async function updateApp(
 }
 
 /** Deletes an app in one unit; its tokens are revoked once that committed. */
-export async function deleteApp(platform: Platform, ref: EntityRef, scope: AppChangeScope = {}): Promise<number> {
+export async function deleteApp(platform: AppDeps, ref: EntityRef, scope: AppChangeScope = {}): Promise<number> {
   const { id } = await findApp(platform, ref, scope.userId);
   return platform.changes.write(scope.origin, async (unit) => {
     const existing = await findIn(unit.db, id);
@@ -179,7 +188,7 @@ async function setAppScopes(db: Kysely<Database>, appId: number, scopes: readonl
   }
 }
 
-export async function appView(platform: Platform, row: AppRow, withTokens: boolean): Promise<BackendApp> {
+export async function appView(platform: Pick<AppDeps, 'db'>, row: AppRow, withTokens: boolean): Promise<BackendApp> {
   const view: BackendApp = {
     id: row.id,
     userId: row.user_id,

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { forbidden } from '../errors.js';
-import type {} from '../plans/tables.js';
 
 /** The scope that asks for the user's identity (OpenID Connect), not for API access. */
 export const openidScope = 'openid';

@@ -1,27 +1,13 @@
 import { IpcWindows, type TakeReply, type TakeRequest } from '../limits/ipc-store.js';
-import type { SharedWindows } from '../limits/limiter.js';
+import type { ClusterMember } from '../runtime/cluster-member.js';
 import { type IpcMessage, IpcPeer, type IpcPort } from './ipc.js';
+
+export type { ClusterMember };
 
 /** How long a worker waits for the primary before the rate limit failure policy applies. */
 const callTimeoutMs = 2_000;
 /** Collecting every worker's metrics takes a round trip to each: allow for a busy one. */
 const metricsTimeoutMs = 5_000;
-
-/**
- * What a worker of `portico serve --workers N` shares with the others through the primary: rate limit
- * counts (when there is no Redis) and /metrics of every worker at once. Failed logins are counted in
- * the system database (or Redis), which every worker shares anyway.
- */
-export interface ClusterMember {
-  /** node:cluster's id of this worker: a replaced worker gets a new one */
-  readonly workerId: number;
-  readonly rateWindows: SharedWindows;
-  /** how the primary gets this worker's metrics when any worker is scraped */
-  serveMetrics(render: () => Promise<string>): void;
-  /** the metrics of every worker, labelled by worker, as the primary merged them */
-  metrics(): Promise<string>;
-  close(): void;
-}
 
 /** The IPC channel to the primary, as seen from a worker process. */
 function primaryPort(): IpcPort {

@@ -1,6 +1,6 @@
 import amqplib, { type ChannelModel, type ConfirmChannel, type Message, type Options } from 'amqplib';
-import type { ActionLogger } from '../actions/action.js';
-import { defineConnectionType } from './connection.js';
+import type { ActionLogger } from '../plugins/action.js';
+import { defineConnectionType } from '../plugins/connection.js';
 
 export interface AmqpConfig {
   host: string;

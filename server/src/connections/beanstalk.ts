@@ -1,7 +1,7 @@
 import { Client } from 'node-beanstalk';
 import { Connection } from 'node-beanstalk/dist/Connection.js';
-import type { ActionLogger } from '../actions/action.js';
-import { defineConnectionType } from './connection.js';
+import type { ActionLogger } from '../plugins/action.js';
+import { defineConnectionType } from '../plugins/connection.js';
 
 export interface BeanstalkConfig {
   host: string;

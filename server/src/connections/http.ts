@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher, type FormData, ProxyAgent } from 'undici';
 import { PorticoError, serviceUnavailable } from '../errors.js';
+import { defineConnectionType } from '../plugins/connection.js';
 import { tracingActive, upstreamSpan } from '../telemetry/tracing.js';
-import { defineConnectionType } from './connection.js';
 import { basicAuth, ClientCredentialsAuth, fixedAuth, noAuth, type UpstreamAuth } from './http-auth.js';
 import { discard, exchange, type UpstreamResponse } from './http-exchange.js';
 

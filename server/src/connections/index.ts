@@ -1,6 +1,6 @@
+import type { ConnectionType } from '../plugins/connection.js';
 import { amqpConnection } from './amqp.js';
 import { beanstalkConnection } from './beanstalk.js';
-import type { ConnectionType } from './connection.js';
 import { httpConnection } from './http.js';
 import { mqttConnection } from './mqtt.js';
 import { natsConnection } from './nats.js';

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { ActionLogger, ConnectionAccess } from '../actions/action.js';
 import type { ConnectionRow, Database } from '../db/schema.js';
 import { Status } from '../db/schema.js';
 import { serviceUnavailable } from '../errors.js';
+import type { ActionLogger, ConnectionAccess } from '../plugins/action.js';
 import type { ConnectionRegistry } from './registry.js';
 import type { ConfigBox } from './secrets.js';
 

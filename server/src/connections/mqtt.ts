@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { defineConnectionType } from './connection.js';
+import { defineConnectionType } from '../plugins/connection.js';
 
 export interface MqttConfig {
   url?: string;

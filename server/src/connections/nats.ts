@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { defineConnectionType } from './connection.js';
+import { defineConnectionType } from '../plugins/connection.js';
 
 export interface NatsConfig {
   servers: string;

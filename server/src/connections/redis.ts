@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { defineConnectionType } from './connection.js';
+import { defineConnectionType } from '../plugins/connection.js';
 
 export interface RedisConfig {
   host: string;

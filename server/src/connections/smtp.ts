@@ -1,7 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import { defineConnectionType } from './connection.js';
+import { defineConnectionType } from '../plugins/connection.js';
 
 export interface SmtpConfig {
   dsn: string;

@@ -1,5 +1,5 @@
+import { defineConnectionType } from '../plugins/connection.js';
 import { createSqlClient, type SqlClient, type SqlClientOptions } from '../sql/client.js';
-import { defineConnectionType } from './connection.js';
 
 export const sqlConnectionClass = 'Fusio.Adapter.Sql.Connection.Sql';
 export const sqlAdvancedConnectionClass = 'Fusio.Adapter.Sql.Connection.SqlAdvanced';

@@ -101,6 +101,13 @@ export interface RoleScopeTable {
   scope_id: number;
 }
 
+/** The scopes a plan gives its subscribers (the plans room owns the rules; the rights check reads it). */
+export interface PlanScopeTable {
+  id: Id;
+  plan_id: number;
+  scope_id: number;
+}
+
 export interface UserTable {
   id: Id;
   role_id: number;
@@ -258,6 +265,7 @@ export interface Database {
   connections: ConnectionTable;
   roles: RoleTable;
   role_scopes: RoleScopeTable;
+  plan_scopes: PlanScopeTable;
   users: UserTable;
   user_scopes: UserScopeTable;
   apps: AppTable;

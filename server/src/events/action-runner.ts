@@ -1,5 +1,8 @@
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
+import { actionNameOf, buildActionHandler } from '../actions/build.js';
+import type { ActionRegistry } from '../actions/registry.js';
+import { type ActionRow, type Database, Status } from '../db/schema.js';
 import type {
   ActionContext,
   ActionEnv,
@@ -7,11 +10,8 @@ import type {
   ActionLogger,
   ActionRequest,
   ConnectionAccess,
-} from '../actions/action.js';
-import { isActionResponse } from '../actions/action.js';
-import { actionNameOf, buildActionHandler } from '../actions/build.js';
-import type { ActionRegistry } from '../actions/registry.js';
-import { type ActionRow, type Database, Status } from '../db/schema.js';
+} from '../plugins/action.js';
+import { isActionResponse } from '../plugins/action.js';
 import type { EventDispatcher } from './outbox.js';
 
 export interface RunOrigin {

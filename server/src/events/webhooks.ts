@@ -1,20 +1,31 @@
 import type { BackendWebhookResponse } from 'fusio-sdk';
-import type { ChangeOrigin } from '../changes/unit.js';
+import type { Kysely } from 'kysely';
+import type { ChangeOrigin, ChangeWriter } from '../changes/unit.js';
+import type { DialectName } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef } from '../db/listing.js';
-import { UserStatus } from '../db/schema.js';
+import { type Database, UserStatus } from '../db/schema.js';
 import { isoDate } from '../db/values.js';
 import { badRequest, notFound } from '../errors.js';
-import type { Platform } from '../runtime/platform.js';
+import type { Settings } from '../settings/settings.js';
 import { assertWebhookEndpoint } from './address-guard.js';
 import { parseHistory } from './delivery-worker.js';
 import { generateWebhookSecret } from './signing.js';
 import { DeliveryStatus, type WebhookRow, WebhookStatus } from './tables.js';
 
+/** What the webhook functions work with: the system database, units, settings and the secret sealer. */
+export interface WebhookDeps {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  readonly changes: ChangeWriter;
+  readonly settings: Settings;
+  readonly events: { seal(secret: string): string };
+}
+
 /** How many of a webhook's latest deliveries its GET shows. */
 export const shownResponses = 16;
 
-export function allowPrivateTargets(platform: Platform): boolean {
+export function allowPrivateTargets(platform: WebhookDeps): boolean {
   return platform.settings.boolean('webhook_allow_private');
 }
 
@@ -25,7 +36,7 @@ export function assertWebhookName(name: unknown): string {
   return trimmed;
 }
 
-export async function findWebhook(platform: Platform, ref: EntityRef, userId?: number): Promise<WebhookRow> {
+export async function findWebhook(platform: WebhookDeps, ref: EntityRef, userId?: number): Promise<WebhookRow> {
   let query = platform.db.selectFrom('webhooks').selectAll();
   query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('name', '=', ref.name);
   if (userId !== undefined) query = query.where('user_id', '=', userId);
@@ -34,7 +45,7 @@ export async function findWebhook(platform: Platform, ref: EntityRef, userId?: n
   return row;
 }
 
-export async function findActiveEvent(platform: Platform, ref: EntityRef) {
+export async function findActiveEvent(platform: WebhookDeps, ref: EntityRef) {
   let query = platform.db.selectFrom('events').select(['id', 'name']).where('status', '=', 1);
   query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('name', '=', ref.name);
   return query.executeTakeFirst();
@@ -49,7 +60,7 @@ export interface NewWebhook {
 
 /** Stores a webhook with a fresh signing secret; the secret is returned here and never again. */
 export async function createWebhook(
-  platform: Platform,
+  platform: WebhookDeps,
   input: NewWebhook,
   origin?: ChangeOrigin,
 ): Promise<{ id: number; secret: string }> {
@@ -87,7 +98,7 @@ export async function createWebhook(
 
 /** Changes name, endpoint or event; setting the endpoint also reactivates a webhook that answered 410 Gone. */
 export async function updateWebhook(
-  platform: Platform,
+  platform: WebhookDeps,
   existing: WebhookRow,
   input: { name?: unknown; endpoint?: unknown; event?: EntityRef | undefined },
   origin?: ChangeOrigin,
@@ -121,7 +132,7 @@ export async function updateWebhook(
 }
 
 /** Deletes a webhook (its deliveries go with it). */
-export async function deleteWebhook(platform: Platform, existing: WebhookRow, origin?: ChangeOrigin): Promise<void> {
+export async function deleteWebhook(platform: WebhookDeps, existing: WebhookRow, origin?: ChangeOrigin): Promise<void> {
   await platform.changes.write(origin, async (unit) => {
     await unit.db.deleteFrom('webhooks').where('id', '=', existing.id).execute();
     unit.touched('webhook');
@@ -140,7 +151,7 @@ export type WebhookResponseView = BackendWebhookResponse & {
 };
 
 /** The latest deliveries to a webhook with each attempt's status code, error and an excerpt of the answer. */
-export async function webhookResponses(platform: Platform, webhookId: number): Promise<WebhookResponseView[]> {
+export async function webhookResponses(platform: WebhookDeps, webhookId: number): Promise<WebhookResponseView[]> {
   const rows = await platform.db
     .selectFrom('event_deliveries')
     .innerJoin('event_messages', 'event_messages.id', 'event_deliveries.message_id')

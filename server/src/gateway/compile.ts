@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { ActionEnv, ActionHandler, JsonSchema } from '../actions/action.js';
 import { actionNameOf, buildActionHandler } from '../actions/build.js';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionRow, Database, OperationRow } from '../db/schema.js';
 import { Category, Status } from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import { serviceUnavailable } from '../errors.js';
+import type { ActionEnv, ActionHandler, JsonSchema } from '../plugins/action.js';
 import { newAjv, SchemaCompiler } from '../schema/json-schema.js';
 import { isPassthrough, schemaNameOf } from '../schema/names.js';
 import { type ContextDeps, invokeAction } from './invoke.js';

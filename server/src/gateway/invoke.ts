@@ -1,6 +1,6 @@
-import type { ActionContext, ActionHandler, ActionLogger, ConnectionAccess } from '../actions/action.js';
 import { serviceUnavailable } from '../errors.js';
 import type { EventDispatcher } from '../events/outbox.js';
+import type { ActionContext, ActionHandler, ActionLogger, ConnectionAccess } from '../plugins/action.js';
 import type { Exchange } from './types.js';
 
 export interface ContextDeps {

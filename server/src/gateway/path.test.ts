@@ -39,5 +39,8 @@ describe('Fusio path syntax', () => {
     expect(usesReservedSegment('/Authorization')).toBe(true);
     expect(usesReservedSegment('/backends')).toBe(false);
     expect(usesReservedSegment('/')).toBe(false);
+    expect(usesReservedSegment('/apps/developer/:page')).toBe(true);
+    expect(usesReservedSegment('/Apps/Assets')).toBe(true);
+    expect(usesReservedSegment('/apps/shop')).toBe(false);
   });
 });

@@ -78,9 +78,14 @@ function assertParamName(name: string, seen: string[]): void {
 /** Exact paths the platform serves outside the operation table. */
 export const reservedPaths = ['/metrics'] as const;
 
+/** Paths under which Portico serves its web apps (server/src/web/), outside the operation table too. */
+export const reservedPrefixes = ['/apps/developer', '/apps/account', '/apps/assets'] as const;
+
 /** True when the first segment is one the platform keeps for its own APIs, or the path is reserved. */
 export function usesReservedSegment(path: string): boolean {
   const first = path.split('/')[1]?.toLowerCase() ?? '';
-  if ((reservedPaths as readonly string[]).includes(path.replace(/\/+$/, '').toLowerCase())) return true;
+  const trimmed = path.replace(/\/+$/, '').toLowerCase();
+  if ((reservedPaths as readonly string[]).includes(trimmed)) return true;
+  if (reservedPrefixes.some((prefix) => trimmed === prefix || trimmed.startsWith(`${prefix}/`))) return true;
   return (reservedSegments as readonly string[]).includes(first);
 }

@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { ActionRequest } from '../actions/action.js';
 import { anonymousCaller, type Caller } from '../auth/caller.js';
 import type { TokenService } from '../auth/tokens.js';
 import { type AuditEntry, PendingAudit } from '../changes/audit.js';
 import { notFound, PorticoError, renderError, serviceUnavailable } from '../errors.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { PointsLedger } from '../plans/points.js';
+import type { ActionRequest } from '../plugins/action.js';
 import { isDatabaseUnavailable } from '../sql/errors.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';

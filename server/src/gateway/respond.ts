@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { isActionResponse } from '../actions/action.js';
+import { isActionResponse } from '../plugins/action.js';
 import type { CompiledOperation } from './types.js';
 
 /**

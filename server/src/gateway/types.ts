@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
-import type { ActionRequest } from '../actions/action.js';
 import type { Caller } from '../auth/caller.js';
 import type { PendingAudit } from '../changes/audit.js';
+import type { ActionRequest } from '../plugins/action.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const httpMethods: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];

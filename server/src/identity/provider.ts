@@ -1,5 +1,5 @@
-import type { JsonSchema } from '../actions/action.js';
-import type { Plugin } from '../plugin-registry.js';
+import type { JsonSchema } from '../plugins/action.js';
+import type { Plugin } from '../plugins/registry.js';
 
 /** What Portico sends the user to the provider with. */
 export interface AuthorizationRequest {

@@ -1,4 +1,4 @@
-import { PluginRegistry } from '../plugin-registry.js';
+import { PluginRegistry } from '../plugins/registry.js';
 import { githubProvider } from './github.js';
 import { googleProvider } from './google.js';
 import { openIdConnectProvider } from './openid-connect.js';

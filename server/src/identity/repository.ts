@@ -7,7 +7,7 @@ import { insertWithId } from '../db/insert.js';
 import type { EntityRef, Paging } from '../db/listing.js';
 import { AppStatus, type Database } from '../db/schema.js';
 import { badRequest } from '../errors.js';
-import type { PluginRegistry } from '../plugin-registry.js';
+import type { PluginRegistry } from '../plugins/registry.js';
 import { type IdentityProviderType, providerUrlProblem } from './provider.js';
 import { normalizeProviderClass } from './registry.js';
 import { type IdentityRow, IdentityStatus } from './tables.js';

@@ -1,4 +1,4 @@
-import { type ActionResponse, response } from '../actions/action.js';
+import { type ActionResponse, response } from '../plugins/action.js';
 
 /** Responses of the OAuth2 endpoints are never cached (RFC 6749 §5.1). */
 export const noStore: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache' };

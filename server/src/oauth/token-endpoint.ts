@@ -1,11 +1,11 @@
 import { type LoginDeps, passwordLogin } from '../accounts/login.js';
-import { type ActionRequest, type ActionResponse, response } from '../actions/action.js';
 import { appScopes, decideScopes, openidScope, splitScopes, userScopes } from '../auth/scopes.js';
 import { matchesDigest } from '../auth/secrets.js';
 import type { IssuedToken } from '../auth/tokens.js';
 import type { UserRow } from '../db/schema.js';
 import { AppStatus, Category, TokenStatus, UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
+import { type ActionRequest, type ActionResponse, response } from '../plugins/action.js';
 import { grantableScopes } from './authorize.js';
 import { authenticateClient, bodyField, clientOf, type PresentedCredentials, presentedCredentials } from './clients.js';
 import { redeemCode } from './codes.js';

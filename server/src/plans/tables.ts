@@ -17,12 +17,6 @@ export interface PlanTable {
   updated_at: number;
 }
 
-export interface PlanScopeTable {
-  id: Generated<number>;
-  plan_id: number;
-  scope_id: number;
-}
-
 /** Points one call cost (Fusio's fusio_plan_usage). */
 export interface PlanUsageTable {
   id: Generated<number>;
@@ -61,7 +55,6 @@ export interface PaymentEventTable {
 declare module '../db/schema.js' {
   interface Database {
     plans: PlanTable;
-    plan_scopes: PlanScopeTable;
     plan_usages: PlanUsageTable;
     transactions: TransactionTable;
     payment_events: PaymentEventTable;

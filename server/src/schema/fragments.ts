@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../actions/action.js';
+import type { JsonSchema } from './json-schema.js';
 
 /**
  * Pieces of the platform's own request schemas, so one rule is written once and serves the edge's

@@ -1,6 +1,9 @@
 import { Ajv2020, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
+/** A JSON Schema document or fragment (the shape of a config form, a request body, …). */
+export type JsonSchema = { [keyword: string]: unknown };
+
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 /** A JSON Schema (2020-12) validator set; schemas can reference each other by name (`{"$ref": "Address"}`). */

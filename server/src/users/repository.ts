@@ -1,16 +1,26 @@
 import type { BackendApp, BackendUser } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import { checkPassword, passwordLogin } from '../accounts/login.js';
 import { hashPassword } from '../auth/passwords.js';
 import { revokeTokensBeyondRights } from '../auth/rights.js';
 import { scopeIdsByName, userScopes } from '../auth/scopes.js';
-import type { ChangeOrigin } from '../changes/unit.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { ChangeOrigin, ChangeWriter } from '../changes/unit.js';
+import type { DialectName } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef } from '../db/listing.js';
 import { AppStatus, type Database, type UserRow, UserStatus } from '../db/schema.js';
 import { isoDate, parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import type { Platform } from '../runtime/platform.js';
+import type { Settings } from '../settings/settings.js';
+
+/** What the user repository works with (the platform has all of it; tests and tools may pass less). */
+export interface UserDeps {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  readonly settings: Settings;
+  readonly changes: ChangeWriter;
+  readonly tokens: TokenService;
+}
 
 const namePattern = /^[a-zA-Z0-9\-_.]{3,64}$/;
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -27,14 +37,14 @@ export function assertEmail(email: unknown): asserts email is string {
   }
 }
 
-export function assertPassword(platform: Platform, password: unknown): asserts password is string {
+export function assertPassword(platform: Pick<UserDeps, 'settings'>, password: unknown): asserts password is string {
   const min = Math.max(8, platform.settings.number('user_pw_length'));
   if (typeof password !== 'string' || password === '') throw badRequest('Password must not be empty');
   if ([...password].length < min) throw badRequest(`Password must have at least ${min} characters`);
   if (password.length > 256) throw badRequest('Password must have at most 256 characters');
 }
 
-export async function findUser(platform: Platform, ref: EntityRef): Promise<UserRow> {
+export async function findUser(platform: Pick<UserDeps, 'db'>, ref: EntityRef): Promise<UserRow> {
   const query = platform.db.selectFrom('users').selectAll();
   const row = await ('id' in ref
     ? query.where('id', '=', ref.id)
@@ -42,21 +52,6 @@ export async function findUser(platform: Platform, ref: EntityRef): Promise<User
   ).executeTakeFirst();
   if (!row || row.status === UserStatus.deleted) throw notFound('Could not find user');
   return row;
-}
-
-/**
- * Finds an active local user by name or email and checks the password (constant time either way),
- * under the login throttle: too many recent failures for the account — or for `ip`, when given —
- * throw a 429 PorticoError with Retry-After, whatever the password.
- */
-export async function authenticateUser(
-  platform: Platform,
-  login: string,
-  password: string,
-  ip?: string,
-): Promise<UserRow | null> {
-  const result = await passwordLogin(platform, login, password, ip);
-  return result.kind === 'ok' ? result.user : null;
 }
 
 export interface UserInput {
@@ -92,7 +87,7 @@ async function findIn(db: Kysely<Database>, id: number): Promise<UserRow> {
  * Creates a user in one unit: the row, its scopes and — for a backend call (`origin`) — its audit row
  * commit together. The password is hashed before the transaction opens, so no hash holds a write lock.
  */
-export async function createUser(platform: Platform, input: UserInput, origin?: ChangeOrigin): Promise<number> {
+export async function createUser(platform: UserDeps, input: UserInput, origin?: ChangeOrigin): Promise<number> {
   if (input.roleId === undefined) throw badRequest('User role id must not be empty');
   assertUserName(input.name);
   assertEmail(input.email);
@@ -135,7 +130,7 @@ export async function createUser(platform: Platform, input: UserInput, origin?: 
  * carry more than the user may have are revoked once the change committed, not when they expire.
  */
 export async function updateUser(
-  platform: Platform,
+  platform: UserDeps,
   ref: EntityRef,
   input: UserInput,
   origin?: ChangeOrigin,
@@ -185,7 +180,7 @@ export async function updateUser(
 }
 
 /** Deletes a user and its apps in one unit; its tokens are revoked once that committed. */
-export async function deleteUser(platform: Platform, ref: EntityRef, origin?: ChangeOrigin): Promise<number> {
+export async function deleteUser(platform: UserDeps, ref: EntityRef, origin?: ChangeOrigin): Promise<number> {
   const { id } = await findUser(platform, ref);
   return platform.changes.write(origin, async (unit) => {
     const existing = await findIn(unit.db, id);
@@ -197,29 +192,6 @@ export async function deleteUser(platform: Platform, ref: EntityRef, origin?: Ch
     });
     unit.target(existing.id);
     return existing.id;
-  });
-}
-
-export async function changePassword(
-  platform: Platform,
-  caller: { userId: number; ip: string },
-  oldPassword: unknown,
-  newPassword: unknown,
-  verify: unknown,
-  origin?: ChangeOrigin,
-) {
-  const row = await findUser(platform, { id: caller.userId });
-  // a wrong old password counts as a failed login: a stolen session must not become a password oracle
-  const old = typeof oldPassword === 'string' ? oldPassword : '';
-  if (!(await checkPassword(platform, { login: row.name, user: row }, old, caller.ip))) {
-    throw badRequest('Old password does not match');
-  }
-  assertPassword(platform, newPassword);
-  if (newPassword !== verify) throw badRequest('New password does not match the verify password');
-  const hash = await hashPassword(newPassword);
-  await platform.changes.write(origin, async (unit) => {
-    await unit.db.updateTable('users').set({ password: hash }).where('id', '=', caller.userId).execute();
-    unit.target(caller.userId);
   });
 }
 
@@ -236,7 +208,7 @@ async function setUserScopes(db: Kysely<Database>, userId: number, scopes: reado
   }
 }
 
-export async function userView(platform: Platform, row: UserRow, withApps: boolean): Promise<BackendUser> {
+export async function userView(platform: Pick<UserDeps, 'db'>, row: UserRow, withApps: boolean): Promise<BackendUser> {
   const view: BackendUser = {
     id: row.id,
     roleId: row.role_id,

@@ -1,4 +1,4 @@
-import type { ActionContext, ActionRequest, JsonSchema } from '../action.js';
+import type { ActionContext, ActionRequest, JsonSchema } from '../../plugins/action.js';
 
 const customBrand: unique symbol = Symbol.for('portico.custom-action');
 

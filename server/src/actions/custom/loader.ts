@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import type { ActionType } from '../action.js';
+import type { ActionType } from '../../plugins/action.js';
 import type { ActionRegistry } from '../registry.js';
 import { type CustomAction, isCustomAction } from './define-action.js';
 

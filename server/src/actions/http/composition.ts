@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { errorCode, upstreamFailure } from '../../connections/http.js';
 import { discard, readAll } from '../../connections/http-exchange.js';
 import { PorticoError } from '../../errors.js';
-import { type ActionContext, defineActionType, response } from '../action.js';
+import { type ActionContext, defineActionType, response } from '../../plugins/action.js';
 import { decodeBody } from './bodies.js';
 import { ForwardPlan } from './forward.js';
 import {

@@ -1,5 +1,5 @@
 import { httpConnectionClass } from '../../connections/http.js';
-import type { JsonSchema } from '../action.js';
+import type { JsonSchema } from '../../plugins/action.js';
 import { type ContentType, contentTypes } from './bodies.js';
 import { TemplateError } from './template.js';
 

@@ -1,4 +1,4 @@
-import type { ActionContext, ActionRequest } from '../action.js';
+import type { ActionContext, ActionRequest } from '../../plugins/action.js';
 import type { ContextHeaderStyle } from './forward-config.js';
 import type { Values } from './rules.js';
 

@@ -1,7 +1,7 @@
 import type { FormData } from 'undici';
 import type { HttpUpstream } from '../../connections/http.js';
 import type { UpstreamResponse } from '../../connections/http-exchange.js';
-import type { ActionContext, ActionRequest, ActionResponse } from '../action.js';
+import type { ActionContext, ActionRequest, ActionResponse } from '../../plugins/action.js';
 import { type ContentType, encodeBody, isJsonMedia, mediaTypeOf } from './bodies.js';
 import { type ContextHeaderStyle, type ForwardConfig, protoOf } from './forward-config.js';
 import { addForwardingHeaders, callerHeaders } from './forward-headers.js';

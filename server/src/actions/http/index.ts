@@ -1,4 +1,4 @@
-import type { ActionType } from '../action.js';
+import type { ActionType } from '../../plugins/action.js';
 import { httpCompositionAction } from './composition.js';
 import { httpLoadBalancerAction } from './load-balancer.js';
 import { httpProcessorAction } from './processor.js';

@@ -1,7 +1,7 @@
 import { errorCode, neverArrived, upstreamFailure } from '../../connections/http.js';
 import { discard, type UpstreamResponse } from '../../connections/http-exchange.js';
 import { PorticoError } from '../../errors.js';
-import { defineActionType } from '../action.js';
+import { defineActionType } from '../../plugins/action.js';
 import { ForwardPlan } from './forward.js';
 import { configError, connectionProperty, type ForwardConfig, forwardProperties } from './forward-config.js';
 import { UrlTemplate, withQuery } from './url-template.js';

@@ -1,4 +1,4 @@
-import { defineActionType } from '../action.js';
+import { defineActionType } from '../../plugins/action.js';
 import { ForwardPlan } from './forward.js';
 import { configError, connectionProperty, type ForwardConfig, forwardProperties } from './forward-config.js';
 import { sendUpstream } from './upstream-call.js';

@@ -1,4 +1,4 @@
-import { defineActionType } from '../action.js';
+import { defineActionType } from '../../plugins/action.js';
 import {
   type ContextHeaderStyle,
   configError,

@@ -8,8 +8,8 @@ import {
 } from '../../connections/http.js';
 import { discard, readAll, type UpstreamResponse } from '../../connections/http-exchange.js';
 import { PorticoError } from '../../errors.js';
-import type { ActionContext, ActionResponse } from '../action.js';
-import { response } from '../action.js';
+import type { ActionContext, ActionResponse } from '../../plugins/action.js';
+import { response } from '../../plugins/action.js';
 import { decodeBody } from './bodies.js';
 import { transformLimit } from './forward-config.js';
 import { upstreamHeaders } from './forward-headers.js';

@@ -1,5 +1,5 @@
 import { badRequest } from '../../errors.js';
-import type { ActionRequest } from '../action.js';
+import type { ActionRequest } from '../../plugins/action.js';
 import { requestRoots } from './rules.js';
 import {
   compileText,

@@ -1,5 +1,5 @@
 import { AmqpClient, type AmqpTarget, amqpConnection } from '../../connections/amqp.js';
-import { defineActionType } from '../action.js';
+import { defineActionType } from '../../plugins/action.js';
 import { messageFromRequest } from './message.js';
 import {
   accepted,

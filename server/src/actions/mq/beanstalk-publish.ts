@@ -1,6 +1,6 @@
 import { BeanstalkClient, beanstalkConnection } from '../../connections/beanstalk.js';
 import { PorticoError } from '../../errors.js';
-import { defineActionType } from '../action.js';
+import { defineActionType } from '../../plugins/action.js';
 import { messageEnvelope, messageFromRequest } from './message.js';
 import {
   accepted,

@@ -1,4 +1,4 @@
-import type { ActionType } from '../action.js';
+import type { ActionType } from '../../plugins/action.js';
 import { amqpPublishAction } from './amqp-publish.js';
 import { beanstalkPublishAction } from './beanstalk-publish.js';
 import { mqttPublishAction } from './mqtt-publish.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ActionContext, ActionRequest } from '../action.js';
+import type { ActionContext, ActionRequest } from '../../plugins/action.js';
 import { messageEnvelope, messageFromRequest, messageHeaders } from './message.js';
 
 function request(body: unknown, contentType?: string): ActionRequest {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ActionContext, ActionRequest } from '../action.js';
+import type { ActionContext, ActionRequest } from '../../plugins/action.js';
 
 /**
  * A write request turned into a message for the legacy app's background worker. Every broker gets the

@@ -1,6 +1,6 @@
 import { MqttClient } from 'mqtt';
 import { mqttConnection } from '../../connections/mqtt.js';
-import { defineActionType } from '../action.js';
+import { defineActionType } from '../../plugins/action.js';
 import { messageFromRequest, messageHeaders } from './message.js';
 import {
   accepted,

@@ -1,7 +1,7 @@
 import { ErrorCode, type NatsConnection, NatsError, headers as natsHeaders } from 'nats';
 import { natsConnection } from '../../connections/nats.js';
 import { PorticoError, serviceUnavailable } from '../../errors.js';
-import { defineActionType } from '../action.js';
+import { defineActionType } from '../../plugins/action.js';
 import { messageFromRequest, messageHeaders } from './message.js';
 import {
   accepted,

@@ -1,5 +1,5 @@
 import { PorticoError, serviceUnavailable } from '../../errors.js';
-import { type ActionResponse, response } from '../action.js';
+import { type ActionResponse, response } from '../../plugins/action.js';
 
 /** How long a publish may wait for the broker's acknowledgement before the caller gets a 504. */
 export const publishTimeoutMs = 10_000;

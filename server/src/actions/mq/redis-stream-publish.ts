@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { redisConnection } from '../../connections/redis.js';
-import { defineActionType } from '../action.js';
+import { defineActionType } from '../../plugins/action.js';
 import { messageFromRequest, messageHeaders } from './message.js';
 import { accepted, brokerFailure, connectionProperty, wrongConnection } from './publish.js';
 

@@ -1,4 +1,4 @@
-import type { ActionType } from '../action.js';
+import type { ActionType } from '../../plugins/action.js';
 import { redisHashDeleteAction, redisHashGetAction, redisHashGetAllAction, redisHashSetAction } from './redis-hash.js';
 
 /** Fusio's Redis hash actions: a hash as a small key-value resource. */

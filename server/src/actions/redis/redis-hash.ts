@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { redisConnection } from '../../connections/redis.js';
 import { badRequest, notFound } from '../../errors.js';
-import { type ActionContext, type ActionRequest, defineActionType, response } from '../action.js';
+import { type ActionContext, type ActionRequest, defineActionType, response } from '../../plugins/action.js';
 import { brokerFailure, connectionProperty, wrongConnection } from '../mq/publish.js';
 
 interface RedisHashConfig {

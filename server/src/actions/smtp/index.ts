@@ -1,4 +1,4 @@
-import type { ActionType } from '../action.js';
+import type { ActionType } from '../../plugins/action.js';
 import { smtpSendAction } from './smtp-send.js';
 
 /** Mail through an SMTP server. */

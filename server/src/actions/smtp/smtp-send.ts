@@ -1,7 +1,7 @@
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { type SmtpClient, smtpConnection } from '../../connections/smtp.js';
 import { badRequest, PorticoError, serviceUnavailable } from '../../errors.js';
-import { type ActionRequest, defineActionType, response } from '../action.js';
+import { type ActionRequest, defineActionType, response } from '../../plugins/action.js';
 import { compileText, renderText, type Scope, TemplateError, type TextTemplate } from '../http/template.js';
 import { connectionProperty, wrongConnection } from '../mq/publish.js';
 

@@ -1,4 +1,4 @@
-import type { ActionType } from '../action.js';
+import type { ActionType } from '../../plugins/action.js';
 import { sqlDeleteAction } from './delete.js';
 import { sqlInsertAction } from './insert.js';
 import { sqlQueryAllAction, sqlQueryRowAction } from './query.js';

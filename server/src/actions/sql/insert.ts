@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest } from '../../errors.js';
+import { defineActionType, response } from '../../plugins/action.js';
 import { type SqlStatement, statement } from '../../sql/client.js';
 import { placeholders, quoteIdentifier } from '../../sql/dialect.js';
 import { type ColumnInfo, singlePrimaryKey } from '../../sql/table.js';
-import { defineActionType, response } from '../action.js';
 import { bodyObject, columnValues, TableAccess, type TableActionConfig, tableProperties } from './table-access.js';
 
 const maxShapes = 256;

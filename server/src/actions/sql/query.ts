@@ -1,10 +1,10 @@
 import { notFound, serviceUnavailable } from '../../errors.js';
 import { queryInt } from '../../http/query.js';
+import { type ActionContext, type ActionRequest, defineActionType, type JsonSchema } from '../../plugins/action.js';
 import { isSqlClient, type SqlClient, type SqlStatement, statement } from '../../sql/client.js';
 import { placeholder, type SqlDialect, trimStatement } from '../../sql/dialect.js';
 import { bindParameters, type PreparedQuery, prepareQuery, QuerySyntaxError } from '../../sql/named-params.js';
 import { plainRow } from '../../sql/values.js';
-import { type ActionContext, type ActionRequest, defineActionType, type JsonSchema } from '../action.js';
 import { positiveInt } from './select-all.js';
 import { connectionProperty } from './table-access.js';
 

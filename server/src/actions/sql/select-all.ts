@@ -1,7 +1,7 @@
 import { serviceUnavailable } from '../../errors.js';
+import { defineActionType } from '../../plugins/action.js';
 import { type ListSort, parseListRequest, RowLister } from '../../sql/rows.js';
 import type { ColumnInfo } from '../../sql/table.js';
-import { defineActionType } from '../action.js';
 import { selection, TableAccess, type TableActionConfig, tableProperties } from './table-access.js';
 
 interface SelectAllConfig extends TableActionConfig {

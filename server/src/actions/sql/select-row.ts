@@ -1,7 +1,7 @@
 import { notFound } from '../../errors.js';
+import { defineActionType } from '../../plugins/action.js';
 import { type SqlStatement, statement } from '../../sql/client.js';
 import { placeholder, quoteIdentifier } from '../../sql/dialect.js';
-import { defineActionType } from '../action.js';
 import {
   idColumnOf,
   primaryKeyOf,

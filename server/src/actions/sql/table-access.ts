@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { sqlConnectionClasses } from '../../connections/sql.js';
 import { badRequest, serviceUnavailable } from '../../errors.js';
+import type { ActionRequest, ConnectionAccess, JsonSchema } from '../../plugins/action.js';
 import { isSqlClient, type SqlClient, type SqlRow } from '../../sql/client.js';
 import { quoteIdentifier, type SqlDialect } from '../../sql/dialect.js';
 import { type ColumnInfo, loadTable, peekTable, singlePrimaryKey, type TableInfo } from '../../sql/table.js';
 import { rowConverter, toColumnValue } from '../../sql/values.js';
-import type { ActionRequest, ConnectionAccess, JsonSchema } from '../action.js';
 
 /** Config properties every table action shares (Fusio's SqlActionAbstract). */
 export const connectionProperty: JsonSchema = {

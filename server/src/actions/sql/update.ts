@@ -1,8 +1,8 @@
 import { badRequest, notFound } from '../../errors.js';
+import { defineActionType } from '../../plugins/action.js';
 import { type SqlStatement, statement } from '../../sql/client.js';
 import { placeholder, quoteIdentifier } from '../../sql/dialect.js';
 import type { ColumnInfo } from '../../sql/table.js';
-import { defineActionType } from '../action.js';
 import {
   bodyObject,
   columnValues,

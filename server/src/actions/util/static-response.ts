@@ -1,5 +1,5 @@
 import { parseJsonText } from '../../json.js';
-import { defineActionType, response } from '../action.js';
+import { defineActionType, response } from '../../plugins/action.js';
 
 interface StaticResponseConfig {
   statusCode?: number;

@@ -1,4 +1,3 @@
-import { response } from '../../actions/action.js';
 import { invalidToken } from '../../auth/tokens.js';
 import { UserStatus } from '../../db/schema.js';
 import { badRequest } from '../../errors.js';
@@ -13,6 +12,7 @@ import { asOAuthResponse, noStore, oauthError } from '../../oauth/errors.js';
 import { authenticateIntrospector, introspectToken, revokePresentedToken } from '../../oauth/introspection.js';
 import { userClaims } from '../../oauth/oidc-id-token.js';
 import { tokenEndpoint } from '../../oauth/token-endpoint.js';
+import { response } from '../../plugins/action.js';
 import { findUser, userView } from '../../users/repository.js';
 import { type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 

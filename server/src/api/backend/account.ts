@@ -1,6 +1,7 @@
 import type { BackendAccountChangePassword, BackendUser } from 'fusio-sdk';
+import { changePassword } from '../../accounts/accounts.js';
 import { unauthorized } from '../../errors.js';
-import { changePassword, findUser, updateUser, userView } from '../../users/repository.js';
+import { findUser, updateUser, userView } from '../../users/repository.js';
 import { message } from '../http.js';
 import { type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 

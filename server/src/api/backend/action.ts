@@ -5,7 +5,6 @@ import type {
   BackendActionExecuteRequest,
   BackendActionExecuteResponse,
 } from 'fusio-sdk';
-import { isActionResponse } from '../../actions/action.js';
 import { buildActionHandler } from '../../actions/build.js';
 import { formFromSchema } from '../../actions/form.js';
 import { type ActionRow, Status } from '../../db/schema.js';
@@ -14,6 +13,7 @@ import { badRequest, notFound, renderError } from '../../errors.js';
 import { invokeAction } from '../../gateway/invoke.js';
 import { entityRef, paging, queryString } from '../../http/query.js';
 import { parseJsonText } from '../../json.js';
+import { isActionResponse } from '../../plugins/action.js';
 import { metadataField, nameField } from '../../schema/fragments.js';
 import { created, message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';

@@ -1,5 +1,4 @@
 import type { BackendApp } from 'fusio-sdk';
-import { response } from '../../actions/action.js';
 import { appView, createApp, deleteApp, findApp, updateApp } from '../../apps/repository.js';
 import { appScopes, assertMayGrantAdministrative } from '../../auth/scopes.js';
 import { containsIgnoreCase, pageOf } from '../../db/listing.js';
@@ -7,6 +6,7 @@ import { AppStatus, TokenStatus } from '../../db/schema.js';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
+import { response } from '../../plugins/action.js';
 import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 

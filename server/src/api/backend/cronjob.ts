@@ -6,8 +6,8 @@ import { badRequest, conflict, notFound } from '../../errors.js';
 import { parseCron } from '../../events/cron-scheduler.js';
 import type { CronjobRow } from '../../events/tables.js';
 import { entityRef, paging } from '../../http/query.js';
-import type { Platform } from '../../runtime/platform.js';
 import { created, message } from '../http.js';
+import type { Platform } from '../platform.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 import { assertActionExists } from './trigger.js';
 

@@ -1,9 +1,9 @@
 import type { BackendDatabaseTable } from 'fusio-sdk';
-import { response } from '../../actions/action.js';
 import { sqlConnectionClasses } from '../../connections/sql.js';
 import { collection } from '../../db/listing.js';
 import { badRequest } from '../../errors.js';
 import { paging, queryString } from '../../http/query.js';
+import { response } from '../../plugins/action.js';
 import { isSqlClient } from '../../sql/client.js';
 import { DatabaseBrowser, tableView } from '../../sql/database-browser.js';
 import { message } from '../http.js';

@@ -5,8 +5,8 @@ import { parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import type { EventRow } from '../../events/tables.js';
 import { entityRef, paging } from '../../http/query.js';
-import type { Platform } from '../../runtime/platform.js';
 import { created, message } from '../http.js';
+import type { Platform } from '../platform.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const eventName = /^[a-zA-Z0-9\-_.]{3,64}$/;

@@ -1,6 +1,5 @@
 import type { BackendGeneratorProvider } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
-import { response } from '../../actions/action.js';
 import { buildActionHandler } from '../../actions/build.js';
 import { formFromSchema } from '../../actions/form.js';
 import { recordCommit } from '../../changes/history.js';
@@ -11,15 +10,16 @@ import { badRequest, conflict, notFound, PorticoError } from '../../errors.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../../gateway/path.js';
 import { checkRoutes, RouteConflictError } from '../../gateway/routing-table.js';
 import type { HttpMethod } from '../../gateway/types.js';
-import type { Platform } from '../../runtime/platform.js';
-import { checkSchemaSource } from '../../schema/json-schema.js';
-import { isDeadlock, mapSqlError } from '../../sql/errors.js';
 import {
   type GeneratorChangelog,
   type GeneratorProvider,
   sqlDatabaseProvider,
   sqlTableProvider,
-} from '../../sql/generator.js';
+} from '../../generator/generator.js';
+import { response } from '../../plugins/action.js';
+import { checkSchemaSource } from '../../schema/json-schema.js';
+import { isDeadlock, mapSqlError } from '../../sql/errors.js';
+import type { Platform } from '../platform.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 const providers: readonly GeneratorProvider[] = [sqlDatabaseProvider, sqlTableProvider];

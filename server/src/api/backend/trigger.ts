@@ -6,8 +6,8 @@ import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest, conflict, notFound } from '../../errors.js';
 import type { TriggerRow } from '../../events/tables.js';
 import { entityRef, paging } from '../../http/query.js';
-import type { Platform } from '../../runtime/platform.js';
 import { created, message } from '../http.js';
+import type { Platform } from '../platform.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const triggerName = /^[a-zA-Z0-9\-_]{3,255}$/;

@@ -6,9 +6,9 @@ import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
 import { planScopes } from '../../plans/plans.js';
-import type { Platform } from '../../runtime/platform.js';
 import { createUser, deleteUser, findUser, updateUser, userView } from '../../users/repository.js';
 import { created, message } from '../http.js';
+import type { Platform } from '../platform.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 
 const userBody = {

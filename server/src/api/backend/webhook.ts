@@ -1,5 +1,4 @@
 import type { BackendWebhook } from 'fusio-sdk';
-import { response } from '../../actions/action.js';
 import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { badRequest } from '../../errors.js';
 import type { WebhookRow } from '../../events/tables.js';
@@ -13,6 +12,7 @@ import {
   webhookResponses,
 } from '../../events/webhooks.js';
 import { entityRef, paging, queryInt } from '../../http/query.js';
+import { response } from '../../plugins/action.js';
 import { message } from '../http.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 

@@ -1,6 +1,5 @@
 import type { ConsumerApp, ConsumerAppCreate, ConsumerAppUpdate } from 'fusio-sdk';
 import { assertRequestableScopes } from '../../accounts/scopes.js';
-import { response } from '../../actions/action.js';
 import { createApp, deleteApp, findApp, updateApp } from '../../apps/repository.js';
 import { appScopes } from '../../auth/scopes.js';
 import { containsIgnoreCase, pageOf } from '../../db/listing.js';
@@ -8,9 +7,10 @@ import { type AppRow, AppStatus } from '../../db/schema.js';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
-import type { Platform } from '../../runtime/platform.js';
+import { response } from '../../plugins/action.js';
 import { findUser } from '../../users/repository.js';
 import { message } from '../http.js';
+import type { Platform } from '../platform.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
 

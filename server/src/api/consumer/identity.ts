@@ -1,5 +1,4 @@
 import type { ConsumerIdentity, ConsumerUserJWT } from 'fusio-sdk';
-import { response } from '../../actions/action.js';
 import { decideScopes, userScopes } from '../../auth/scopes.js';
 import { collection } from '../../db/listing.js';
 import { Category } from '../../db/schema.js';
@@ -7,6 +6,7 @@ import { badRequest } from '../../errors.js';
 import { entityRef, paging, queryInt, queryString } from '../../http/query.js';
 import { redirectUrl } from '../../identity/identities.js';
 import { finishLogin, startLogin } from '../../identity/login.js';
+import { response } from '../../plugins/action.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { clientName } from './account.js';
 

@@ -1,11 +1,11 @@
 import type { ConsumerPage } from 'fusio-sdk';
-import { response } from '../../actions/action.js';
 import type { EntityRef } from '../../db/listing.js';
 import { notFound } from '../../errors.js';
 import { paging } from '../../http/query.js';
 import { fillPlaceholders, pagePlaceholders } from '../../pages/placeholders.js';
 import { pageMetadata } from '../../pages/repository.js';
 import type { PageRow } from '../../pages/tables.js';
+import { response } from '../../plugins/action.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 /**

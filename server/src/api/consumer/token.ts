@@ -1,6 +1,5 @@
 import type { ConsumerToken, ConsumerTokenAccessToken, ConsumerTokenCreate, ConsumerTokenUpdate } from 'fusio-sdk';
 import { assertRequestableScopes } from '../../accounts/scopes.js';
-import { response } from '../../actions/action.js';
 import { assertTokenHolds, decideScopes, userScopes } from '../../auth/scopes.js';
 import type { IssuedToken } from '../../auth/tokens.js';
 import { containsIgnoreCase, pageOf } from '../../db/listing.js';
@@ -8,9 +7,10 @@ import { Category, type TokenRow, TokenStatus } from '../../db/schema.js';
 import { isoDate } from '../../db/values.js';
 import { badRequest, notFound } from '../../errors.js';
 import { entityRef, paging } from '../../http/query.js';
-import type { Platform } from '../../runtime/platform.js';
+import { response } from '../../plugins/action.js';
 import { findUser } from '../../users/repository.js';
 import { message } from '../http.js';
+import type { Platform } from '../platform.js';
 import { idOrName, type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 import { clientName, currentUserId } from './account.js';
 

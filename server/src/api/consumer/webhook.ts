@@ -1,6 +1,5 @@
 import type { ConsumerWebhook, ConsumerWebhookCreate, ConsumerWebhookUpdate } from 'fusio-sdk';
 import { sql } from 'kysely';
-import { response } from '../../actions/action.js';
 import { collection } from '../../db/listing.js';
 import { badRequest } from '../../errors.js';
 import {
@@ -13,8 +12,9 @@ import {
   webhookResponses,
 } from '../../events/webhooks.js';
 import { entityRef, paging } from '../../http/query.js';
-import type { Platform } from '../../runtime/platform.js';
+import { response } from '../../plugins/action.js';
 import { message } from '../http.js';
+import type { Platform } from '../platform.js';
 import { idOrName, type SystemOperation, systemOperation } from '../system-operation.js';
 import { currentUserId } from './account.js';
 

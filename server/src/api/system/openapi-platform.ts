@@ -1,5 +1,5 @@
-import type { Platform } from '../../runtime/platform.js';
 import { portico } from '../../version.js';
+import type { Platform } from '../platform.js';
 import { categoryOf, type SystemOperation, scopeOf, systemOperation } from '../system-operation.js';
 import { errorResponse, infoOf, type Json, openApiPath, securitySchemes, summaryOf } from './openapi.js';
 

@@ -1,9 +1,9 @@
 import { Category, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { stabilityNames } from '../../gateway/types.js';
-import type { Platform } from '../../runtime/platform.js';
 import { isPassthrough, schemaNameOf } from '../../schema/names.js';
 import { portico } from '../../version.js';
+import type { Platform } from '../platform.js';
 
 export type Json = Record<string, unknown>;
 

@@ -3,7 +3,7 @@ import type { VersionedMigration } from '../columns.js';
 /**
  * Rate limits (Fusio's fusio_rate and fusio_rate_allocation). An allocation names what a rate applies to;
  * a null criterion matches anything. Allocations of a deleted operation, user or app go with it: they could
- * never match again. The default rates are inserted by db/seed.ts.
+ * never match again. The default rates are inserted by runtime/seed.ts.
  */
 export const migration: VersionedMigration = {
   async up(db, c) {

@@ -1,5 +1,5 @@
-import { defaultPages } from '../../pages/default-pages.js';
 import type { VersionedMigration } from '../columns.js';
+import { defaultPages } from './data/default-pages.js';
 
 /**
  * Content pages of the developer portal (Fusio's fusio_page), with the default pages: a fresh install and

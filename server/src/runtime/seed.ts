@@ -1,10 +1,10 @@
 import type { Insertable, Kysely } from 'kysely';
 import { categoryOf, type SystemOperation, scopeOf } from '../api/system-operation.js';
+import type { SystemDatabase } from '../db/database.js';
+import { insertWithId } from '../db/insert.js';
+import { Category, categoryNames, type Database, type OperationTable } from '../db/schema.js';
 import { installDefaultRates } from '../limits/defaults.js';
 import { configDefaults } from '../settings/settings.js';
-import type { SystemDatabase } from './database.js';
-import { insertWithId } from './insert.js';
-import { Category, categoryNames, type Database, type OperationTable } from './schema.js';
 
 const globalScopes = [
   { name: 'backend', description: 'Global access to the backend API', category: Category.backend },

@@ -1,4 +1,10 @@
-import { PageStatus } from './tables.js';
+/**
+ * The default pages of the developer portal as migration 2026-12-03a-pages writes them into a new or an
+ * existing installation, once. Migration data: an admin edits the pages through the Page API, and a later
+ * change of these texts needs a new migration, never an edit here.
+ */
+/** pages.status as this migration wrote it (pages/tables.ts PageStatus: 1 listed, 2 unlisted). */
+const PageStatus = { visible: 1, invisible: 2 } as const;
 
 /**
  * The pages a fresh install starts with (the ones Fusio's developer portal expects, plus terms), inserted

@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
-import type { JsonSchema } from './actions/action.js';
-import { badRequest } from './errors.js';
-import { describeValidationError, newAjv } from './schema/json-schema.js';
+import { badRequest } from '../errors.js';
+import { describeValidationError, newAjv } from '../schema/json-schema.js';
+import type { JsonSchema } from './action.js';
 
 /** What action types and connection types share: a class id, a display name and a config schema. */
 export interface Plugin {

@@ -1,4 +1,4 @@
-import type { ActionLogger, JsonSchema } from '../actions/action.js';
+import type { ActionLogger, JsonSchema } from './action.js';
 
 /**
  * A connection type: how Portico reaches one kind of outside system (a SQL database, an HTTP upstream,

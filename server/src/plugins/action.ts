@@ -5,7 +5,9 @@
  * is compiled; the handler then runs per request.
  */
 
-export type JsonSchema = { [keyword: string]: unknown };
+import type { JsonSchema } from '../schema/json-schema.js';
+
+export type { JsonSchema };
 
 export interface ActionRequest {
   readonly method: string;

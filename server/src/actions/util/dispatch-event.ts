@@ -1,4 +1,4 @@
-import { defineActionType, response } from '../actions/action.js';
+import { defineActionType, response } from '../../plugins/action.js';
 
 interface DispatchEventConfig {
   event: string;

@@ -1,12 +1,19 @@
-import type { JsonSchema } from '../actions/action.js';
+import type { Kysely } from 'kysely';
+import type { ConnectionManager } from '../connections/manager.js';
 import { sqlConnectionClasses } from '../connections/sql.js';
-import { Status } from '../db/schema.js';
+import { type Database, Status } from '../db/schema.js';
 import { badRequest, notFound } from '../errors.js';
 import type { HttpMethod } from '../gateway/types.js';
-import type { Platform } from '../runtime/platform.js';
-import { isSqlClient, type SqlClient } from './client.js';
-import { isSafeName } from './dialect.js';
-import { type ColumnInfo, describeTable, listTables, singlePrimaryKey, type TableInfo } from './table.js';
+import type { JsonSchema } from '../plugins/action.js';
+import { isSqlClient, type SqlClient } from '../sql/client.js';
+import { isSafeName } from '../sql/dialect.js';
+import { type ColumnInfo, describeTable, listTables, singlePrimaryKey, type TableInfo } from '../sql/table.js';
+
+/** What a generator provider reads: the stored connections and their live clients. */
+export interface GeneratorDeps {
+  readonly db: Kysely<Database>;
+  readonly connections: Pick<ConnectionManager, 'get'>;
+}
 
 /** What a provider proposes; names are unprefixed (the base path of a run prefixes them). */
 export interface GeneratorChangelog {
@@ -29,7 +36,7 @@ export interface GeneratorProvider {
   readonly class: string;
   readonly name: string;
   readonly config: JsonSchema;
-  setup(config: Record<string, unknown>, platform: Platform): Promise<GeneratorChangelog>;
+  setup(config: Record<string, unknown>, platform: GeneratorDeps): Promise<GeneratorChangelog>;
 }
 
 /**
@@ -52,7 +59,7 @@ interface Resolved {
   client: SqlClient;
 }
 
-async function connectionOf(platform: Platform, raw: unknown): Promise<Resolved> {
+async function connectionOf(platform: GeneratorDeps, raw: unknown): Promise<Resolved> {
   if ((typeof raw !== 'string' && typeof raw !== 'number') || raw === '') throw badRequest('No connection provided');
   const text = String(raw);
   let query = platform.db.selectFrom('connections').select(['id', 'name', 'class']).where('status', '=', Status.active);
