@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,8 +75,14 @@ export interface PorticoConfig {
   tracing: TracingConfig | undefined;
 }
 
-/** web/dist beside server/: the same two levels up from server/src and from server/dist */
-const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+/**
+ * The web build: apps/ in an installed package (`npm pack` puts it beside dist/), else web/dist beside
+ * server/ (the same two levels up from server/src and from server/dist).
+ */
+const packagedWebDir = fileURLToPath(new URL('../apps', import.meta.url));
+const defaultWebDir = fs.existsSync(packagedWebDir)
+  ? packagedWebDir
+  : fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
