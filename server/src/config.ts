@@ -76,13 +76,16 @@ export interface PorticoConfig {
 }
 
 /**
- * The web build: apps/ in an installed package (`npm pack` puts it beside dist/), else web/dist beside
- * server/ (the same two levels up from server/src and from server/dist).
+ * The web build: apps/ in an installed package (`npm pack` puts it beside dist/; a checkout, which has a
+ * tsconfig.json, never reads a copy a broken pack left), else web/dist beside server/ (the same two levels
+ * up from server/src and from server/dist).
  */
 const packagedWebDir = fileURLToPath(new URL('../apps', import.meta.url));
-const defaultWebDir = fs.existsSync(packagedWebDir)
-  ? packagedWebDir
-  : fileURLToPath(new URL('../../web/dist', import.meta.url));
+const installed = !fs.existsSync(new URL('../tsconfig.json', import.meta.url));
+const defaultWebDir =
+  installed && fs.existsSync(packagedWebDir)
+    ? packagedWebDir
+    : fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
