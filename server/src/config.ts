@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,8 +75,17 @@ export interface PorticoConfig {
   tracing: TracingConfig | undefined;
 }
 
-/** web/dist beside server/: the same two levels up from server/src and from server/dist */
-const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+/**
+ * The web build: apps/ in an installed package (`npm pack` puts it beside dist/; a checkout, which has a
+ * tsconfig.json, never reads a copy a broken pack left), else web/dist beside server/ (the same two levels
+ * up from server/src and from server/dist).
+ */
+const packagedWebDir = fileURLToPath(new URL('../apps', import.meta.url));
+const installed = !fs.existsSync(new URL('../tsconfig.json', import.meta.url));
+const defaultWebDir =
+  installed && fs.existsSync(packagedWebDir)
+    ? packagedWebDir
+    : fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -46,7 +46,7 @@ describe('the npm package installs into an empty folder and serves', { timeout: 
     fs.rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('packs the compiled server, its migrations and the web build; `npx portico serve` answers and logs in', async () => {
+  it('packs the compiled server, its migrations and the web build; `npx portico serve` answers, logs in and serves the apps', async () => {
     const workspace = copyWorkspace(scratch);
     // a stand-in for the web workspace's build output, named the way the web build is handed over
     const webBuild = path.join(scratch, 'web-build');

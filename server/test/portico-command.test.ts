@@ -97,6 +97,9 @@ describe('the portico command', { timeout: 120_000 }, () => {
     try {
       for (const dir of ['bin', 'src', 'dist']) fs.mkdirSync(path.join(root, dir));
       fs.copyFileSync(bin, path.join(root, 'bin', 'portico.js'));
+      fs.copyFileSync(path.join(path.dirname(bin), 'entry.js'), path.join(root, 'bin', 'entry.js'));
+      // a checkout has a tsconfig.json (a packed package has none)
+      fs.writeFileSync(path.join(root, 'tsconfig.json'), '{}\n');
       fs.writeFileSync(path.join(root, 'src', 'main.ts'), "process.stdout.write('sources');\n");
       fs.writeFileSync(path.join(root, 'dist', 'main.js'), "process.stdout.write('compiled');\n");
       const launch = () => run(process.execPath, [path.join(root, 'bin', 'portico.js')]);
@@ -113,8 +116,14 @@ describe('the portico command', { timeout: 120_000 }, () => {
       const fresh = await launch();
       expect(fresh.stdout).toBe('compiled');
       expect(fresh.stderr).toBe('');
+      // an installed package: unpacking gave every file a new time, so the times say nothing; the build runs
+      fs.rmSync(path.join(root, 'tsconfig.json'));
+      touch('src/main.ts', 0);
+      const installed = await launch();
+      expect(installed.stdout).toBe('compiled');
+      expect(installed.stderr).toBe('');
       fs.rmSync(path.join(root, 'src'), { recursive: true });
-      // an installed package has no sources: its build is what there is
+      // no sources at all: the build is what there is
       expect((await launch()).stdout).toBe('compiled');
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
