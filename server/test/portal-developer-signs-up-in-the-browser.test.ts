@@ -45,6 +45,7 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
   let errors: string[];
   const dev = newDeveloper('web');
   const newPassword = `${dev.password}-renewed`;
+  const changedPassword = `${dev.password}-changed`;
 
   beforeAll(async () => {
     inbox = await startSmtpInbox();
@@ -180,6 +181,105 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     await page.getByRole('alert').filter({ hasText: 'This request cannot be authorized' }).waitFor();
     expect(await page.getByRole('button', { name: 'Allow' }).count()).toBe(0);
     await checkpoint(page, errors, '07-consent-refused');
+  });
+
+  it('creates an app with a scope, sees its secret once, edits and deletes it', async () => {
+    await page.getByRole('link', { name: 'Apps', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Apps' }).waitFor();
+    await page.getByRole('link', { name: 'Create app' }).click();
+    await page.getByLabel('Name').fill('My script');
+    await page.getByLabel('URL').fill('not a url');
+    await page.getByRole('checkbox', { name: 'todo' }).check();
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await page.getByText('Enter the URL of your application').waitFor();
+    expect(await page.getByLabel('Name').inputValue()).toBe('My script');
+    expect(await page.getByRole('checkbox', { name: 'todo' }).isChecked()).toBe(true);
+    await page.getByLabel('URL').fill('https://script.example');
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await page.getByRole('heading', { name: 'Your app is ready' }).waitFor();
+    const key = await page.getByLabel('App key', { exact: true }).inputValue();
+    const secret = await page.getByLabel('App secret', { exact: true }).inputValue();
+    expect(secret.length).toBeGreaterThan(20);
+    await checkpoint(page, errors, '07a-app-created');
+    // the key and secret work: client credentials for the todo scope
+    const token = await postForm(
+      h,
+      '/authorization/token',
+      { grant_type: 'client_credentials', scope: 'todo' },
+      { id: key, secret },
+    );
+    expect(token.status).toBe(200);
+    expect(await statusWithToken(h, world.todoPath, String(token.body.access_token))).toBe(200);
+
+    await page.getByRole('link', { name: 'Back to your apps' }).click();
+    await page.getByRole('link', { name: 'My script' }).click();
+    await page.getByLabel('Name').fill('My nightly script');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await checkpoint(page, errors, '07b-app-edit');
+    await page.getByRole('button', { name: 'Delete app' }).click();
+    await page.getByRole('dialog', { name: 'Delete My nightly script?' }).waitFor();
+    await checkpoint(page, errors, '07c-app-delete-confirm');
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Apps' }).waitFor();
+    await page.getByText('You have no apps yet.').waitFor();
+  });
+
+  it('makes a personal access token, shown once, and deletes it', async () => {
+    await page.getByRole('link', { name: 'Tokens', exact: true }).click();
+    await page.getByLabel('Name').fill('ci');
+    await page.getByLabel('Expires on').fill(new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10));
+    await page.getByRole('checkbox', { name: 'todo' }).check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const access = await page.getByLabel('Access token', { exact: true }).inputValue();
+    expect(await statusWithToken(h, world.todoPath, access)).toBe(200);
+    await page.getByRole('cell', { name: 'ci', exact: true }).waitFor();
+    await checkpoint(page, errors, '07d-token-created');
+    await page.getByRole('button', { name: 'Delete token ci' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('You have no tokens.').waitFor();
+    await expect.poll(() => statusWithToken(h, world.todoPath, access)).toBe(401);
+  });
+
+  it('sees the app it allowed under Grants and revokes it', async () => {
+    // allowed again (the denial above withdrew the first grant)
+    await page.goto(
+      `${h.baseUrl}/authorization/authorize?${new URLSearchParams({
+        response_type: 'code',
+        client_id: world.web.key,
+        redirect_uri: world.web.redirectUri,
+        scope: 'todo',
+        state: 'again',
+      })}`,
+    );
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((url) => url.href.startsWith(world.web.redirectUri));
+    await page.goto(`${h.baseUrl}/apps/developer/grants`);
+    await page.getByRole('link', { name: 'Todo Web' }).waitFor();
+    await checkpoint(page, errors, '07e-grants');
+    await page.getByRole('button', { name: 'Revoke Todo Web' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('You have not allowed any app.').waitFor();
+  });
+
+  it('changes the password on the account screen', async () => {
+    await page.getByRole('link', { name: 'Account', exact: true }).click();
+    expect(await page.getByLabel('Email').inputValue()).toBe(dev.email);
+    await page.getByLabel('Current password').fill('wrong password');
+    await page.getByLabel('New password', { exact: true }).fill(changedPassword);
+    await page.getByLabel('Repeat the new password').fill(changedPassword);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Old password does not match').waitFor();
+    await checkpoint(page, errors, '07f-account-password-refused');
+    await page.getByLabel('Current password').fill(dev.password);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Your password was changed.').waitFor();
+    const login = await h.fetch('/consumer/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: dev.name, password: changedPassword }),
+    });
+    expect(login.status).toBe(200);
   });
 
   it('refreshes the token quietly before it expires', async () => {

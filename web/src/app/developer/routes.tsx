@@ -1,6 +1,11 @@
+import type { ReactNode } from 'react';
 import { createBrowserRouter, useParams } from 'react-router';
 import { AppLayout, type NavItem } from '../../components/layout/app-layout';
 import { SessionActions } from '../../components/layout/session-actions';
+import { AccountScreen } from '../../features/account/components/account-screen';
+import { AppCreateScreen } from '../../features/apps/components/app-create-screen';
+import { AppEditScreen } from '../../features/apps/components/app-edit-screen';
+import { AppsScreen } from '../../features/apps/components/apps-screen';
 import { ActivateScreen } from '../../features/auth/components/activate-screen';
 import { LoginCallback } from '../../features/auth/components/login-callback';
 import { LoginScreen } from '../../features/auth/components/login-screen';
@@ -10,11 +15,14 @@ import { PasswordRequestScreen } from '../../features/auth/components/password-r
 import { RegisterScreen } from '../../features/auth/components/register-screen';
 import { RequireLogin } from '../../features/auth/components/require-login';
 import { ConsentScreen } from '../../features/consent/components/consent-screen';
+import { GrantsScreen } from '../../features/grants/components/grants-screen';
 import { PageView } from '../../features/pages/components/page-view';
+import { TokensScreen } from '../../features/tokens/components/tokens-screen';
 import { appBasename } from '../../lib/runtime';
+import { useSession } from '../../lib/session';
 import { NotFound } from '../not-found';
 
-const nav: NavItem[] = [
+const docs: NavItem[] = [
   { to: '/', label: 'Home', end: true },
   { to: '/page/getting-started', label: 'Getting started' },
   { to: '/page/authorization', label: 'Authorization' },
@@ -23,16 +31,31 @@ const nav: NavItem[] = [
   { to: '/page/support', label: 'Support' },
 ];
 
+const mine: NavItem[] = [
+  { to: '/apps', label: 'Apps' },
+  { to: '/tokens', label: 'Tokens' },
+  { to: '/grants', label: 'Grants' },
+  { to: '/account', label: 'Account' },
+];
+
+/** The documentation for everyone; the developer's own things once logged in. */
+function DeveloperLayout() {
+  const { session } = useSession();
+  return <AppLayout nav={session ? [...docs, ...mine] : docs} actions={<SessionActions />} />;
+}
+
 function ContentPage() {
   const { slug = '' } = useParams();
   return <PageView key={slug} slug={slug} />;
 }
 
+const private_ = (element: ReactNode) => <RequireLogin>{element}</RequireLogin>;
+
 export function developerRouter() {
   return createBrowserRouter(
     [
       {
-        element: <AppLayout nav={nav} actions={<SessionActions />} />,
+        element: <DeveloperLayout />,
         children: [
           { index: true, element: <PageView slug="overview" /> },
           { path: 'page/:slug', element: <ContentPage /> },
@@ -43,14 +66,13 @@ export function developerRouter() {
           { path: 'register/activate/:token', element: <ActivateScreen /> },
           { path: 'password', element: <PasswordRequestScreen /> },
           { path: 'password/confirm/:token', element: <PasswordConfirmScreen /> },
-          {
-            path: 'authorize',
-            element: (
-              <RequireLogin>
-                <ConsentScreen />
-              </RequireLogin>
-            ),
-          },
+          { path: 'authorize', element: private_(<ConsentScreen />) },
+          { path: 'apps', element: private_(<AppsScreen />) },
+          { path: 'apps/new', element: private_(<AppCreateScreen />) },
+          { path: 'apps/:appId', element: private_(<AppEditScreen />) },
+          { path: 'tokens', element: private_(<TokensScreen />) },
+          { path: 'grants', element: private_(<GrantsScreen />) },
+          { path: 'account', element: private_(<AccountScreen />) },
           { path: '*', element: <NotFound /> },
         ],
       },
