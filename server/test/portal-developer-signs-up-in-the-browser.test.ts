@@ -211,7 +211,23 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     expect(token.status).toBe(200);
     expect(await statusWithToken(h, world.todoPath, String(token.body.access_token))).toBe(200);
 
-    await page.getByRole('link', { name: 'Back to your apps' }).click();
+    // the API reference sends a real request with the app's credentials
+    await page.getByRole('link', { name: 'API reference' }).click();
+    await page.getByLabel('Search operations').fill('todo');
+    await page.getByRole('button', { name: /^GET \/todo/ }).click();
+    await page.getByText('An app (key and secret)').click();
+    expect(await page.getByRole('radio', { name: 'An app (key and secret)' }).isChecked()).toBe(true);
+    await page.getByLabel('App key', { exact: true }).fill(key);
+    await page.getByLabel('App secret', { exact: true }).fill(secret);
+    await page.getByRole('button', { name: 'Send request' }).click();
+    const response = page.getByRole('region', { name: 'Response' });
+    await response.getByText('200').waitFor();
+    expect(await response.textContent()).toContain('try OAuth2');
+    await page.getByRole('tab', { name: 'Python' }).click();
+    expect(await page.getByRole('tabpanel').textContent()).toContain('requests.request(');
+    await checkpoint(page, errors, '07a2-api-reference-try-it');
+
+    await page.getByRole('link', { name: 'Apps', exact: true }).click();
     await page.getByRole('link', { name: 'My script' }).click();
     await page.getByLabel('Name').fill('My nightly script');
     await page.getByRole('button', { name: 'Save' }).click();

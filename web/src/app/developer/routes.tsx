@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { createBrowserRouter, useParams } from 'react-router';
 import { AppLayout, type NavItem } from '../../components/layout/app-layout';
 import { SessionActions } from '../../components/layout/session-actions';
@@ -22,11 +22,15 @@ import { appBasename } from '../../lib/runtime';
 import { useSession } from '../../lib/session';
 import { NotFound } from '../not-found';
 
+// the reference is big and not on the first screen: its code loads when it is opened
+const ApiReferenceScreen = lazy(() => import('../../features/api-reference/components/api-reference-screen'));
+
 const docs: NavItem[] = [
   { to: '/', label: 'Home', end: true },
   { to: '/page/getting-started', label: 'Getting started' },
   { to: '/page/authorization', label: 'Authorization' },
   { to: '/page/api', label: 'API' },
+  { to: '/reference', label: 'API reference' },
   { to: '/page/sdk', label: 'SDK' },
   { to: '/page/support', label: 'Support' },
 ];
@@ -59,6 +63,14 @@ export function developerRouter() {
         children: [
           { index: true, element: <PageView slug="overview" /> },
           { path: 'page/:slug', element: <ContentPage /> },
+          {
+            path: 'reference',
+            element: (
+              <Suspense fallback={null}>
+                <ApiReferenceScreen />
+              </Suspense>
+            ),
+          },
           { path: 'login', element: <LoginScreen /> },
           { path: 'login/callback', element: <LoginCallback /> },
           { path: 'logout', element: <LogoutScreen /> },

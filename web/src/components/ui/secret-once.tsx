@@ -9,7 +9,7 @@ export function SecretValue({ label, value }: { label: string; value: string }) 
         value={value}
         readOnly
         style={{ flex: 1 }}
-        ff="monospace"
+        styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
         onFocus={(e) => e.currentTarget.select()}
       />
       <CopyButton value={value}>
