@@ -41,7 +41,7 @@ export default function ApiReferenceScreen() {
     <Stack>
       <Title order={1}>API reference</Title>
       <Text>
-        {operations.length} operations, from the{' '}
+        {operations.length === 1 ? 'One operation' : `${operations.length} operations`}, from the{' '}
         <Anchor href={`${apiBaseUrl()}/system/openapi`}>OpenAPI document</Anchor>. Try each with your own login or an
         app's key and secret.
       </Text>
@@ -53,7 +53,8 @@ export default function ApiReferenceScreen() {
         type="search"
       />
       {shown.length === 0 ? <Text>No operation matches.</Text> : null}
-      <Accordion variant="separated" chevronPosition="left">
+      {/* no height animation: a panel grows when its response arrives, and a fixed height would clip it */}
+      <Accordion variant="separated" chevronPosition="left" transitionDuration={0}>
         {shown.map((op) => (
           <Accordion.Item key={op.key} value={op.key.replace(/[^A-Za-z0-9_-]/g, '_')}>
             <Accordion.Control>
