@@ -227,6 +227,20 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     expect(await page.getByRole('tabpanel').textContent()).toContain('requests.request(');
     await checkpoint(page, errors, '07a2-api-reference-try-it');
 
+    // the calls show in the usage charts and the call log
+    await h.flushLogs();
+    await page.getByRole('link', { name: 'Usage', exact: true }).click();
+    await page.getByText(/^\d+ calls from /).waitFor();
+    expect(Number((await page.getByText(/^\d+ calls from /).textContent())?.split(' ')[0])).toBeGreaterThanOrEqual(2);
+    expect(await page.getByText('todo.getAll', { exact: false }).count()).toBeGreaterThan(0);
+    const logEntry = page.getByRole('table', { name: 'Call log' }).getByRole('button', { name: 'GET /todo' }).first();
+    await logEntry.waitFor();
+    await checkpoint(page, errors, '07a3-usage');
+    await logEntry.click();
+    await page.getByRole('dialog').getByText('Headers').waitFor();
+    await checkpoint(page, errors, '07a4-usage-call');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
     await page.getByRole('link', { name: 'Apps', exact: true }).click();
     await page.getByRole('link', { name: 'My script' }).click();
     await page.getByLabel('Name').fill('My nightly script');

@@ -24,6 +24,7 @@ import { NotFound } from '../not-found';
 
 // the reference is big and not on the first screen: its code loads when it is opened
 const ApiReferenceScreen = lazy(() => import('../../features/api-reference/components/api-reference-screen'));
+const UsageScreen = lazy(() => import('../../features/usage/components/usage-screen'));
 
 const docs: NavItem[] = [
   { to: '/', label: 'Home', end: true },
@@ -38,6 +39,7 @@ const docs: NavItem[] = [
 const mine: NavItem[] = [
   { to: '/apps', label: 'Apps' },
   { to: '/tokens', label: 'Tokens' },
+  { to: '/usage', label: 'Usage' },
   { to: '/grants', label: 'Grants' },
   { to: '/account', label: 'Account' },
 ];
@@ -84,6 +86,14 @@ export function developerRouter() {
           { path: 'apps/:appId', element: private_(<AppEditScreen />) },
           { path: 'tokens', element: private_(<TokensScreen />) },
           { path: 'grants', element: private_(<GrantsScreen />) },
+          {
+            path: 'usage',
+            element: private_(
+              <Suspense fallback={null}>
+                <UsageScreen />
+              </Suspense>,
+            ),
+          },
           { path: 'account', element: private_(<AccountScreen />) },
           { path: '*', element: <NotFound /> },
         ],
