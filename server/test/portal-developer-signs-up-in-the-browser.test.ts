@@ -12,6 +12,8 @@ import {
 } from './support/browser.js';
 import { newDeveloper } from './support/consumer-helpers.js';
 import { systemDatabases } from './support/databases.js';
+import { allowPrivateWebhooks, createEvent, dispatchingOperation, fastEvents } from './support/events-helpers.js';
+import { type Receiver, startReceiver } from './support/events-receiver.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { createOAuthWorld, type OAuthWorld, postForm, statusWithToken } from './support/oauth-fixtures.js';
 import { type SmtpInbox, startSmtpInbox } from './support/smtp-inbox.js';
@@ -38,6 +40,7 @@ async function checkpoint(page: Page, errors: string[], step: string) {
 describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and consents in the browser', () => {
   let h: Harness;
   let inbox: SmtpInbox;
+  let receiver: Receiver;
   let world: OAuthWorld;
   let browser: Browser;
   let context: BrowserContext;
@@ -49,8 +52,17 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
 
   beforeAll(async () => {
     inbox = await startSmtpInbox();
-    h = await startHarness(sqlite as NonNullable<typeof sqlite>, { MAILER_URL: inbox.mailerUrl });
+    receiver = await startReceiver();
+    h = await startHarness(
+      sqlite as NonNullable<typeof sqlite>,
+      { MAILER_URL: inbox.mailerUrl },
+      { events: fastEvents },
+    );
     world = await createOAuthWorld(h);
+    // an event developers may subscribe to, raised by POST /orders; webhooks may call 127.0.0.1 here
+    await createEvent(h.admin, 'order.created', 'An order was placed');
+    await dispatchingOperation(h.admin, 'order-dispatch', '/orders', 'order.created');
+    await allowPrivateWebhooks(h.admin);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     context.setDefaultTimeout(10_000);
@@ -63,6 +75,7 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     await browser?.close();
     await h?.close();
     await inbox?.close();
+    await receiver?.close();
   });
 
   it('finds the portal from /, with the overview page', async () => {
@@ -269,6 +282,42 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await page.getByText('You have no tokens.').waitFor();
     await expect.poll(() => statusWithToken(h, world.todoPath, access)).toBe(401);
+  });
+
+  it('subscribes a webhook, sees its secret once and every delivery', async () => {
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+    await page
+      .getByRole('textbox', { name: 'Event', exact: true })
+      .or(page.getByRole('combobox', { name: 'Event', exact: true }))
+      .first()
+      .click();
+    await page.getByRole('option', { name: /^order\.created/ }).click();
+    await page.getByLabel('Name', { exact: true }).fill('orders to my shop');
+    await page.getByLabel('Endpoint URL').fill(`${receiver.url}/hook`);
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    const secret = await page.getByLabel('Signing secret', { exact: true }).inputValue();
+    expect(secret.length).toBeGreaterThan(16);
+    await checkpoint(page, errors, '07e0-webhook-subscribed');
+
+    const order = await h.fetch('/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 42 }),
+    });
+    expect(order.status).toBeLessThan(300);
+    await receiver.waitFor((got) => got.some((hook) => hook.path === '/hook'));
+    await page.getByRole('link', { name: 'orders to my shop' }).click();
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.getByRole('table', { name: 'Deliveries' }).getByText('200').count();
+        },
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
+    await checkpoint(page, errors, '07e1-webhook-deliveries');
   });
 
   it('sees the app it allowed under Grants and revokes it', async () => {

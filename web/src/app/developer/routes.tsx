@@ -18,6 +18,8 @@ import { ConsentScreen } from '../../features/consent/components/consent-screen'
 import { GrantsScreen } from '../../features/grants/components/grants-screen';
 import { PageView } from '../../features/pages/components/page-view';
 import { TokensScreen } from '../../features/tokens/components/tokens-screen';
+import { WebhookScreen } from '../../features/webhooks/components/webhook-screen';
+import { WebhooksScreen } from '../../features/webhooks/components/webhooks-screen';
 import { appBasename } from '../../lib/runtime';
 import { useSession } from '../../lib/session';
 import { NotFound } from '../not-found';
@@ -40,6 +42,7 @@ const mine: NavItem[] = [
   { to: '/apps', label: 'Apps' },
   { to: '/tokens', label: 'Tokens' },
   { to: '/usage', label: 'Usage' },
+  { to: '/webhooks', label: 'Webhooks' },
   { to: '/grants', label: 'Grants' },
   { to: '/account', label: 'Account' },
 ];
@@ -86,6 +89,8 @@ export function developerRouter() {
           { path: 'apps/:appId', element: private_(<AppEditScreen />) },
           { path: 'tokens', element: private_(<TokensScreen />) },
           { path: 'grants', element: private_(<GrantsScreen />) },
+          { path: 'webhooks', element: private_(<WebhooksScreen />) },
+          { path: 'webhooks/:webhookId', element: private_(<WebhookScreen />) },
           {
             path: 'usage',
             element: private_(
