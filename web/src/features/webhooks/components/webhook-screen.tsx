@@ -48,10 +48,11 @@ export function WebhookScreen() {
                 </Table.Thead>
                 <Table.Tbody>
                   {(value.responses ?? []).map((r, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: deliveries have no id; the list is only ever replaced whole
                     <Table.Tr key={`${r.executeDate}-${i}`}>
                       <Table.Td>{r.executeDate ? new Date(r.executeDate).toLocaleString() : '—'}</Table.Td>
                       <Table.Td>
-                        <Badge variant="light" color={r.code && r.code < 400 ? 'teal.9' : 'red.9'} tt="none">
+                        <Badge color={r.code && r.code < 400 ? 'teal.9' : 'red.9'} tt="none">
                           {r.code ?? 'no answer'}
                         </Badge>
                       </Table.Td>

@@ -88,7 +88,7 @@ export function WebhooksScreen() {
                       <Table.Td>{hook.event}</Table.Td>
                       <Table.Td style={{ wordBreak: 'break-all' }}>{hook.endpoint}</Table.Td>
                       <Table.Td>
-                        <Badge variant="light" color={hook.status === 1 ? 'teal.9' : 'gray.9'} tt="none">
+                        <Badge color={hook.status === 1 ? 'teal.9' : 'gray.9'} tt="none">
                           {hook.status === 1 ? 'active' : 'inactive'}
                         </Badge>
                       </Table.Td>
