@@ -63,6 +63,14 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     await createEvent(h.admin, 'order.created', 'An order was placed');
     await dispatchingOperation(h.admin, 'order-dispatch', '/orders', 'order.created');
     await allowPrivateWebhooks(h.admin);
+    await h.admin
+      .backend()
+      .plan()
+      .create({ name: 'Starter', description: 'To try things', price: 0, points: 100, period: 1 });
+    await h.admin
+      .backend()
+      .plan()
+      .create({ name: 'Pro', description: 'For production', price: 9.99, points: 10_000, period: 1 });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     context.setDefaultTimeout(10_000);
@@ -318,6 +326,21 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
       )
       .toBeGreaterThan(0);
     await checkpoint(page, errors, '07e1-webhook-deliveries');
+  });
+
+  it('compares the plans and takes the free one', async () => {
+    await page.getByRole('link', { name: 'Plans', exact: true }).click();
+    const starter = page.getByRole('region', { name: 'Starter' });
+    const pro = page.getByRole('region', { name: 'Pro' });
+    await starter.waitFor();
+    expect(await starter.textContent()).toContain('Free');
+    expect(await pro.textContent()).toMatch(/9[.,]99/);
+    await checkpoint(page, errors, '07e2-plans');
+    await page.getByRole('button', { name: 'Choose Starter' }).click();
+    await starter.getByText('Current').waitFor();
+    await page.getByText('Your plan: Starter. Points left: 100.').waitFor();
+    await page.getByRole('table', { name: 'Transactions' }).getByRole('cell', { name: 'Starter' }).waitFor();
+    await checkpoint(page, errors, '07e3-plan-chosen');
   });
 
   it('sees the app it allowed under Grants and revokes it', async () => {

@@ -17,6 +17,7 @@ import { RequireLogin } from '../../features/auth/components/require-login';
 import { ConsentScreen } from '../../features/consent/components/consent-screen';
 import { GrantsScreen } from '../../features/grants/components/grants-screen';
 import { PageView } from '../../features/pages/components/page-view';
+import { PlansScreen } from '../../features/plans/components/plans-screen';
 import { TokensScreen } from '../../features/tokens/components/tokens-screen';
 import { WebhookScreen } from '../../features/webhooks/components/webhook-screen';
 import { WebhooksScreen } from '../../features/webhooks/components/webhooks-screen';
@@ -43,6 +44,7 @@ const mine: NavItem[] = [
   { to: '/tokens', label: 'Tokens' },
   { to: '/usage', label: 'Usage' },
   { to: '/webhooks', label: 'Webhooks' },
+  { to: '/plans', label: 'Plans' },
   { to: '/grants', label: 'Grants' },
   { to: '/account', label: 'Account' },
 ];
@@ -90,6 +92,7 @@ export function developerRouter() {
           { path: 'tokens', element: private_(<TokensScreen />) },
           { path: 'grants', element: private_(<GrantsScreen />) },
           { path: 'webhooks', element: private_(<WebhooksScreen />) },
+          { path: 'plans', element: private_(<PlansScreen />) },
           { path: 'webhooks/:webhookId', element: private_(<WebhookScreen />) },
           {
             path: 'usage',
