@@ -12,6 +12,8 @@ import {
 } from './support/browser.js';
 import { newDeveloper } from './support/consumer-helpers.js';
 import { systemDatabases } from './support/databases.js';
+import { allowPrivateWebhooks, createEvent, dispatchingOperation, fastEvents } from './support/events-helpers.js';
+import { type Receiver, startReceiver } from './support/events-receiver.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { createOAuthWorld, type OAuthWorld, postForm, statusWithToken } from './support/oauth-fixtures.js';
 import { type SmtpInbox, startSmtpInbox } from './support/smtp-inbox.js';
@@ -38,6 +40,7 @@ async function checkpoint(page: Page, errors: string[], step: string) {
 describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and consents in the browser', () => {
   let h: Harness;
   let inbox: SmtpInbox;
+  let receiver: Receiver;
   let world: OAuthWorld;
   let browser: Browser;
   let context: BrowserContext;
@@ -45,11 +48,29 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
   let errors: string[];
   const dev = newDeveloper('web');
   const newPassword = `${dev.password}-renewed`;
+  const changedPassword = `${dev.password}-changed`;
 
   beforeAll(async () => {
     inbox = await startSmtpInbox();
-    h = await startHarness(sqlite as NonNullable<typeof sqlite>, { MAILER_URL: inbox.mailerUrl });
+    receiver = await startReceiver();
+    h = await startHarness(
+      sqlite as NonNullable<typeof sqlite>,
+      { MAILER_URL: inbox.mailerUrl },
+      { events: fastEvents },
+    );
     world = await createOAuthWorld(h);
+    // an event developers may subscribe to, raised by POST /orders; webhooks may call 127.0.0.1 here
+    await createEvent(h.admin, 'order.created', 'An order was placed');
+    await dispatchingOperation(h.admin, 'order-dispatch', '/orders', 'order.created');
+    await allowPrivateWebhooks(h.admin);
+    await h.admin
+      .backend()
+      .plan()
+      .create({ name: 'Starter', description: 'To try things', price: 0, points: 100, period: 1 });
+    await h.admin
+      .backend()
+      .plan()
+      .create({ name: 'Pro', description: 'For production', price: 9.99, points: 10_000, period: 1 });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     context.setDefaultTimeout(10_000);
@@ -62,6 +83,7 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     await browser?.close();
     await h?.close();
     await inbox?.close();
+    await receiver?.close();
   });
 
   it('finds the portal from /, with the overview page', async () => {
@@ -180,6 +202,186 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     await page.getByRole('alert').filter({ hasText: 'This request cannot be authorized' }).waitFor();
     expect(await page.getByRole('button', { name: 'Allow' }).count()).toBe(0);
     await checkpoint(page, errors, '07-consent-refused');
+  });
+
+  it('creates an app with a scope, sees its secret once, edits and deletes it', async () => {
+    await page.getByRole('link', { name: 'Apps', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Apps' }).waitFor();
+    await page.getByRole('link', { name: 'Create app' }).click();
+    await page.getByLabel('Name').fill('My script');
+    await page.getByLabel('URL').fill('not a url');
+    await page.getByRole('checkbox', { name: 'todo' }).check();
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await page.getByText('Enter the URL of your application').waitFor();
+    expect(await page.getByLabel('Name').inputValue()).toBe('My script');
+    expect(await page.getByRole('checkbox', { name: 'todo' }).isChecked()).toBe(true);
+    await page.getByLabel('URL').fill('https://script.example');
+    await page.getByRole('button', { name: 'Create app' }).click();
+    await page.getByRole('heading', { name: 'Your app is ready' }).waitFor();
+    const key = await page.getByLabel('App key', { exact: true }).inputValue();
+    const secret = await page.getByLabel('App secret', { exact: true }).inputValue();
+    expect(secret.length).toBeGreaterThan(20);
+    await checkpoint(page, errors, '07a-app-created');
+    // the key and secret work: client credentials for the todo scope
+    const token = await postForm(
+      h,
+      '/authorization/token',
+      { grant_type: 'client_credentials', scope: 'todo' },
+      { id: key, secret },
+    );
+    expect(token.status).toBe(200);
+    expect(await statusWithToken(h, world.todoPath, String(token.body.access_token))).toBe(200);
+
+    // the API reference sends a real request with the app's credentials
+    await page.getByRole('link', { name: 'API reference' }).click();
+    await page.getByLabel('Search operations').fill('todo');
+    await page.getByRole('button', { name: /^GET \/todo/ }).click();
+    await page.getByText('An app (key and secret)').click();
+    expect(await page.getByRole('radio', { name: 'An app (key and secret)' }).isChecked()).toBe(true);
+    await page.getByLabel('App key', { exact: true }).fill(key);
+    await page.getByLabel('App secret', { exact: true }).fill(secret);
+    await page.getByRole('button', { name: 'Send request' }).click();
+    const response = page.getByRole('region', { name: 'Response' });
+    await response.getByText('200').waitFor();
+    expect(await response.textContent()).toContain('try OAuth2');
+    await page.getByRole('tab', { name: 'Python' }).click();
+    expect(await page.getByRole('tabpanel').textContent()).toContain('requests.request(');
+    await checkpoint(page, errors, '07a2-api-reference-try-it');
+
+    // the calls show in the usage charts and the call log
+    await h.flushLogs();
+    await page.getByRole('link', { name: 'Usage', exact: true }).click();
+    await page.getByText(/^\d+ calls from /).waitFor();
+    expect(Number((await page.getByText(/^\d+ calls from /).textContent())?.split(' ')[0])).toBeGreaterThanOrEqual(2);
+    expect(await page.getByText('todo.getAll', { exact: false }).count()).toBeGreaterThan(0);
+    const logEntry = page.getByRole('table', { name: 'Call log' }).getByRole('button', { name: 'GET /todo' }).first();
+    await logEntry.waitFor();
+    await checkpoint(page, errors, '07a3-usage');
+    await logEntry.click();
+    await page.getByRole('dialog').getByText('Headers').waitFor();
+    await checkpoint(page, errors, '07a4-usage-call');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('link', { name: 'Apps', exact: true }).click();
+    await page.getByRole('link', { name: 'My script' }).click();
+    await page.getByLabel('Name').fill('My nightly script');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await checkpoint(page, errors, '07b-app-edit');
+    await page.getByRole('button', { name: 'Delete app' }).click();
+    await page.getByRole('dialog', { name: 'Delete My nightly script?' }).waitFor();
+    await checkpoint(page, errors, '07c-app-delete-confirm');
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Apps' }).waitFor();
+    await page.getByText('You have no apps yet.').waitFor();
+  });
+
+  it('makes a personal access token, shown once, and deletes it', async () => {
+    await page.getByRole('link', { name: 'Tokens', exact: true }).click();
+    await page.getByLabel('Name').fill('ci');
+    await page.getByLabel('Expires on').fill(new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10));
+    await page.getByRole('checkbox', { name: 'todo' }).check();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const access = await page.getByLabel('Access token', { exact: true }).inputValue();
+    expect(await statusWithToken(h, world.todoPath, access)).toBe(200);
+    await page.getByRole('cell', { name: 'ci', exact: true }).waitFor();
+    await checkpoint(page, errors, '07d-token-created');
+    await page.getByRole('button', { name: 'Delete token ci' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('You have no tokens.').waitFor();
+    await expect.poll(() => statusWithToken(h, world.todoPath, access)).toBe(401);
+  });
+
+  it('subscribes a webhook, sees its secret once and every delivery', async () => {
+    await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+    await page
+      .getByRole('textbox', { name: 'Event', exact: true })
+      .or(page.getByRole('combobox', { name: 'Event', exact: true }))
+      .first()
+      .click();
+    await page.getByRole('option', { name: /^order\.created/ }).click();
+    await page.getByLabel('Name', { exact: true }).fill('orders to my shop');
+    await page.getByLabel('Endpoint URL').fill(`${receiver.url}/hook`);
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    const secret = await page.getByLabel('Signing secret', { exact: true }).inputValue();
+    expect(secret.length).toBeGreaterThan(16);
+    await checkpoint(page, errors, '07e0-webhook-subscribed');
+
+    const order = await h.fetch('/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 42 }),
+    });
+    expect(order.status).toBeLessThan(300);
+    await receiver.waitFor((got) => got.some((hook) => hook.path === '/hook'));
+    await page.getByRole('link', { name: 'orders to my shop' }).click();
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.getByRole('table', { name: 'Deliveries' }).getByText('200').count();
+        },
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
+    await checkpoint(page, errors, '07e1-webhook-deliveries');
+  });
+
+  it('compares the plans and takes the free one', async () => {
+    await page.getByRole('link', { name: 'Plans', exact: true }).click();
+    const starter = page.getByRole('region', { name: 'Starter' });
+    const pro = page.getByRole('region', { name: 'Pro' });
+    await starter.waitFor();
+    expect(await starter.textContent()).toContain('Free');
+    expect(await pro.textContent()).toMatch(/9[.,]99/);
+    await checkpoint(page, errors, '07e2-plans');
+    await page.getByRole('button', { name: 'Choose Starter' }).click();
+    await starter.getByText('Current').waitFor();
+    await page.getByText('Your plan: Starter. Points left: 100.').waitFor();
+    await page.getByRole('table', { name: 'Transactions' }).getByRole('cell', { name: 'Starter' }).waitFor();
+    await checkpoint(page, errors, '07e3-plan-chosen');
+  });
+
+  it('sees the app it allowed under Grants and revokes it', async () => {
+    // allowed again (the denial above withdrew the first grant)
+    await page.goto(
+      `${h.baseUrl}/authorization/authorize?${new URLSearchParams({
+        response_type: 'code',
+        client_id: world.web.key,
+        redirect_uri: world.web.redirectUri,
+        scope: 'todo',
+        state: 'again',
+      })}`,
+    );
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((url) => url.href.startsWith(world.web.redirectUri));
+    await page.goto(`${h.baseUrl}/apps/developer/grants`);
+    await page.getByRole('link', { name: 'Todo Web' }).waitFor();
+    await checkpoint(page, errors, '07e-grants');
+    await page.getByRole('button', { name: 'Revoke Todo Web' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('You have not allowed any app.').waitFor();
+  });
+
+  it('changes the password on the account screen', async () => {
+    await page.getByRole('link', { name: 'Account', exact: true }).click();
+    expect(await page.getByLabel('Email').inputValue()).toBe(dev.email);
+    await page.getByLabel('Current password').fill('wrong password');
+    await page.getByLabel('New password', { exact: true }).fill(changedPassword);
+    await page.getByLabel('Repeat the new password').fill(changedPassword);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Old password does not match').waitFor();
+    await checkpoint(page, errors, '07f-account-password-refused');
+    await page.getByLabel('Current password').fill(dev.password);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Your password was changed.').waitFor();
+    const login = await h.fetch('/consumer/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: dev.name, password: changedPassword }),
+    });
+    expect(login.status).toBe(200);
   });
 
   it('refreshes the token quietly before it expires', async () => {

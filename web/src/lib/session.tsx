@@ -73,6 +73,8 @@ export interface SessionApi {
    * refresh ends the session.
    */
   call<T>(run: (client: Client) => Promise<T>): Promise<T>;
+  /** the same with the bare token, for calls fusio-sdk does not know (a 401 carries `{title: 'Unauthorized'}`) */
+  callWithToken<T>(run: (token: string) => Promise<T>): Promise<T>;
 }
 
 const SessionContext = createContext<SessionApi | null>(null);
@@ -156,8 +158,22 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const client = useMemo(() => (session ? new Client(apiBaseUrl(), new HttpBearer(session.token)) : null), [session]);
 
-  const api = useMemo<SessionApi>(
-    () => ({
+  const api = useMemo<SessionApi>(() => {
+    const callWithToken = async <T,>(run: (token: string) => Promise<T>): Promise<T> => {
+      let held = current.current;
+      if (!held) throw new SessionEndedError();
+      if (held.expiresAt - 5_000 < Date.now()) held = await refresh();
+      if (!held) throw new SessionEndedError();
+      try {
+        return await run(held.token);
+      } catch (error) {
+        if (errorStatus(error) !== 401) throw error;
+        const renewed = await refresh();
+        if (!renewed) throw new SessionEndedError();
+        return run(renewed.token);
+      }
+    };
+    return {
       session,
       ended,
       client,
@@ -173,23 +189,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
             .catch(() => undefined);
         }
       },
-      async call(run) {
-        let held = current.current;
-        if (!held) throw new SessionEndedError();
-        if (held.expiresAt - 5_000 < Date.now()) held = await refresh();
-        if (!held) throw new SessionEndedError();
-        try {
-          return await run(new Client(apiBaseUrl(), new HttpBearer(held.token)));
-        } catch (error) {
-          if (errorStatus(error) !== 401) throw error;
-          const renewed = await refresh();
-          if (!renewed) throw new SessionEndedError();
-          return run(new Client(apiBaseUrl(), new HttpBearer(renewed.token)));
-        }
-      },
-    }),
-    [session, ended, client, apply, refresh],
-  );
+      callWithToken,
+      call: (run) => callWithToken((token) => run(new Client(apiBaseUrl(), new HttpBearer(token)))),
+    };
+  }, [session, ended, client, apply, refresh]);
   return <SessionContext.Provider value={api}>{children}</SessionContext.Provider>;
 }
 

@@ -56,6 +56,8 @@ export function brandTheme(primaryColor: string) {
       ),
       // links are told from text by their underline, not by colour alone (WCAG 1.4.1)
       Anchor: { defaultProps: { underline: 'always' } },
+      // a light yellow alert's coloured title falls below 4.5:1; the text colour is readable on every one
+      Alert: { styles: { title: { color: 'var(--mantine-color-text)' } } },
     },
     defaultRadius: 'md',
     fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
