@@ -4,9 +4,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../src/auth/passwords.js';
+import SQLite from '../src/db/sqlite-driver.js';
 import { freePort } from './support/harness.js';
 import { reachable } from './support/services.js';
 

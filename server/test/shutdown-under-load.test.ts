@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import SQLite from '../src/db/sqlite-driver.js';
 import { backendCall, type PorticoProcess, startPortico } from './support/cluster-process.js';
 
 /**

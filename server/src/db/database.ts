@@ -1,16 +1,17 @@
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
 import { createPool as createMysqlPool, type Pool as MysqlPool } from 'mysql2';
 import pg from 'pg';
 import { makeFolder } from '../folders.js';
 import type { Database } from './schema.js';
+import type { BetterSqlite3 } from './sqlite-driver.js';
+import SQLite from './sqlite-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
 /** The driver under Kysely, for the few bulk writes where building SQL per batch would cost too much. */
 export type RawDriver =
-  | { dialect: 'sqlite'; sqlite: SQLite.Database }
+  | { dialect: 'sqlite'; sqlite: BetterSqlite3.Database }
   | { dialect: 'postgres'; pool: pg.Pool }
   | { dialect: 'mysql'; pool: MysqlPool };
 

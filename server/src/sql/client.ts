@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import SQLite from 'better-sqlite3';
 import { createPool as createMysqlPool, type Pool as MysqlPool } from 'mysql2/promise';
+import type { BetterSqlite3 } from '../db/sqlite-driver.js';
+import SQLite from '../db/sqlite-driver.js';
 
 type ExecuteValues = Parameters<MysqlPool['execute']>[1] extends infer V
   ? V extends readonly (infer E)[]
@@ -348,8 +349,8 @@ class MysqlClient extends BaseClient {
 
 class SqliteClient extends BaseClient {
   readonly dialect = 'sqlite' as const;
-  private readonly db: SQLite.Database;
-  private readonly statements = new Map<string, SQLite.Statement>();
+  private readonly db: BetterSqlite3.Database;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(file: string) {
     super();
@@ -359,7 +360,7 @@ class SqliteClient extends BaseClient {
     this.db.pragma('foreign_keys = ON');
   }
 
-  private prepare(sql: string): SQLite.Statement {
+  private prepare(sql: string): BetterSqlite3.Statement {
     let stmt = this.statements.get(sql);
     if (!stmt) {
       stmt = this.db.prepare(sql);

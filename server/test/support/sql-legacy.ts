@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import SQLite from '../../src/db/sqlite-driver.js';
 import type { TestDatabase } from './databases.js';
 import { requireService } from './services.js';
 
