@@ -13,8 +13,19 @@ function precompress(): Plugin {
   return {
     name: 'portico-precompress',
     apply: 'build',
-    writeBundle() {
-      const assets = path.join(outDir, 'assets');
+    writeBundle(options, bundle) {
+      const dir = options.dir ?? outDir;
+      // a stable address for the embeddable account app: one script tag loads today's hashed module
+      const embed = Object.values(bundle).find(
+        (chunk) => chunk.type === 'chunk' && chunk.isEntry && chunk.name === 'embed',
+      );
+      if (embed) {
+        writeFileSync(
+          path.join(dir, 'account', 'embed.js'),
+          `// <portico-account>: <script type="module" src="…/apps/account/embed.js"></script> (docs/web-apps.md)\nimport '../${embed.fileName}';\n`,
+        );
+      }
+      const assets = path.join(dir, 'assets');
       for (const name of readdirSync(assets)) {
         if (!/\.(js|css|svg|json|map)$/.test(name)) continue;
         const file = path.join(assets, name);
@@ -27,7 +38,7 @@ function precompress(): Plugin {
         writeFileSync(`${file}.gz`, zlib.gzipSync(body, { level: 9 }));
       }
       // scripts/ensure-web-build.mjs compares this with the sources
-      writeFileSync(path.join(outDir, '.build-stamp'), `${new Date().toISOString()}\n`);
+      writeFileSync(path.join(dir, '.build-stamp'), `${new Date().toISOString()}\n`);
     },
   };
 }
@@ -49,6 +60,7 @@ export default defineConfig({
       input: {
         developer: path.join(root, 'developer/index.html'),
         account: path.join(root, 'account/index.html'),
+        embed: path.join(root, 'src/app/embed/main.tsx'),
       },
     },
   },

@@ -54,6 +54,12 @@ const securityHeaders = {
 
 const immutable = 'public, max-age=31536000, immutable';
 
+/** Scripts and styles another site's page may load: the embeddable account app (module scripts need CORS). */
+const crossOrigin = {
+  'access-control-allow-origin': '*',
+  'cross-origin-resource-policy': 'cross-origin',
+};
+
 /**
  * The web apps as Fastify routes of their own, beside the gateway's catch-all: API requests never pass
  * through this code, and these requests never reach the pipeline (no request log, no rate limit).
@@ -84,7 +90,8 @@ export function registerWebApps(fastify: FastifyInstance, options: WebServingOpt
       if (!file) return notBuilt(reply, options.basePath);
       const captcha = options.captcha?.() ?? null;
       const policy = captcha ? webAppPolicy(captcha.provider) : defaultPolicy;
-      return send(req, reply, file, own ? 'public, max-age=3600' : 'no-cache', policy);
+      if (own) reply.headers(crossOrigin);
+      return send(req, reply, file, 'no-cache', policy);
     };
     fastify.route({ method: methods, url: `/apps/${app}`, handler });
     fastify.route({ method: methods, url: `/apps/${app}/*`, handler });
@@ -99,6 +106,7 @@ export function registerWebApps(fastify: FastifyInstance, options: WebServingOpt
       const file = served.files.get(`assets/${rest}`);
       if (!file) return notFound(reply);
       // file names carry a hash of their content: a changed file is a new URL
+      reply.headers(crossOrigin);
       return send(req, reply, file, immutable);
     },
   });

@@ -37,6 +37,7 @@ const docs: NavItem[] = [
   { to: '/reference', label: 'API reference' },
   { to: '/page/sdk', label: 'SDK' },
   { to: '/page/support', label: 'Support' },
+  { to: '/page/terms', label: 'Terms of use' },
 ];
 
 const mine: NavItem[] = [

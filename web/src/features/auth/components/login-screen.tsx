@@ -5,7 +5,7 @@ import { AuthCard } from '../../../components/ui/auth-card';
 import { type FormProblem, problemOf, safeReturnPath } from '../../../components/ui/form-helpers';
 import { publicClient } from '../../../lib/api-client';
 import { useAbout } from '../../../lib/branding';
-import { appBasename } from '../../../lib/runtime';
+import { appUrl } from '../../../lib/runtime';
 import { sessionFromJwt, useSession } from '../../../lib/session';
 import { useIdentities } from '../api/identities';
 
@@ -52,7 +52,7 @@ export function LoginScreen({ app = 'developer' }: { app?: 'developer' | 'accoun
     }
   }
 
-  const callback = `${window.location.origin}${appBasename(app)}/login/callback`;
+  const callback = appUrl(app, '/login/callback');
   const providerHref = (redirect: string) =>
     `${redirect}${redirect.includes('?') ? '&' : '?'}redirect_uri=${encodeURIComponent(callback)}`;
 
