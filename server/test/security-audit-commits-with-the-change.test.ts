@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemDatabases } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';
+import { createLegacyDatabase, type LegacyDatabase } from './support/sql-legacy.js';
 
 const databases = await systemDatabases();
 
@@ -145,6 +146,13 @@ const cases: Case[] = [
     path: '/backend/page',
     body: { title: 'Audit new page', slug: 'audit-new-page', content: 'x' },
     state: count('pages', 'slug', 'audit-new-page'),
+  },
+  {
+    label: 'generator run',
+    method: 'POST',
+    path: '/backend/generator/Fusio.Adapter.Sql.Generator.SqlTable',
+    body: { path: '/audit-news', public: true, config: { connection: 'audit-legacy', table: 'audit_news' } },
+    state: async (h) => [await count('schemas', 'status', 1)(h), await count('operations', 'status', 1)(h)],
   },
   {
     label: 'scope update',
@@ -299,6 +307,7 @@ const cases: Case[] = [
 describe.each(databases)('a backend change and its audit row commit together, or neither does ($kind)', (database) => {
   let h: Harness;
   let token: string;
+  let legacy: LegacyDatabase;
 
   const send = async (method: string, path: string, body?: unknown) => {
     const res = await h.fetch(path, {
@@ -316,6 +325,8 @@ describe.each(databases)('a backend change and its audit row commit together, or
     sql`alter table ${sql.table(from)} rename to ${sql.table(to)}`.execute(h.portico.platform.db);
 
   beforeAll(async () => {
+    legacy = await createLegacyDatabase('sqlite');
+    await legacy.query('CREATE TABLE audit_news (id INTEGER PRIMARY KEY AUTOINCREMENT, title VARCHAR(64) NOT NULL)');
     h = await startHarness(database);
     token = await h.adminToken();
     const setup: [string, string, unknown][] = [
@@ -337,6 +348,11 @@ describe.each(databases)('a backend change and its audit row commit together, or
       ['POST', '/backend/app', { userId: 1, name: 'audit-app', url: 'https://before.example', scopes: [] }],
       ['POST', '/backend/plan', { name: 'AuditPlan', price: 1, points: 10 }],
       ['POST', '/backend/event', { name: 'audit.event', description: 'before' }],
+      [
+        'POST',
+        '/backend/connection',
+        { name: 'audit-legacy', class: 'Fusio.Adapter.Sql.Connection.Sql', config: legacy.sqlConfig },
+      ],
       ['POST', '/backend/cronjob', { name: 'audit-cron', cron: '0 * * * *', action: 'audit-action' }],
       ['POST', '/backend/trigger', { name: 'audit-trigger', event: 'audit.event', action: 'audit-action' }],
       ['POST', '/backend/webhook', { eventId: 1, name: 'audit-hook', endpoint: 'https://93.184.215.14/hook' }],
@@ -348,6 +364,7 @@ describe.each(databases)('a backend change and its audit row commit together, or
   });
   afterAll(async () => {
     await h?.close();
+    await legacy?.close();
   });
 
   it.each(cases)('$label changes nothing when its audit row cannot be written', async (c) => {

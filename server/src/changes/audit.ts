@@ -25,6 +25,11 @@ export class PendingAudit {
     return this.written;
   }
 
+  /** The transaction that wrote the row rolled back: a retry of the change writes it again. */
+  rolledBack(): void {
+    this.written = false;
+  }
+
   /** Writes the row in `db` (the change's transaction), once. */
   async record(db: Kysely<Database>, refId: number | null): Promise<void> {
     if (this.written) return;

@@ -42,13 +42,17 @@ export class ChangeWriter {
     private readonly logger: Logger,
   ) {}
 
+  private transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(work);
+  }
+
   async write<T>(origin: ChangeOrigin | undefined, work: (unit: Unit) => Promise<T>): Promise<T> {
     const audit = origin?.audit;
     const caller = origin?.caller;
     const kinds = new Set<ConfigKind>();
     const after: (() => Promise<void>)[] = [];
     let refId: number | null = null;
-    const result = await this.db.transaction().execute(async (trx) => {
+    const result = await this.transaction(async (trx) => {
       const unit: Unit = {
         db: trx,
         actor: caller ? { userId: caller.user?.id ?? null, appId: caller.app?.id ?? null } : null,
@@ -66,6 +70,9 @@ export class ChangeWriter {
       await audit?.record(trx, refId);
       await this.bus.record(trx, [...kinds]);
       return value;
+    }).catch((error: unknown) => {
+      audit?.rolledBack();
+      throw error;
     });
     // committed: the change is real. What follows runs whole; a failure is the caller's to hear about
     // (a revocation that did not happen must not look like success), after everything was tried.

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { buildActionHandler } from '../../actions/build.js';
 import { formFromSchema } from '../../actions/form.js';
 import { recordCommit } from '../../changes/history.js';
+import type { ChangeOrigin } from '../../changes/unit.js';
 import { insertWithId } from '../../db/insert.js';
 import { Category, type Database, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
@@ -75,6 +76,7 @@ async function execute(
   changelog: GeneratorChangelog,
   request: BackendGeneratorProvider,
   userId: number | null,
+  origin: ChangeOrigin,
 ) {
   const basePath = request.path ?? '';
   if (basePath !== '' && !basePath.startsWith('/')) throw badRequest('Path must start with a /');
@@ -164,7 +166,7 @@ async function execute(
 
   const now = Date.now();
   try {
-    await write(platform, { schemas, actions, operations, configs, scopes, isPublic, userId, now });
+    await write(platform, origin, { schemas, actions, operations, configs, scopes, isPublic, userId, now });
   } catch (error) {
     // another run created the same names in the meantime: this one rolled back completely
     const mapped = mapSqlError(error, platform.dialect);
@@ -173,7 +175,6 @@ async function execute(
     }
     throw mapped;
   }
-  await platform.configChanged();
 }
 
 interface Prepared {
@@ -190,10 +191,15 @@ interface Prepared {
   now: number;
 }
 
-/** One transaction: the rows of every schema, action (with its first commit), operation and scope link. */
-async function write(platform: Platform, run: Prepared): Promise<void> {
+/**
+ * One unit: the rows of every schema, action (with its first commit), operation and scope link, and the
+ * audit row of the call, commit together; the gateway is rebuilt once, after the commit.
+ */
+async function write(platform: Platform, origin: ChangeOrigin, run: Prepared): Promise<void> {
   const { schemas, actions, operations, configs, scopes, isPublic, userId, now } = run;
-  await platform.db.transaction().execute(async (trx) => {
+  await platform.changes.write(origin, async (unit) => {
+    const trx = unit.db;
+    unit.touched('schema', 'action', 'operation', 'scope');
     for (const s of schemas) {
       const source = JSON.stringify(s.source);
       const id = await insertWithId(
@@ -341,13 +347,14 @@ export const generatorOperations: SystemOperation[] = [
       },
     },
     description: 'Creates the schemas, actions and operations of the provider',
-    async handler({ platform, request, caller }) {
+    async handler(call) {
+      const { platform, request, caller } = call;
       const provider = providerOf(request.params.provider);
       const body = (request.body ?? {}) as BackendGeneratorProvider;
       const changelog = await provider.setup(configOf(body.config), platform);
       for (let attempt = 1; ; attempt++) {
         try {
-          await execute(platform, changelog, body, caller.user?.id ?? null);
+          await execute(platform, changelog, body, caller.user?.id ?? null, call);
           break;
         } catch (error) {
           // a simultaneous run deadlocked with this one (MariaDB): run again, the checks now see its result
