@@ -181,6 +181,50 @@ describe.each(databases)('a developer manages apps and personal tokens ($kind)',
     }
   });
 
+  it('regenerates a lost secret: shown once, the old one and its tokens stop working, nobody else may', async () => {
+    const created = (await dev.client
+      .consumer()
+      .app()
+      .create({
+        name: 'Rotated App',
+        url: 'https://rotated.example.com',
+        scopes: ['consumer.account'],
+      })) as CreatedApp;
+    const before = (await (await appToken(created.appKey, created.appSecret)).json()) as { access_token: string };
+    expect((await bearerGet('/consumer/account', before.access_token)).status).toBe(200);
+    const regenerate = (id: string, token: string) =>
+      h.fetch(`/consumer/app/${id}/secret`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+
+    // someone else's app is not found; a token that holds less than the app cannot take it over
+    expect((await regenerate(created.id, other.token)).status).toBe(404);
+    const narrow = await dev.client
+      .consumer()
+      .token()
+      .create({ name: 'apps only', scopes: ['consumer.app'], expire: inDays(1) });
+    const refused = await regenerate(created.id, narrow.access_token as string);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('consumer.account');
+
+    const answer = await regenerate(created.id, dev.token);
+    expect(answer.status).toBe(200);
+    const renewed = (await answer.json()) as CreatedApp;
+    expect(renewed).toMatchObject({ success: true, id: created.id, appKey: created.appKey });
+    expect(renewed.appSecret).toMatch(/^[0-9a-f]{64}$/);
+    expect(renewed.appSecret).not.toBe(created.appSecret);
+    // the secret is not kept: reading the app never shows it
+    expect(JSON.stringify(await dev.client.consumer().app().get(created.id))).not.toContain(renewed.appSecret);
+
+    expect((await appToken(created.appKey, created.appSecret)).status).toBeGreaterThanOrEqual(400);
+    expect((await appToken(created.appKey, renewed.appSecret)).status).toBe(200);
+    // the token issued with the old secret is revoked
+    await expect
+      .poll(async () => (await bearerGet('/consumer/account', before.access_token)).status, { timeout: 3_000 })
+      .toBe(401);
+    // leave the developer's tokens as they were for the stories after this one
+    const narrowToken = (await dev.client.consumer().token().getAll()).entry?.find((t) => t.name === 'apps only');
+    await dev.client.consumer().token().delete(String(narrowToken?.id));
+  });
+
   it('creates, uses, renews and deletes a personal access token', async () => {
     const tokens = dev.client.consumer().token();
     const created = await tokens.create({ name: 'ci', scopes: ['consumer.account'], expire: inDays(30) });

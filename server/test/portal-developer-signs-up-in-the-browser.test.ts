@@ -268,6 +268,22 @@ describe.skipIf(!sqlite || !hasChromium)('a developer signs up, logs in and cons
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved.').waitFor();
     await checkpoint(page, errors, '07b-app-edit');
+    // a lost secret is replaced: the new one is shown once and works, the old one does not
+    await page.getByRole('button', { name: 'Regenerate secret' }).click();
+    await page.getByRole('dialog', { name: 'A new secret for My nightly script?' }).waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Regenerate' }).click();
+    const renewed = await page.getByLabel('New app secret', { exact: true }).inputValue();
+    expect(renewed).toMatch(/^[0-9a-f]{64}$/);
+    expect(renewed).not.toBe(secret);
+    const tokenWith = (appSecret: string) =>
+      h.fetch('/authorization/token', {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${key}:${appSecret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+    expect((await tokenWith(renewed)).status).toBe(200);
+    expect((await tokenWith(secret)).status).toBeGreaterThanOrEqual(400);
+    await checkpoint(page, errors, '07b2-app-secret-regenerated');
     await page.getByRole('button', { name: 'Delete app' }).click();
     await page.getByRole('dialog', { name: 'Delete My nightly script?' }).waitFor();
     await checkpoint(page, errors, '07c-app-delete-confirm');

@@ -170,6 +170,26 @@ export class AppRepository {
     return existing.id;
   }
 
+  /**
+   * A new secret for an app whose secret was lost or leaked: the old one stops working at once and the
+   * tokens the app holds are revoked once the change committed. The new secret is returned here only.
+   */
+  async regenerateSecret(unit: Unit, ref: EntityRef): Promise<{ id: number; appKey: string; appSecret: string }> {
+    const existing = await this.find(unit.db, ref);
+    const appSecret = newAppSecret();
+    await unit.db
+      .updateTable('apps')
+      .set({ app_secret: digest(appSecret) })
+      .where('id', '=', existing.id)
+      .execute();
+    const { tokens } = this.deps;
+    unit.afterCommit(async () => {
+      await tokens.revokeWhere({ appId: existing.id });
+    });
+    unit.target(existing.id);
+    return { id: existing.id, appKey: existing.app_key, appSecret };
+  }
+
   async delete(unit: Unit, ref: EntityRef): Promise<number> {
     const existing = await this.find(unit.db, ref);
     await this.table.delete(unit.db, existing.id);
@@ -206,6 +226,13 @@ export async function updateApp(
   // an app never changes hands: whose it is can be checked before the unit
   const { id } = await apps.find(deps.db, ref, scope.userId);
   return deps.changes.write(scope.origin, (unit) => apps.update(unit, { id }, input));
+}
+
+/** A new secret for one of a user's apps, in a unit of its own (the consumer API). */
+export async function regenerateAppSecret(deps: AppDeps, ref: EntityRef, scope: AppChangeScope = {}) {
+  const apps = new AppRepository(deps);
+  const { id } = await apps.find(deps.db, ref, scope.userId);
+  return deps.changes.write(scope.origin, (unit) => apps.regenerateSecret(unit, { id }));
 }
 
 export async function deleteApp(deps: AppDeps, ref: EntityRef, scope: AppChangeScope = {}): Promise<number> {

@@ -1,7 +1,7 @@
 import type { ConsumerApp, ConsumerAppCreate, ConsumerAppUpdate } from 'fusio-sdk';
 import { assertRequestableScopes } from '../../accounts/scopes.js';
-import { createApp, deleteApp, findApp, updateApp } from '../../apps/repository.js';
-import { appScopes } from '../../auth/scopes.js';
+import { createApp, deleteApp, findApp, regenerateAppSecret, updateApp } from '../../apps/repository.js';
+import { appScopes, assertTokenHolds } from '../../auth/scopes.js';
 import { containsIgnoreCase, pageOf } from '../../db/listing.js';
 import { type AppRow, AppStatus } from '../../db/schema.js';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
@@ -133,6 +133,27 @@ export const consumerAppOperations: SystemOperation[] = [
     async handler(call) {
       const id = await deleteApp(call.platform, entityRef(call.request.params.app_id), { userId: currentUserId(call) });
       return message('App successfully deleted', id);
+    },
+  }),
+  systemOperation({
+    name: 'consumer.app.regenerateSecret',
+    method: 'POST',
+    path: `/consumer/app/$app_id<${idOrName}>/secret`,
+    description:
+      'A new secret for one of the caller’s apps, in this response only; the old secret stops working and the app’s tokens are revoked',
+    async handler(call) {
+      const userId = currentUserId(call);
+      const existing = await findApp(call.platform, entityRef(call.request.params.app_id), userId);
+      // the new secret is worth every scope of the app: the calling token must hold them all (a token a
+      // third party got with consumer.app must not take over an app that can do more)
+      assertTokenHolds(call.caller.scopes, await appScopes(call.platform.db, existing.id));
+      const app = await regenerateAppSecret(call.platform, { id: existing.id }, { userId, origin: call });
+      // stored as a digest only: this is the one chance to read the new secret
+      return {
+        ...message('App secret successfully regenerated', app.id),
+        appKey: app.appKey,
+        appSecret: app.appSecret,
+      };
     },
   }),
 ];

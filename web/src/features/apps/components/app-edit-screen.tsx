@@ -3,16 +3,18 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ConfirmButton } from '../../../components/ui/confirm-button';
 import { QueryView } from '../../../components/ui/query-view';
-import { SecretValue } from '../../../components/ui/secret-once';
+import { SecretValue, ShownOnce } from '../../../components/ui/secret-once';
 import { useDocumentTitle } from '../../../lib/branding';
 import { useSession } from '../../../lib/session';
 import { useApiQuery } from '../../../lib/use-api';
+import { regenerateSecret } from '../api/regenerate-secret';
 import { AppForm } from './app-form';
 
 /** One app: its key, its settings to change, and deletion after a confirmation. */
 export function AppEditScreen() {
   const { appId = '' } = useParams();
-  const { call } = useSession();
+  const { call, callWithToken } = useSession();
+  const [secret, setSecret] = useState<string | null>(null);
   const navigate = useNavigate();
   const app = useApiQuery((client) => client.consumer().app().get(appId), [appId]);
   const [saved, setSaved] = useState(false);
@@ -36,7 +38,27 @@ export function AppEditScreen() {
             />
           </Group>
           <SecretValue label="App key" value={value.appKey ?? ''} />
-          <Text size="sm">The secret was shown when the app was created; Portico keeps only a digest of it.</Text>
+          {secret ? (
+            <ShownOnce>
+              <SecretValue label="New app secret" value={secret} />
+            </ShownOnce>
+          ) : (
+            <Group justify="space-between" align="center">
+              <Text size="sm">
+                The secret was shown when the app was created; Portico keeps only a digest of it. Lost it?
+              </Text>
+              <ConfirmButton
+                label="Regenerate secret"
+                title={`A new secret for ${value.name}?`}
+                message="The current secret stops working at once and the tokens the app holds are revoked. The new secret is shown once."
+                confirmLabel="Regenerate"
+                onConfirm={async () => {
+                  const renewed = await callWithToken((token) => regenerateSecret(token, appId));
+                  setSecret(renewed.appSecret);
+                }}
+              />
+            </Group>
+          )}
           {saved ? (
             <Alert color="green" role="status">
               Saved.
