@@ -63,8 +63,10 @@ export function openDatabase(url: string, options: OpenOptions = {}): SystemData
   if (dialect === 'postgres') {
     // an unreachable server fails a request within seconds instead of leaving it waiting for TCP to give up
     const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes, connectionTimeoutMillis: 5_000 });
-    // an idle client that loses its server must not crash the process
+    // a client that loses its server must not crash the process: idle ones report to the pool, and a
+    // checked-out one (between the queries of a transaction) emits on itself; its queries fail anyway
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect, raw: { dialect, pool }, describe, close: () => db.destroy() };
   }

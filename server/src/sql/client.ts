@@ -175,6 +175,8 @@ class PostgresClient extends BaseClient {
     });
     // an idle client that loses its server must not crash the process; the next query reconnects
     this.pool.on('error', () => {});
+    // a checked-out client that loses its server emits on itself: without a listener that ends the process
+    this.pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   /** prepared statements that went stale on some connections get a new name (see `query`) */
