@@ -216,11 +216,14 @@ describe('portico serve --workers 2', () => {
       action: 'greeter',
       public: true,
     });
-    await eventually(async () => ((await call(b, 'GET', '/greeter')).body.version === 1 ? true : undefined));
+    await eventually(async () => ((await call(b, 'GET', '/greeter')).body.version === 1 ? true : undefined), 15_000);
     fs.writeFileSync(path.join(actionsDir, 'greeter.ts'), greeter(2));
     proc.child.kill('SIGHUP');
     for (const client of [a, b]) {
-      await eventually(async () => ((await call(client, 'GET', '/greeter')).body.version === 2 ? true : undefined));
+      await eventually(
+        async () => ((await call(client, 'GET', '/greeter')).body.version === 2 ? true : undefined),
+        15_000,
+      );
     }
   });
 

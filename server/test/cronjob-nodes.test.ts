@@ -68,7 +68,8 @@ describe.each(databases)('cronjobs run once per tick across two nodes ($kind)', 
     expect(new Set(seconds).size).toBe(window.length);
     expect(window.length).toBeGreaterThanOrEqual(2);
     expect(window.length).toBeLessThanOrEqual(4);
-    for (const run of window) expect(run.at % 1000).toBeLessThan(500);
+    // early in its second (a loaded CI machine may start a run a few hundred milliseconds late)
+    for (const run of window) expect(run.at % 1000).toBeLessThan(800);
 
     const failed = await b.admin.backend().cronjob().get(String(failing.id));
     expect(failed.exitCode).toBe(1);

@@ -204,10 +204,16 @@ return 1
  */
 export class RedisLoginThrottle implements LoginThrottle {
   /** `prefix`: the installation's Redis key prefix, so installations sharing one Redis keep apart */
-  static connect(url: string, prefix: string, fallback: LoginThrottle, logger: Logger): RedisLoginThrottle {
+  static connect(
+    url: string,
+    prefix: string,
+    fallback: LoginThrottle,
+    logger: Logger,
+    policy: ThrottlePolicy = defaultThrottlePolicy,
+  ): RedisLoginThrottle {
     const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000 });
     redis.on('error', (error) => logger.debug({ err: error.message }, 'login throttle: redis unavailable'));
-    return new RedisLoginThrottle(redis, `${prefix}login:{t}:`, fallback, logger);
+    return new RedisLoginThrottle(redis, `${prefix}login:{t}:`, fallback, logger, policy);
   }
 
   constructor(

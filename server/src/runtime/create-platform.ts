@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { accountMailJob, runAccountMailJob } from '../accounts/accounts.js';
 import type { LoginThrottle } from '../accounts/throttle.js';
+import { defaultThrottlePolicy, type ThrottlePolicy } from '../accounts/throttle.js';
 import { DatabaseLoginThrottle, RedisLoginThrottle } from '../accounts/throttle-stores.js';
 import { builtInActionTypes } from '../actions/index.js';
 import { ActionRegistry } from '../actions/registry.js';
@@ -75,6 +76,8 @@ export interface PlatformOptions {
   mailTransport?: MailTransport;
   /** where failed logins are counted instead of Redis (REDIS_URL) or the system database */
   loginThrottle?: LoginThrottle;
+  /** the login throttle's numbers (tests lengthen the back-off so a slow machine cannot outwait it) */
+  loginThrottlePolicy?: Partial<ThrottlePolicy>;
   /** how often free plans are checked for a new period (default a minute; 0: only when asked, in tests) */
   pointsRenewalIntervalMs?: number;
   /** webhook delivery and cron settings (timeouts, retries, leases; whether this node runs the worker) */
@@ -223,11 +226,18 @@ async function assemble(
   });
   const stripe = new StripeProvider(settings);
   const payments = new PaymentProviders([stripe]);
-  const databaseThrottle = new DatabaseLoginThrottle(db, dialect);
+  const throttlePolicy = { ...defaultThrottlePolicy, ...options.loginThrottlePolicy };
+  const databaseThrottle = new DatabaseLoginThrottle(db, dialect, throttlePolicy);
   const throttleRedis =
     options.loginThrottle || !config.redisUrl
       ? null
-      : RedisLoginThrottle.connect(config.redisUrl, config.rateLimitRedisPrefix, databaseThrottle, logger);
+      : RedisLoginThrottle.connect(
+          config.redisUrl,
+          config.rateLimitRedisPrefix,
+          databaseThrottle,
+          logger,
+          throttlePolicy,
+        );
   const loginThrottle = options.loginThrottle ?? throttleRedis ?? databaseThrottle;
   const pruner = setInterval(() => {
     revocations.prune();

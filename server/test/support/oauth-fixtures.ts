@@ -1,4 +1,5 @@
 import type { ConsumerAuthorizeMeta, ConsumerAuthorizeResponse } from 'fusio-sdk';
+import type { PlatformOptions } from '../../src/runtime/create-platform.js';
 import type { TestDatabase } from './databases.js';
 import { type Harness, startHarness } from './harness.js';
 
@@ -11,8 +12,8 @@ export function sameDatabase(first: Harness, kind: TestDatabase['kind'] = 'postg
  * Another Portico node of the same installation: same system database and same public URL (the
  * issuer every token names), listening on its own port, as nodes behind a load balancer do.
  */
-export function startSecondNode(first: Harness): Promise<Harness> {
-  return startHarness(sameDatabase(first), { PUBLIC_URL: first.baseUrl });
+export function startSecondNode(first: Harness, options: PlatformOptions = {}): Promise<Harness> {
+  return startHarness(sameDatabase(first), { PUBLIC_URL: first.baseUrl }, options);
 }
 
 export interface TestUser {
