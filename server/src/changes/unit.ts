@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
+import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { PendingAudit } from './audit.js';
 import type { ConfigBus } from './bus.js';
@@ -40,10 +41,25 @@ export class ChangeWriter {
     private readonly db: Kysely<Database>,
     private readonly bus: ConfigBus,
     private readonly logger: Logger,
+    private readonly dialect: DialectName = 'postgres',
   ) {}
 
   private transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(work);
+    if (this.dialect !== 'sqlite') return this.db.transaction().execute(work);
+    // SQLite: a unit reads, then writes. A deferred transaction that tries to write after another process
+    // (a worker, another node on the same file) committed gets SQLITE_BUSY at once, without waiting; one
+    // that takes the write lock when it begins waits for it (busy_timeout) and then sees the latest rows.
+    return this.db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const value = await work(connection);
+        await sql`commit`.execute(connection);
+        return value;
+      } catch (error) {
+        await sql`rollback`.execute(connection).catch(() => {});
+        throw error;
+      }
+    });
   }
 
   async write<T>(origin: ChangeOrigin | undefined, work: (unit: Unit) => Promise<T>): Promise<T> {

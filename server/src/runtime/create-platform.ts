@@ -212,7 +212,7 @@ async function assemble(
   bus.on('gateway', ['operation', 'action', 'schema', 'scope'], () => gateway.reload());
   bus.on('rate limits', ['rate', 'plan', 'user'], () => rateLimits.reload());
   bus.on('events', ['event', 'trigger', 'cronjob', 'webhook'], () => events.configChanged());
-  const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }));
+  const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }), dialect);
   // repositories revoke after their change committed, through the pool (never inside the unit)
   const revokeBeyondRights = (change: RightsChange) => revokeTokensBeyondRights(db, tokens, change);
   const mailer = createMailer(config, logger, options.mailTransport);
