@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { actionNameOf } from '../actions/build.js';
+import type { ConfigKind } from '../changes/kinds.js';
 import type { Unit } from '../changes/unit.js';
 import type { DialectName } from '../db/database.js';
 import { EntityTable } from '../db/entity-table.js';
@@ -7,6 +8,7 @@ import { insertWithId } from '../db/insert.js';
 import type { EntityRef, Paging } from '../db/listing.js';
 import type { Database } from '../db/schema.js';
 import { badRequest } from '../errors.js';
+import { assertNamed, nameField } from '../schema/fragments.js';
 import { parseCron } from './cron-scheduler.js';
 import type { CronjobRow, EventRow, TriggerRow } from './tables.js';
 
@@ -34,13 +36,24 @@ export interface CronjobInput {
   metadata?: Record<string, string>;
 }
 
-const eventName = /^[a-zA-Z0-9\-_.]{3,64}$/;
-const triggerName = /^[a-zA-Z0-9\-_]{3,255}$/;
-const cronjobName = /^[a-zA-Z0-9\-_]{3,64}$/;
+/** The names' rules: the handlers' request schemas check them at the edge, the repositories here. */
+export const eventNameField = nameField('event', { max: 64, also: '-_.' });
+export const triggerNameField = nameField('trigger');
+export const cronjobNameField = nameField('cronjob', { max: 64 });
 
-function checkedName(name: unknown, pattern: RegExp, rule: string): string {
-  if (typeof name !== 'string' || !pattern.test(name)) throw badRequest(rule);
-  return name;
+/** Deletes the row a reference names and announces it; the entity's id for the audit row. */
+async function deleteNamed(
+  find: (db: Kysely<Database>, ref: EntityRef) => Promise<{ id: number }>,
+  remove: (db: Kysely<Database>, id: number) => Promise<void>,
+  unit: Unit,
+  ref: EntityRef,
+  ...kinds: ConfigKind[]
+): Promise<number> {
+  const existing = await find(unit.db, ref);
+  await remove(unit.db, existing.id);
+  unit.touched(...kinds);
+  unit.target(existing.id);
+  return existing.id;
 }
 
 const metadataOf = (metadata: Record<string, string> | undefined, existing: string | null) =>
@@ -120,7 +133,7 @@ export class EventRepository {
   }
 
   async create(unit: Unit, input: EventInput): Promise<number> {
-    const name = checkedName(input.name, eventName, 'Invalid event name: use 3 to 64 letters, digits, "-", "_" or "."');
+    const name = assertNamed(eventNameField, input.name);
     await this.table.assertNameFree(unit.db, name);
     const schema = await assertSchema(unit.db, input.schema);
     const id = await insertWithId(
@@ -142,10 +155,7 @@ export class EventRepository {
 
   async update(unit: Unit, ref: EntityRef, input: EventInput): Promise<number> {
     const existing = await this.find(unit.db, ref);
-    const name =
-      input.name === undefined
-        ? existing.name
-        : checkedName(input.name, eventName, 'Invalid event name: use 3 to 64 letters, digits, "-", "_" or "."');
+    const name = input.name === undefined ? existing.name : assertNamed(eventNameField, input.name);
     if (name !== existing.name) await this.table.assertNameFree(unit.db, name, existing.id);
     const schema = input.schema === undefined ? existing.event_schema : await assertSchema(unit.db, input.schema);
     await unit.db
@@ -174,12 +184,15 @@ export class EventRepository {
   }
 
   /** Its webhooks and their deliveries go with it. */
-  async delete(unit: Unit, ref: EntityRef): Promise<number> {
-    const existing = await this.find(unit.db, ref);
-    await this.table.delete(unit.db, existing.id);
-    unit.touched('event', 'webhook');
-    unit.target(existing.id);
-    return existing.id;
+  delete(unit: Unit, ref: EntityRef): Promise<number> {
+    return deleteNamed(
+      (db, r) => this.find(db, r),
+      (db, id) => this.table.delete(db, id),
+      unit,
+      ref,
+      'event',
+      'webhook',
+    );
   }
 }
 
@@ -202,7 +215,7 @@ export class TriggerRepository {
   }
 
   async create(unit: Unit, input: TriggerInput): Promise<number> {
-    const name = checkedName(input.name, triggerName, 'Invalid trigger name: use 3 to 255 letters, digits, "-" or "_"');
+    const name = assertNamed(triggerNameField, input.name);
     await this.table.assertNameFree(unit.db, name);
     const event = await assertEventExists(unit.db, input.event);
     const action = await assertActionExists(unit.db, input.action);
@@ -225,10 +238,7 @@ export class TriggerRepository {
 
   async update(unit: Unit, ref: EntityRef, input: TriggerInput): Promise<number> {
     const existing = await this.find(unit.db, ref);
-    const name =
-      input.name === undefined
-        ? existing.name
-        : checkedName(input.name, triggerName, 'Invalid trigger name: use 3 to 255 letters, digits, "-" or "_"');
+    const name = input.name === undefined ? existing.name : assertNamed(triggerNameField, input.name);
     if (name !== existing.name) await this.table.assertNameFree(unit.db, name, existing.id);
     const event = input.event === undefined ? existing.event : await assertEventExists(unit.db, input.event);
     const action = input.action === undefined ? existing.action : await assertActionExists(unit.db, input.action);
@@ -242,12 +252,14 @@ export class TriggerRepository {
     return existing.id;
   }
 
-  async delete(unit: Unit, ref: EntityRef): Promise<number> {
-    const existing = await this.find(unit.db, ref);
-    await this.table.delete(unit.db, existing.id);
-    unit.touched('trigger');
-    unit.target(existing.id);
-    return existing.id;
+  delete(unit: Unit, ref: EntityRef): Promise<number> {
+    return deleteNamed(
+      (db, r) => this.find(db, r),
+      (db, id) => this.table.delete(db, id),
+      unit,
+      ref,
+      'trigger',
+    );
   }
 }
 
@@ -270,7 +282,7 @@ export class CronjobRepository {
   }
 
   async create(unit: Unit, input: CronjobInput): Promise<number> {
-    const name = checkedName(input.name, cronjobName, 'Invalid cronjob name: use 3 to 64 letters, digits, "-" or "_"');
+    const name = assertNamed(cronjobNameField, input.name);
     await this.table.assertNameFree(unit.db, name);
     const cron = checkedCron(input.cron);
     const action = await assertActionExists(unit.db, input.action);
@@ -295,10 +307,7 @@ export class CronjobRepository {
 
   async update(unit: Unit, ref: EntityRef, input: CronjobInput): Promise<number> {
     const existing = await this.find(unit.db, ref);
-    const name =
-      input.name === undefined
-        ? existing.name
-        : checkedName(input.name, cronjobName, 'Invalid cronjob name: use 3 to 64 letters, digits, "-" or "_"');
+    const name = input.name === undefined ? existing.name : assertNamed(cronjobNameField, input.name);
     if (name !== existing.name) await this.table.assertNameFree(unit.db, name, existing.id);
     const cron = input.cron === undefined ? existing.cron : checkedCron(input.cron);
     const action = input.action === undefined ? existing.action : await assertActionExists(unit.db, input.action);
@@ -312,11 +321,13 @@ export class CronjobRepository {
     return existing.id;
   }
 
-  async delete(unit: Unit, ref: EntityRef): Promise<number> {
-    const existing = await this.find(unit.db, ref);
-    await this.table.delete(unit.db, existing.id);
-    unit.touched('cronjob');
-    unit.target(existing.id);
-    return existing.id;
+  delete(unit: Unit, ref: EntityRef): Promise<number> {
+    return deleteNamed(
+      (db, r) => this.find(db, r),
+      (db, id) => this.table.delete(db, id),
+      unit,
+      ref,
+      'cronjob',
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { badRequest } from '../errors.js';
 import type { JsonSchema } from './json-schema.js';
 
 /**
@@ -35,6 +36,22 @@ export function nameField(
   if (options.notOneOf?.length) schema.not = { enum: [...options.notOneOf] };
   if (options.empty) schema['x-empty'] = options.empty;
   return schema;
+}
+
+const compiledNames = new WeakMap<JsonSchema, RegExp>();
+
+/**
+ * Checks a name against its `nameField` where no request schema ran (a repository called by code): the
+ * same pattern and the same answer as at the edge.
+ */
+export function assertNamed(field: JsonSchema, value: unknown): string {
+  let pattern = compiledNames.get(field);
+  if (!pattern) {
+    pattern = new RegExp(field.pattern as string);
+    compiledNames.set(field, pattern);
+  }
+  if (typeof value !== 'string' || !pattern.test(value)) throw badRequest(field['x-error'] as string);
+  return value;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { BackendCronjob } from 'fusio-sdk';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
-import type { CronjobInput } from '../../events/repository.js';
+import { type CronjobInput, cronjobNameField } from '../../events/repository.js';
 import type { CronjobRow } from '../../events/tables.js';
-import { metadataField, nameField } from '../../schema/fragments.js';
+import { metadataField } from '../../schema/fragments.js';
 import { entityOperations } from '../crud.js';
 import type { Platform } from '../platform.js';
 import type { SystemOperation } from '../system-operation.js';
@@ -13,7 +13,7 @@ const shownErrors = 16;
 const cronjobBody = {
   type: 'object',
   properties: {
-    name: nameField('cronjob', { max: 64 }),
+    name: cronjobNameField,
     cron: { type: 'string', maxLength: 255 },
     action: { type: 'string' },
     metadata: metadataField,

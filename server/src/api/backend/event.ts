@@ -1,15 +1,15 @@
 import type { BackendEvent } from 'fusio-sdk';
 import { parseJsonColumn } from '../../db/values.js';
-import type { EventInput } from '../../events/repository.js';
+import { type EventInput, eventNameField } from '../../events/repository.js';
 import type { EventRow } from '../../events/tables.js';
-import { metadataField, nameField } from '../../schema/fragments.js';
+import { metadataField } from '../../schema/fragments.js';
 import { entityOperations } from '../crud.js';
 import type { SystemOperation } from '../system-operation.js';
 
 const eventBody = {
   type: 'object',
   properties: {
-    name: nameField('event', { max: 64, also: '-_.' }),
+    name: eventNameField,
     description: { type: 'string', maxLength: 255 },
     schema: { type: 'string', maxLength: 255 },
     metadata: metadataField,

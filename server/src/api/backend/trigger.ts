@@ -1,8 +1,8 @@
 import type { BackendTrigger } from 'fusio-sdk';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
-import type { TriggerInput } from '../../events/repository.js';
+import { type TriggerInput, triggerNameField } from '../../events/repository.js';
 import type { TriggerRow } from '../../events/tables.js';
-import { metadataField, nameField } from '../../schema/fragments.js';
+import { metadataField } from '../../schema/fragments.js';
 import { entityOperations } from '../crud.js';
 import type { Platform } from '../platform.js';
 import type { SystemOperation } from '../system-operation.js';
@@ -10,7 +10,7 @@ import type { SystemOperation } from '../system-operation.js';
 const triggerBody = {
   type: 'object',
   properties: {
-    name: nameField('trigger'),
+    name: triggerNameField,
     event: { type: 'string' },
     action: { type: 'string' },
     metadata: metadataField,
