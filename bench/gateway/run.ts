@@ -21,11 +21,11 @@
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { api, freePort, median, rssOf, tokenFor, waitForPort } from '../support.js';
 import { summariseProfile } from './profile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,8 +41,8 @@ const textOption = (name: string, fallback: string) => {
   return i === -1 ? fallback : String(args[i + 1]);
 };
 const quick = flag('--quick');
-const duration = option('--duration', quick ? 2 : 6);
-const warmup = option('--warmup', quick ? 1 : 3);
+const duration = option('--duration', quick ? 2 : 5);
+const warmup = option('--warmup', quick ? 1 : 2);
 const rounds = option('--rounds', 3);
 const connections = option('--connections', 50);
 const soakSeconds = option('--soak', quick ? 0 : 30);
@@ -63,6 +63,8 @@ interface LoadResult {
   p50: number;
   p99: number;
   non2xx: number;
+  /** CPU the server's processes used per request, in µs (user + system, from /proc): steadier than req/s on a busy machine */
+  cpuUs?: number;
 }
 
 interface ScenarioResult {
@@ -72,10 +74,12 @@ interface ScenarioResult {
   target: number | null;
   peerName: string;
   /** medians over the rounds */
-  portico: { rps: number; p50: number; p99: number };
-  peer: { rps: number; p50: number; p99: number } | null;
-  /** median of the per-round ratios */
+  portico: { rps: number; p50: number; p99: number; cpuUs: number };
+  peer: { rps: number; p50: number; p99: number; cpuUs: number } | null;
+  /** median of the per-round ratios of req/s */
   ratio: number | null;
+  /** median of the per-round ratios of CPU per request (peer / Portico): what the ratio would be if CPU were all */
+  cpuRatio: number | null;
   rounds: { portico: LoadResult; peer: LoadResult | null }[];
 }
 
@@ -93,33 +97,6 @@ function cleanup(): void {
 }
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ port, host: '127.0.0.1' }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on port ${port}`);
-}
 
 interface Runtime {
   name: string;
@@ -267,39 +244,42 @@ async function load(url: string, seconds: number, headers: Record<string, string
   };
 }
 
-async function api(base: string, token: string, method: string, p: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
+/** user + system CPU of a process (all its threads) in µs; Linux's /proc/PID/stat counts in 1/100 s */
+function cpuOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
 }
 
-async function tokenFor(base: string, id: string, secret: string, scope?: string): Promise<string> {
-  const res = await fetch(`${base}/authorization/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }),
-  });
-  const json = (await res.json()) as { access_token?: string };
-  if (!json.access_token) throw new Error(`login failed: ${JSON.stringify(json)}`);
-  return json.access_token;
+/** A process and its children (nginx's worker under its master). */
+function processTree(pid: number): number[] {
+  try {
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return [pid, ...children.flatMap((c) => processTree(Number(c)))];
+  } catch {
+    return [pid];
+  }
 }
 
-function rssOf(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+/** Which processes serve a URL, to charge them the CPU of its load. */
+const serverPids = new Map<string, number>();
+function pidsFor(url: string): number[] {
+  for (const [prefix, pid] of serverPids) if (url.startsWith(prefix)) return processTree(pid);
+  return [];
 }
 
-const median = (values: number[]): number => {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
+/** Loads a URL and measures the CPU its server used meanwhile. */
+async function measure(url: string, seconds: number, headers: Record<string, string> = {}): Promise<LoadResult> {
+  const pids = pidsFor(url);
+  const before = pids.reduce((sum, pid) => sum + cpuOf(pid), 0);
+  const result = await load(url, seconds, headers);
+  const used = pids.reduce((sum, pid) => sum + cpuOf(pid), 0) - before;
+  return pids.length && result.requests ? { ...result, cpuUs: used / result.requests } : result;
+}
 
 function svgChart(scenarios: ScenarioResult[]): string {
   const width = 820;
@@ -350,6 +330,10 @@ async function startPeers(runtime: Runtime, legacyUrl: string): Promise<Peers> {
   ];
   const nginx = nginxBinary();
   if ('path' in nginx) started.push(startNginx(nginx.path, nginxPort, upstreamPort));
+  const [, fastifyChild, fastifyPgChild, nginxChild] = started;
+  if (fastifyChild?.pid) serverPids.set(`http://127.0.0.1:${fastifyPort}/`, fastifyChild.pid);
+  if (fastifyPgChild?.pid) serverPids.set(`http://127.0.0.1:${fastifyPgPort}/`, fastifyPgChild.pid);
+  if (nginxChild?.pid) serverPids.set(`http://127.0.0.1:${nginxPort}/`, nginxChild.pid);
   await Promise.all(
     [upstreamPort, fastifyPort, fastifyPgPort, ...('path' in nginx ? [nginxPort] : [])].map((p) => waitForPort(p)),
   );
@@ -416,6 +400,7 @@ async function startPortico(
   );
   await waitForPort(port);
   const base = `http://127.0.0.1:${port}`;
+  if (child.pid) serverPids.set(`${base}/`, child.pid);
   const adminToken = await tokenFor(base, 'bench', password);
   await api(base, adminToken, 'POST', '/backend/connection', {
     name: 'legacy-db',
@@ -509,8 +494,8 @@ async function startPortico(
   };
 }
 
-const fmt = (r: { rps: number; p50: number; p99: number }) =>
-  `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
+const fmt = (r: { rps: number; p50: number; p99: number; cpuUs?: number }) =>
+  `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.cpuUs ? `, ${r.cpuUs.toFixed(0)} µs CPU` : ''}`;
 
 interface ScenarioPlan {
   name: string;
@@ -542,7 +527,7 @@ async function benchPortico(
   let measuredRequests = 0;
   const hit = async (url: string, seconds: number, headers: Record<string, string>, measured = true) => {
     const from = Number(process.hrtime.bigint() / 1000n);
-    const result = await load(url, seconds, headers);
+    const result = await measure(url, seconds, headers);
     if (url.startsWith(portico.base)) {
       porticoRequests += result.requests;
       porticoRuns++;
@@ -583,6 +568,9 @@ async function benchPortico(
     const list = perRound[i] ?? [];
     const peerRuns = list.map((r) => r.peer).filter((r): r is LoadResult => r !== null);
     const ratio = peerRuns.length ? median(list.map((r) => (r.peer ? r.portico.rps / r.peer.rps : Number.NaN))) : null;
+    const cpuRatio = peerRuns.length
+      ? median(list.map((r) => (r.peer?.cpuUs && r.portico.cpuUs ? r.peer.cpuUs / r.portico.cpuUs : Number.NaN)))
+      : null;
     return {
       runtime: runtime.name,
       database: label,
@@ -593,21 +581,24 @@ async function benchPortico(
         rps: median(list.map((r) => r.portico.rps)),
         p50: median(list.map((r) => r.portico.p50)),
         p99: median(list.map((r) => r.portico.p99)),
+        cpuUs: median(list.map((r) => r.portico.cpuUs ?? Number.NaN)),
       },
       peer: peerRuns.length
         ? {
             rps: median(peerRuns.map((r) => r.rps)),
             p50: median(peerRuns.map((r) => r.p50)),
             p99: median(peerRuns.map((r) => r.p99)),
+            cpuUs: median(peerRuns.map((r) => r.cpuUs ?? Number.NaN)),
           }
         : null,
       ratio,
+      cpuRatio,
       rounds: list,
     };
   });
   for (const r of results) {
     console.log(
-      `  ${r.name.padEnd(26)} median ratio ${r.ratio === null ? '–' : `${r.ratio.toFixed(2)}×`}${r.target && r.ratio !== null ? ` (target ≥ ${r.target}×: ${r.ratio >= r.target ? 'met' : 'MISSED'})` : ''}; Portico p99 ${r.portico.p99.toFixed(2)} ms`,
+      `  ${r.name.padEnd(26)} median ratio ${r.ratio === null ? '–' : `${r.ratio.toFixed(2)}×`}${r.target && r.ratio !== null ? ` (target ≥ ${r.target}×: ${r.ratio >= r.target ? 'met' : 'MISSED'})` : ''}; Portico p99 ${r.portico.p99.toFixed(2)} ms; CPU per request ${r.portico.cpuUs.toFixed(0)} µs${r.peer ? ` vs ${r.peer.cpuUs.toFixed(0)} µs (${r.cpuRatio?.toFixed(2)}×)` : ''}`,
     );
   }
 
@@ -730,7 +721,9 @@ async function main(): Promise<void> {
       try {
         for (const database of databases) {
           const label = database === 'sqlite' ? 'SQLite (default)' : 'PostgreSQL';
-          const { scenarios, run } = await benchPortico(runtime, database, label, peers, legacyUrl, matrix);
+          // RSS over the soak is the same question on every runtime: asked on the first
+          const soak = runtime === runtimes[0] ? soakSeconds : 0;
+          const { scenarios, run } = await benchPortico(runtime, database, label, peers, legacyUrl, matrix, {}, soak);
           allScenarios.push(...scenarios);
           runs.push(run);
         }
@@ -775,13 +768,16 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(path.join(root, 'bench/results/latest.svg'), svgChart(allScenarios));
-  const cell = (r: { rps: number; p99: number } | null) => (r ? `${Math.round(r.rps)} | ${r.p99.toFixed(2)}` : '– | –');
+  const cell = (r: { rps: number; p99: number; cpuUs: number } | null) =>
+    r
+      ? `${Math.round(r.rps)} | ${r.p99.toFixed(2)} | ${Number.isFinite(r.cpuUs) ? r.cpuUs.toFixed(0) : '–'}`
+      : '– | – | –';
   const table = [
-    '| Runtime | System DB | Scenario | Portico req/s | p99 ms | Peer | Peer req/s | p99 ms | Ratio | Target |',
-    '|---|---|---|---:|---:|---|---:|---:|---:|---:|',
+    '| Runtime | System DB | Scenario | Portico req/s | p99 ms | CPU µs/req | Peer | Peer req/s | p99 ms | CPU µs/req | Ratio | Target | CPU ratio |',
+    '|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     ...allScenarios.map(
       (s) =>
-        `| ${s.runtime} | ${s.database} | ${s.name} | ${cell(s.portico)} | ${s.peerName} | ${cell(s.peer)} | ${s.ratio === null ? '–' : `**${s.ratio.toFixed(2)}×**`} | ${s.target ? `≥ ${s.target}× ${s.ratio !== null && s.ratio >= s.target ? '✓' : '✗'}` : '–'} |`,
+        `| ${s.runtime} | ${s.database} | ${s.name} | ${cell(s.portico)} | ${s.peerName} | ${cell(s.peer)} | ${s.ratio === null ? '–' : `**${s.ratio.toFixed(2)}×**`} | ${s.target ? `≥ ${s.target}× ${s.ratio !== null && s.ratio >= s.target ? '✓' : '✗'}` : '–'} | ${s.cpuRatio === null || !Number.isFinite(s.cpuRatio) ? '–' : `${s.cpuRatio.toFixed(2)}×`} |`,
     ),
   ].join('\n');
   const logLine = runs
@@ -790,7 +786,7 @@ async function main(): Promise<void> {
         `${r.runtime}, ${r.database}: ${r.requestLog.logged} rows for ${r.requestLog.expected} requests${r.requestLog.complete ? '' : ' (MISSING ROWS)'}${r.soak ? `; RSS over a ${r.soak.seconds} s soak ${(r.soak.rssStart / 2 ** 20).toFixed(0)} → ${(r.soak.rssEnd / 2 ** 20).toFixed(0)} MiB (${(r.soak.growth * 100).toFixed(1)} %)` : ''}`,
     )
     .join('; ');
-  const md = `${table}\n\n${machine}; ${generator}, ${connections} connections; median of ${rounds} alternating rounds of ${duration} s per side after ${warmup} s warm-up; ${new Date().toISOString().slice(0, 10)}; the run took ${minutes.toFixed(1)} min. Request log and memory: ${logLine}.\n`;
+  const md = `${table}\n\n${machine}; ${generator}, ${connections} connections; median of ${rounds} alternating rounds of ${duration} s per side after ${warmup} s warm-up; ${new Date().toISOString().slice(0, 10)}; the run took ${minutes.toFixed(1)} min. Ratio: Portico's req/s over the peer's; CPU ratio: the peer's CPU per request over Portico's (user + system time of the serving processes, worker threads included) — what the ratio would be if each had its cores to itself, steadier on a shared machine. Request log and memory: ${logLine}.\n`;
   fs.writeFileSync(path.join(root, 'bench/results/latest.md'), md);
   console.log(`\n${md}\nwritten: bench/results/latest.json, latest.md, latest.svg`);
 }
