@@ -7,6 +7,7 @@ import { notFound, PorticoError, renderError, serviceUnavailable } from '../erro
 import type { RateLimiter } from '../limits/limiter.js';
 import type { PointsLedger } from '../plans/points.js';
 import type { ActionRequest } from '../plugins/action.js';
+import type { RateLimitHeaderForm } from '../settings/settings.js';
 import { isDatabaseUnavailable } from '../sql/errors.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
@@ -19,7 +20,6 @@ import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
 import type { Gateway } from './gateway.js';
 import { limitRequest } from './limit.js';
 import { respond, writeResponse } from './respond.js';
-import { stabilityNames } from './types.js';
 import { validateRequest } from './validate.js';
 
 export interface PipelineDeps {
@@ -39,6 +39,8 @@ export interface PipelineDeps {
   tracer?: RequestTracer | null;
   /** LOG_REQUESTS: one info line per request */
   accessLog?: boolean;
+  /** the `rate_limit_headers` setting, as loaded */
+  rateLimitHeaders?: () => RateLimitHeaderForm;
 }
 
 /**
@@ -48,6 +50,7 @@ export interface PipelineDeps {
  */
 export function createPipeline(deps: PipelineDeps) {
   const rateLimited = (rate: string) => deps.metrics.rateLimited(rate);
+  const rateLimitHeaders = deps.rateLimitHeaders ?? (() => 'fusio' as const);
   const tracer = deps.tracer ?? null;
   if (tracer !== null) {
     return (req: FastifyRequest, reply: FastifyReply) => tracer.trace(req, reply, (span) => handle(req, reply, span));
@@ -73,13 +76,14 @@ export function createPipeline(deps: PipelineDeps) {
       writeResponse(
         reply,
         204,
-        { 'x-request-id': req.id, ...preflightHeaders(origin, requested, allow, deps.cors) },
+        { 'x-request-id': req.id, ...preflightHeaders(origin, requested, allow, deps.cors, rateLimitHeaders()) },
         undefined,
       );
       return;
     }
 
-    const cors = corsHeaders(origin, deps.cors);
+    const form = rateLimitHeaders();
+    const cors = corsHeaders(origin, deps.cors, form);
     const match = table.find(method, path);
     if (match.kind !== 'operation') {
       const headers: Record<string, string> = { 'x-request-id': req.id, 'x-content-type-options': 'nosniff', ...cors };
@@ -99,13 +103,9 @@ export function createPipeline(deps: PipelineDeps) {
 
     const operation = match.operation;
     if (span !== null) span.operation(operation.name, operation.path);
-    const headers: Record<string, string> = {
-      'x-request-id': req.id,
-      'x-content-type-options': 'nosniff',
-      'x-operation-id': operation.name,
-      'x-stability': stabilityNames[operation.stability] ?? 'experimental',
-      ...cors,
-    };
+    // what cannot change is pre-rendered in operation.headers; here only what this request adds
+    const headers: Record<string, string> =
+      cors === null ? { 'x-request-id': req.id } : { 'x-request-id': req.id, ...cors };
     let caller: Caller = anonymousCaller;
     let status: number;
     let failure: { message: string; trace: string } | undefined;
@@ -115,7 +115,7 @@ export function createPipeline(deps: PipelineDeps) {
       const authenticated = authenticate(req.headers.authorization, operation, deps.tokens);
       caller = authenticated instanceof Promise ? await authenticated : authenticated;
       authorize(operation, caller);
-      const limited = limitRequest(deps.limits, operation, caller, req.ip, headers, rateLimited);
+      const limited = limitRequest(deps.limits, operation, caller, req.ip, headers, form, rateLimited);
       if (limited) await limited;
       const body = parseBody(raw, req.headers['content-type'], operation.body);
       validateRequest(operation, body, req.query as ActionRequest['query']);
@@ -147,7 +147,7 @@ export function createPipeline(deps: PipelineDeps) {
       if (audit && !audit.recorded) await deps.audit({ ...audit.entry, refId: refIdOf(result) });
       status = respond(reply, operation, result, headers);
     } catch (error) {
-      status = sendError(reply, unavailableOr(error), headers, deps);
+      status = sendError(reply, unavailableOr(error), headers, deps, operation.headers);
       if (status >= 500) {
         const err = error instanceof Error ? error : new Error(String(error));
         failure = { message: err.message, trace: err.stack ?? '' };
@@ -189,7 +189,13 @@ function logAccess(
   );
 }
 
-function sendError(reply: FastifyReply, error: unknown, headers: Record<string, string>, deps: PipelineDeps): number {
+function sendError(
+  reply: FastifyReply,
+  error: unknown,
+  headers: Record<string, string>,
+  deps: PipelineDeps,
+  fixed?: readonly string[],
+): number {
   const rendered = renderError(error, deps.debug);
   if (rendered.status >= 500) {
     deps.logger.error({ err: error, requestId: headers['x-request-id'] }, 'request failed');
@@ -197,7 +203,7 @@ function sendError(reply: FastifyReply, error: unknown, headers: Record<string, 
     // what the client is not told (a database's own words) stays with the request in the log
     deps.logger.info({ err: error.cause, requestId: headers['x-request-id'] }, `request refused: ${error.message}`);
   }
-  writeResponse(reply, rendered.status, { ...headers, ...lowerKeys(rendered.headers) }, rendered.body);
+  writeResponse(reply, rendered.status, { ...headers, ...lowerKeys(rendered.headers) }, rendered.body, fixed);
   return rendered.status;
 }
 

@@ -156,6 +156,7 @@ async function assemble(
   await connections.refresh();
   const requestLog = new DatabaseRequestLog(db, dialect, sdb.raw, logger, {
     intervalMs: options.requestLogIntervalMs ?? 250,
+    thread: config.requestLogThread,
   });
 
   const metrics = new Metrics({

@@ -1,4 +1,4 @@
-import type { Settings } from './settings.js';
+import { rateLimitHeaderForms, type Settings } from './settings.js';
 
 /** One link in the developer portal's footer. */
 export interface FooterLink {
@@ -59,7 +59,7 @@ export function parseFooterLinks(text: string): { links: FooterLink[] } | { prob
 }
 
 /**
- * Checks a new value of a setting with rules beyond its type (the branding keys), so a bad value is a
+ * Checks a new value of a setting with rules beyond its type (the branding keys, the rate-limit headers), so a bad value is a
  * 400 at /backend/config rather than a broken portal. Null: the value is fine.
  */
 export function settingProblem(name: string, value: string): string | null {
@@ -76,6 +76,8 @@ export function settingProblem(name: string, value: string): string | null {
     }
     case 'portal_dark_mode':
       return (colorSchemes as readonly string[]).includes(value) ? null : 'must be one of auto, light, dark';
+    case 'rate_limit_headers':
+      return (rateLimitHeaderForms as readonly string[]).includes(value) ? null : 'must be one of fusio, ietf, all';
     default:
       return null;
   }
