@@ -40,6 +40,14 @@ export function isAdminPath(path: string): boolean {
 }
 
 /**
+ * A loopback client is a local reverse proxy (or the operator): without TRUST_PROXY every client comes
+ * from it, so banning it automatically would ban everyone. Rules still apply to it.
+ */
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.');
+}
+
+/**
  * The firewall on the hot path: the rules compiled into a `RuleSet`, swapped whole when a rule changes
  * (here, or on another node through the change feed), so a request never waits for the database. Client
  * errors are counted per address; the one that reaches the limit writes a deny rule with an expiry (the
@@ -91,7 +99,7 @@ export class Firewall {
   clientError(ip: string): void {
     const policy = this.options.policy();
     if (policy.maxRetry <= 0 || policy.findMs <= 0 || policy.banMs <= 0) return;
-    if (this.allows(ip) || this.options.trusted.contains(ip)) return;
+    if (isLoopback(ip) || this.allows(ip) || this.options.trusted.contains(ip)) return;
     const address = callerAddress(ip);
     let hit: boolean | Promise<boolean>;
     try {

@@ -12,8 +12,8 @@ export function screenAddress(firewall: Firewall, ip: string, path: string): Por
 }
 
 /**
- * After the answer: a client error (4xx) counts towards the address's automatic ban — except the answers
- * the backend gives a caller who holds a backend scope (an administrator's typos never ban them).
+ * After the answer: a client error (4xx but 429) counts towards the address's automatic ban — except the
+ * answers the backend gives a caller who holds a backend scope (an administrator's typos never ban them).
  */
 export function noteClientError(
   firewall: Firewall,
@@ -22,7 +22,8 @@ export function noteClientError(
   caller: Caller | null,
   categoryId: number | null,
 ): void {
-  if (status < 400 || status >= 500) return;
+  // 429 is the rate limiter's answer: a refused request must cost the client nothing more (rate-limits.md)
+  if (status < 400 || status >= 500 || status === 429) return;
   if (categoryId === Category.backend && caller !== null && caller.token !== null && holdsBackend(caller)) return;
   firewall.clientError(ip);
 }
