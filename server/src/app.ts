@@ -83,6 +83,7 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
 
   const pipeline = createPipeline({
     gateway: platform.gateway,
+    firewall: platform.firewall,
     tokens: platform.tokens,
     limits: platform.rateLimits,
     points: platform.points,

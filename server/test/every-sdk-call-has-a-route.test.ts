@@ -40,6 +40,7 @@ const implemented: Record<string, string[]> = {
   BackendCronjobTag: [],
   BackendDashboardTag: [],
   BackendEventTag: [],
+  BackendFirewallTag: [],
   BackendGeneratorTag: [],
   BackendIdentityTag: [],
   BackendLogTag: [],

@@ -10,6 +10,7 @@ import { cronjobOperations } from './backend/cronjob.js';
 import { dashboardOperations } from './backend/dashboard.js';
 import { databaseOperations } from './backend/database.js';
 import { eventOperations } from './backend/event.js';
+import { firewallOperations } from './backend/firewall.js';
 import { generatorOperations } from './backend/generator.js';
 import { identityOperations } from './backend/identity.js';
 import { logOperations } from './backend/log.js';
@@ -57,6 +58,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...dashboardOperations,
   ...databaseOperations,
   ...eventOperations,
+  ...firewallOperations,
   ...generatorOperations,
   ...identityOperations,
   ...logOperations,

@@ -4,6 +4,7 @@ import { anonymousCaller, type Caller } from '../auth/caller.js';
 import type { TokenService } from '../auth/tokens.js';
 import { type AuditEntry, PendingAudit } from '../changes/audit.js';
 import { notFound, PorticoError, renderError, serviceUnavailable } from '../errors.js';
+import type { Firewall } from '../firewall/firewall.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { PointsLedger } from '../plans/points.js';
 import type { ActionRequest } from '../plugins/action.js';
@@ -17,6 +18,7 @@ import { authorize } from './authorize.js';
 import { parseBody } from './body.js';
 import { chargeCall } from './charge.js';
 import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
+import { noteClientError, screenAddress } from './firewall.js';
 import type { Gateway } from './gateway.js';
 import { limitRequest } from './limit.js';
 import { respond, writeResponse } from './respond.js';
@@ -24,6 +26,8 @@ import { validateRequest } from './validate.js';
 
 export interface PipelineDeps {
   gateway: Gateway;
+  /** allow and deny rules by client address, automatic bans: checked before anything else */
+  firewall: Firewall;
   tokens: TokenService;
   /** rate limits: counted after authorize, before the body is read */
   limits: RateLimiter;
@@ -44,7 +48,7 @@ export interface PipelineDeps {
 }
 
 /**
- * One request, top to bottom: route → authenticate → authorize → limit → parse and validate → charge →
+ * One request, top to bottom: firewall → route → authenticate → authorize → limit → parse and validate → charge →
  * invoke → respond → record. Nothing here reads the system database (except the one debit of an operation
  * that costs points); the request log is written later, in batches.
  */
@@ -63,6 +67,11 @@ export function createPipeline(deps: PipelineDeps) {
     const url = req.url;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    const refused = screenAddress(deps.firewall, req.ip, path);
+    if (refused !== null) {
+      sendError(reply, refused, { 'x-request-id': req.id, 'x-content-type-options': 'nosniff' }, deps);
+      return;
+    }
     const table = deps.gateway.table;
     const origin = req.headers.origin;
 
@@ -97,6 +106,7 @@ export function createPipeline(deps: PipelineDeps) {
           deps,
         );
       } else status = sendError(reply, notFound('Unknown location'), headers, deps);
+      noteClientError(deps.firewall, req.ip, status, null, null);
       if (deps.accessLog) logAccess(deps.logger, req, path, status, performance.now() - started, null);
       return;
     }
@@ -154,6 +164,7 @@ export function createPipeline(deps: PipelineDeps) {
       }
     }
     const elapsed = performance.now() - started;
+    noteClientError(deps.firewall, req.ip, status, caller, operation.categoryId);
     deps.metrics.request(operation.name, method, status, elapsed);
     if (deps.accessLog) logAccess(deps.logger, req, path, status, elapsed, operation.name);
     deps.requestLog.record({

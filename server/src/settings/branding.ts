@@ -1,3 +1,4 @@
+import { durationMillis } from '../limits/duration.js';
 import { rateLimitHeaderForms, type Settings } from './settings.js';
 
 /** One link in the developer portal's footer. */
@@ -74,6 +75,11 @@ export function settingProblem(name: string, value: string): string | null {
       const parsed = parseFooterLinks(value);
       return 'problem' in parsed ? parsed.problem : null;
     }
+    case 'firewall_find_time':
+    case 'firewall_ban_time':
+      return durationMillis(value) === undefined ? 'must be an ISO-8601 duration such as PT2M or PT1H' : null;
+    case 'firewall_max_retry':
+      return Number.isInteger(Number(value)) && Number(value) >= 0 ? null : 'must be a whole number from 0 up';
     case 'portal_dark_mode':
       return (colorSchemes as readonly string[]).includes(value) ? null : 'must be one of auto, light, dark';
     case 'rate_limit_headers':

@@ -216,6 +216,25 @@ export const configDefaults: ConfigDefault[] = [
     value: 'fusio',
   },
   {
+    name: 'firewall_max_retry',
+    type: T.number,
+    description:
+      'Client errors (4xx) one address may cause within firewall_find_time before the firewall bans it; 0 turns automatic bans off',
+    value: '32',
+  },
+  {
+    name: 'firewall_find_time',
+    type: T.string,
+    description: 'The window in which client errors are counted for the automatic ban, as an ISO-8601 duration',
+    value: 'PT2M',
+  },
+  {
+    name: 'firewall_ban_time',
+    type: T.string,
+    description: 'How long an automatic ban lasts, as an ISO-8601 duration',
+    value: 'PT5M',
+  },
+  {
     name: 'webhook_allow_private',
     type: T.boolean,
     description: 'If true webhooks may point to private, loopback and link-local addresses (only for trusted networks)',
