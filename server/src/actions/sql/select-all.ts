@@ -47,7 +47,8 @@ export const sqlSelectAllAction = defineActionType<SelectAllConfig>({
         description: 'The order direction (default is descending)',
       },
       limit: {
-        type: ['integer', 'string'],
+        type: 'integer',
+        minimum: 1,
         title: 'Limit',
         description: 'The default limit of the result (default is 16)',
       },
