@@ -10,6 +10,7 @@ import { PorticoError } from '../errors.js';
 import { type KeyStore, signingAlg } from './keys.js';
 import type { RevocationFeed, RevokedToken } from './revocation-feed.js';
 import './schema.js';
+import { listedScopes } from './scopes.js';
 import { digest, newOpaqueToken } from './secrets.js';
 
 /** The JWT `typ` of access tokens (RFC 9068); id_tokens carry `JWT`, so one cannot pass for the other. */
@@ -63,7 +64,10 @@ export interface IssuedToken {
   accessToken: string;
   refreshToken: string;
   expiresIn: number;
+  /** what the token carries (in its JWT and its row): the granted scopes, parents not expanded */
   scopes: string[];
+  /** what a token response names (Fusio): `scopes` with the sub-scopes each parent covers (`listScopes`) */
+  listedScopes: string[];
   tokenRowId: number;
   tokenId: string;
   family: string;
@@ -225,6 +229,7 @@ export class TokenService {
       refreshToken,
       expiresIn: ttl,
       scopes: request.scopes,
+      listedScopes: await listedScopes(this.db, request.scopes),
       tokenRowId: rowId,
       tokenId,
       family,

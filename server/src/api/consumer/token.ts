@@ -36,7 +36,7 @@ function accessToken(issued: IssuedToken): ConsumerTokenAccessToken {
     token_type: 'bearer',
     expires_in: issued.expiresIn,
     refresh_token: issued.refreshToken,
-    scope: issued.scopes.join(','),
+    scope: issued.listedScopes.join(','),
   };
 }
 
