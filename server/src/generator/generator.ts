@@ -112,10 +112,10 @@ function propertySchema(column: ColumnInfo): Record<string, unknown> {
   return schema;
 }
 
-/** `app_news` → `App_News`, as Fusio names the entity type. */
+/** `app_news` → `App_News`, as Fusio names the entity type; `legacy.servers` → `Legacy_Servers`. */
 export function entityName(table: string): string {
   return table
-    .split('_')
+    .split(/[_.]/)
     .map((part) => (part ? part[0]?.toUpperCase() + part.slice(1) : part))
     .join('_');
 }
