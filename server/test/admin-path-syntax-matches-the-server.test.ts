@@ -47,6 +47,8 @@ const paths = [
   '/Consumer',
   '/metrics',
   '/apps/developer/x',
+  '/apps/backend/users',
+  '/apps/fusio',
   '/apps/other',
   '/time:now',
 ];

@@ -1,7 +1,9 @@
 import { Alert, Button, type ButtonProps, Group, List, Loader, Modal, Stack, Text } from '@mantine/core';
-import type { Client } from 'fusio-sdk';
+import { Client } from 'fusio-sdk';
 import { type ReactNode, useEffect, useState } from 'react';
+import { HttpBearer } from 'sdkgen-client';
 import { errorMessage } from '../../../lib/api-client';
+import { apiBaseUrl } from '../../../lib/runtime';
 import { useSession } from '../../../lib/session';
 
 /**
@@ -22,15 +24,18 @@ export function ConfirmDelete({
   /** what it is, in words: "scope", "operation" */
   what: string;
   name: string;
-  /** lines such as "3 operations need this scope" (none: nothing depends on it) */
-  dependents?: (client: Client) => Promise<string[]>;
+  /**
+   * lines such as "3 operations need this scope" (none: nothing depends on it); the token is there for
+   * the API's filters fusio-sdk does not know
+   */
+  dependents?: (client: Client, token: string) => Promise<string[]>;
   /** what deleting does besides, in one sentence */
   consequence?: ReactNode;
   onDelete(client: Client): Promise<unknown>;
   onDeleted(): void;
   label?: string;
 }) {
-  const { call } = useSession();
+  const { call, callWithToken } = useSession();
   const [opened, setOpened] = useState(false);
   const [found, setFound] = useState<
     { state: 'loading' } | { state: 'ready'; lines: string[] } | { state: 'error'; message: string }
@@ -44,13 +49,13 @@ export function ConfirmDelete({
     if (!dependents) return setFound({ state: 'ready', lines: [] });
     let live = true;
     setFound({ state: 'loading' });
-    call(dependents)
+    callWithToken((token) => dependents(new Client(apiBaseUrl(), new HttpBearer(token)), token))
       .then((lines) => live && setFound({ state: 'ready', lines }))
       .catch((error) => live && setFound({ state: 'error', message: errorMessage(error) }));
     return () => {
       live = false;
     };
-  }, [opened, dependents, call]);
+  }, [opened, dependents, callWithToken]);
 
   async function confirm() {
     setBusy(true);

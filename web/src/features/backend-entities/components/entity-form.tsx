@@ -4,7 +4,16 @@ import { errorMessage } from '../../../lib/api-client';
 import { type LabelSource, type Option, type OptionSource, RemoteMultiSelect, RemoteSelect } from './entity-select';
 import { type KeyValue, KeyValueInput } from './key-value-input';
 
-export type FieldValue = string | number | boolean | string[] | KeyValue[] | null;
+/** A value of the form; lists of records are for fields a screen renders itself (rate allocations). */
+export type FieldValue =
+  | string
+  | number
+  | boolean
+  | string[]
+  | KeyValue[]
+  | Record<string, unknown>[]
+  | Record<string, unknown>
+  | null;
 export type FormValues = Record<string, FieldValue>;
 
 /** What a live check says about a value: a problem, or a hint when it is fine. */
@@ -35,7 +44,14 @@ export type FieldSpec = BaseField &
         readonly check?: (value: string) => LiveCheck;
       }
     | { readonly kind: 'textarea'; readonly rows?: number; readonly monospace?: boolean }
-    | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly placeholder?: string }
+    | {
+        readonly kind: 'number';
+        readonly min?: number;
+        readonly max?: number;
+        readonly placeholder?: string;
+        /** digits after the point (a price); whole numbers when absent */
+        readonly decimals?: number;
+      }
     | { readonly kind: 'switch' }
     | {
         readonly kind: 'select';
@@ -215,7 +231,8 @@ function FieldInput({
           min={field.min}
           max={field.max}
           placeholder={field.placeholder}
-          allowDecimal={false}
+          allowDecimal={(field.decimals ?? 0) > 0}
+          decimalScale={field.decimals}
           value={typeof value === 'number' ? value : typeof value === 'string' ? value : ''}
           onChange={(next) => onChange(next === '' ? null : typeof next === 'number' ? next : Number(next))}
           error={error}

@@ -40,7 +40,7 @@ export interface EntityDefinition<T> {
   update(client: Client, id: string, body: never): Promise<CommonMessage>;
   remove(client: Client, id: string): Promise<CommonMessage>;
   /** what depends on a row, in words, for the delete confirmation */
-  dependents?(client: Client, row: T): Promise<string[]>;
+  dependents?(client: Client, row: T, token: string): Promise<string[]>;
   /** what deleting does besides */
   consequence?: ReactNode;
   /** live warnings about the values (a rate that covers administrators) */
@@ -225,7 +225,7 @@ export function EntityEditScreen<T>({ def }: { def: EntityDefinition<T> }) {
                 </Alert>
               ) : null}
               <EntityForm
-                key={version}
+                key={`${id}-${version}`}
                 fields={def.fields('edit', value)}
                 initial={def.values(value)}
                 submitLabel="Save changes"
@@ -246,7 +246,9 @@ export function EntityEditScreen<T>({ def }: { def: EntityDefinition<T> }) {
                   what={def.what}
                   name={def.nameOf(value)}
                   dependents={
-                    def.dependents ? (client) => def.dependents?.(client, value) ?? Promise.resolve([]) : undefined
+                    def.dependents
+                      ? (client, token) => def.dependents?.(client, value, token) ?? Promise.resolve([])
+                      : undefined
                   }
                   consequence={def.consequence}
                   onDelete={(client) => def.remove(client, id)}

@@ -8,7 +8,7 @@ export type PathCheck = { ok: true; params: string[] } | { ok: false; message: s
 
 const reservedSegments = ['backend', 'consumer', 'system', 'authorization'];
 const reservedPaths = ['/metrics'];
-const reservedPrefixes = ['/apps/developer', '/apps/account', '/apps/assets', '/apps/backend'];
+const reservedPrefixes = ['/apps/developer', '/apps/account', '/apps/backend', '/apps/assets', '/apps/fusio'];
 const paramName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 class Refused extends Error {}

@@ -1,4 +1,5 @@
 import type { Client } from 'fusio-sdk';
+import { apiBaseUrl } from '../../../lib/runtime';
 import type { LabelSource, Option, OptionSource } from '../components/entity-select';
 
 /** How many choices a picker loads for what was typed: enough to choose, never the whole table. */
@@ -71,3 +72,18 @@ export function textValue(value: unknown): string | undefined {
 }
 
 export const idText = (id: number | undefined | null) => (id === undefined || id === null ? null : String(id));
+
+/**
+ * How many entries a backend collection holds for a filter fusio-sdk does not pass (`/backend/user` with
+ * `planId=3`, `/backend/webhook` with `eventId=2`): asked before something they depend on is deleted.
+ */
+export async function countWhere(token: string, collection: string, filter: string): Promise<number> {
+  const res = await fetch(`${apiBaseUrl()}/backend/${collection}?${filter}&count=1`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const body = (await res.json().catch(() => null)) as { totalResults?: number } | null;
+  if (!res.ok) throw Object.assign(new Error('What depends on it could not be counted'), { payload: body });
+  return body?.totalResults ?? 0;
+}
+
+export const usersWhere = (token: string, filter: string) => countWhere(token, 'user', filter);
