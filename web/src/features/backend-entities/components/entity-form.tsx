@@ -233,6 +233,7 @@ function FieldInput({
           placeholder={field.placeholder}
           allowDecimal={(field.decimals ?? 0) > 0}
           decimalScale={field.decimals}
+          fixedDecimalScale={(field.decimals ?? 0) > 0}
           value={typeof value === 'number' ? value : typeof value === 'string' ? value : ''}
           onChange={(next) => onChange(next === '' ? null : typeof next === 'number' ? next : Number(next))}
           error={error}

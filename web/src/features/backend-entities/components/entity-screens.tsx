@@ -184,13 +184,11 @@ export function EntityEditScreen<T>({ def }: { def: EntityDefinition<T> }) {
   const { call } = useSession();
   const row = useApiQuery((client) => def.get(client, id), [id]);
   const [saved, setSaved] = useState<string | null>(null);
-  // a reload after an action (activate) gives the form the new values
-  const [version, setVersion] = useState(0);
   const name = row.state === 'ready' ? def.nameOf(row.value) : null;
   useDocumentTitle(name ? `${capital(def.what)} ${name}` : def.plural);
   const reload = () => {
+    setSaved(null);
     row.reload();
-    setVersion((v) => v + 1);
   };
   return (
     <Stack>
@@ -207,7 +205,7 @@ export function EntityEditScreen<T>({ def }: { def: EntityDefinition<T> }) {
                 </Title>
                 {Actions ? <Actions row={value} reload={reload} /> : null}
               </Group>
-              <FlashMessage />
+              {saved ? null : <FlashMessage />}
               {saved ? (
                 <Alert
                   color="green"
@@ -225,7 +223,8 @@ export function EntityEditScreen<T>({ def }: { def: EntityDefinition<T> }) {
                 </Alert>
               ) : null}
               <EntityForm
-                key={`${id}-${version}`}
+                // new values from the server (after activate, or another row) start the form afresh
+                key={`${id}:${JSON.stringify(value)}`}
                 fields={def.fields('edit', value)}
                 initial={def.values(value)}
                 submitLabel="Save changes"

@@ -1,4 +1,4 @@
-import { ActionIcon, Button, Fieldset, Group, Stack, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Button, Fieldset, Group, Input, Stack, Text, TextInput } from '@mantine/core';
 import type { ReactNode } from 'react';
 
 export type KeyValue = { key: string; value: string };
@@ -20,10 +20,10 @@ export function KeyValueInput({
   const set = (index: number, patch: Partial<KeyValue>) =>
     onChange(value.map((row, i) => (i === index ? { ...row, ...patch } : row)));
   return (
-    <Fieldset legend={label} variant="unstyled">
-      <Stack gap="xs">
+    <Fieldset legend={<Input.Label component="span">{label}</Input.Label>} variant="unstyled" p={0}>
+      <Stack gap={6}>
         {description ? (
-          <Text size="sm" c="dimmed">
+          <Text size="xs" c="dimmed" mt={-6}>
             {description}
           </Text>
         ) : null}
