@@ -150,7 +150,9 @@ describe.each(databases)(
         'app_tags.update /app_tags/:id',
         'app_tags.delete /app_tags/:id',
       ]);
-      expect(await sdkError(generator().getChangelog(database, { connection: 'legacy', tables: ['nope'] }))).toMatchObject({
+      expect(
+        await sdkError(generator().getChangelog(database, { connection: 'legacy', tables: ['nope'] })),
+      ).toMatchObject({
         message: 'Table "nope" does not exist',
       });
       expect(

@@ -274,8 +274,8 @@ export const sqlDatabaseProvider: GeneratorProvider = {
       }
       const table = await describeTable(client, tableName);
       const pk = table ? singlePrimaryKey(table) : `Table ${tableName} does not exist`;
-      if (!table || typeof pk === 'string') {
-        if (chosen) throw badRequest(pk);
+      if (typeof pk === 'string' || !table) {
+        if (chosen && typeof pk === 'string') throw badRequest(pk);
         continue;
       }
       const part = generateForTable(name, table, tableName);

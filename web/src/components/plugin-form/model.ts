@@ -23,16 +23,7 @@ export type PluginFormSpec = CommonFormContainer & {
 export type FormElement = NonNullable<CommonFormContainer['element']>[number];
 
 /** How one field is drawn and how its text becomes a config value. */
-export type FieldKind =
-  | 'text'
-  | 'secret'
-  | 'number'
-  | 'select'
-  | 'checkbox'
-  | 'textarea'
-  | 'json'
-  | 'list'
-  | 'map';
+export type FieldKind = 'text' | 'secret' | 'number' | 'select' | 'checkbox' | 'textarea' | 'json' | 'list' | 'map';
 
 export interface FieldSpec {
   name: string;
@@ -126,12 +117,12 @@ export function valuesOf(fields: FieldSpec[], config: Record<string, unknown> | 
   const values: FormValues = {};
   for (const field of fields) {
     const stored = config && field.name in config ? config[field.name] : field.schema.default;
-    values[field.name] = valueOf(field, stored);
+    values[field.name] = formValueOf(field, stored);
   }
   return values;
 }
 
-function valueOf(field: FieldSpec, stored: unknown): FieldValue {
+function formValueOf(field: FieldSpec, stored: unknown): FieldValue {
   switch (field.kind) {
     case 'checkbox':
       return stored === true || stored === 1 || stored === '1' || stored === 'true';
@@ -232,12 +223,12 @@ export function fieldOfError(fields: FieldSpec[], message: string): string | nul
     if (fields.some((f) => f.name === name)) return name;
   }
   for (const field of fields) {
-    const quoted = new RegExp(`["'\`]${escape(field.name)}["'\`]`);
+    const quoted = new RegExp(`["'\`]${escapeRegExp(field.name)}["'\`]`);
     if (quoted.test(message)) return field.name;
   }
   return null;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -138,7 +138,11 @@ function PluginField({
           minRows={field.kind === 'json' || field.mode !== 'text' ? 6 : 3}
           maxRows={24}
           spellCheck={false}
-          styles={field.mode && field.mode !== 'text' ? { input: { fontFamily: 'var(--mantine-font-family-monospace)' } } : undefined}
+          styles={
+            field.mode && field.mode !== 'text'
+              ? { input: { fontFamily: 'var(--mantine-font-family-monospace)' } }
+              : undefined
+          }
         />
       );
     case 'list':

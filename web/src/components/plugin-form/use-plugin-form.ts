@@ -1,6 +1,14 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage } from '../../lib/api-client';
-import { configOf, type FieldSpec, type FormValues, fieldOfError, fieldsOf, type PluginFormSpec, valuesOf } from './model';
+import {
+  configOf,
+  type FieldSpec,
+  type FormValues,
+  fieldOfError,
+  fieldsOf,
+  type PluginFormSpec,
+  valuesOf,
+} from './model';
 
 export interface PluginFormState {
   fields: FieldSpec[];
@@ -15,7 +23,10 @@ export interface PluginFormState {
    * Checks what can be checked here, then sends the config; the API's refusal lands next to its field
    * (or in `problem`, or is handed to `otherFields` to place). True when `send` went through.
    */
-  submit(send: (config: Record<string, unknown>) => Promise<void>, otherFields?: (message: string) => boolean): Promise<boolean>;
+  submit(
+    send: (config: Record<string, unknown>) => Promise<void>,
+    otherFields?: (message: string) => boolean,
+  ): Promise<boolean>;
   /** shows a message of the caller's own (a field outside the config) */
   setProblem(problem: string | null): void;
 }

@@ -30,7 +30,11 @@ export default function ActionEditScreen() {
       <QueryView query={data}>
         {({ classes, action }) => (
           <>
-            <ScreenHeading title={action ? `Action ${action.name}` : 'New action'} back="/actions" backLabel="Actions" />
+            <ScreenHeading
+              title={action ? `Action ${action.name}` : 'New action'}
+              back="/actions"
+              backLabel="Actions"
+            />
             <PluginEditor
               key={action?.id ?? 'new'}
               noun="action"
@@ -46,9 +50,7 @@ export default function ActionEditScreen() {
                     }
                   : undefined
               }
-              loadForm={(client, className) =>
-                client.backend().action().getForm(className) as Promise<PluginFormSpec>
-              }
+              loadForm={(client, className) => client.backend().action().getForm(className) as Promise<PluginFormSpec>}
               save={async (client, entity) => {
                 const body = { name: entity.name, class: entity.class, config: entity.config };
                 const answer = action?.id
@@ -102,13 +104,16 @@ function ExecutePanel({ actionId }: { actionId: string }) {
     try {
       setAnswer(
         await call((client) =>
-          client.backend().action().execute(actionId, {
-            method,
-            uriFragments,
-            parameters,
-            headers,
-            ...(parsed ? { body: parsed } : {}),
-          }),
+          client
+            .backend()
+            .action()
+            .execute(actionId, {
+              method,
+              uriFragments,
+              parameters,
+              headers,
+              ...(parsed ? { body: parsed } : {}),
+            }),
         ),
       );
     } catch (error) {

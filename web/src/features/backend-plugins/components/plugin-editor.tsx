@@ -2,7 +2,7 @@ import { Button, Group, Loader, Select, Stack, Text, TextInput } from '@mantine/
 import type { Client } from 'fusio-sdk';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router';
-import { type PluginFormSpec, PluginFormFields, usePluginForm } from '../../../components/plugin-form';
+import { PluginFormFields, type PluginFormSpec, usePluginForm } from '../../../components/plugin-form';
 import { ConfirmButton } from '../../../components/ui/confirm-button';
 import { errorMessage } from '../../../lib/api-client';
 import { useSession } from '../../../lib/session';
@@ -58,10 +58,7 @@ export function PluginEditor({
   const [classError, setClassError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>((location.state as { saved?: string } | null)?.saved ?? null);
   const [deleteProblem, setDeleteProblem] = useState<string | null>(null);
-  const spec = useApiQuery(
-    (client) => (className ? loadForm(client, className) : Promise.resolve(null)),
-    [className],
-  );
+  const spec = useApiQuery((client) => (className ? loadForm(client, className) : Promise.resolve(null)), [className]);
   const form = usePluginForm(spec.state === 'ready' ? spec.value : null, initial?.config);
   const chosen = classes.find((c) => c.class === className);
 
@@ -113,13 +110,16 @@ export function PluginEditor({
             description="Letters, digits, - and _"
           />
           <Select
-            label="Type"
+            label={`${noun.charAt(0).toUpperCase()}${noun.slice(1)} type`}
             name="class"
             required
             searchable
             data={classes
               .filter((c) => c.class)
-              .map((c) => ({ value: c.class as string, label: c.name ? `${c.name} (${c.class})` : (c.class as string) }))}
+              .map((c) => ({
+                value: c.class as string,
+                label: c.name ? `${c.name} (${c.class})` : (c.class as string),
+              }))}
             value={className}
             onChange={(v) => {
               setClassName(v);

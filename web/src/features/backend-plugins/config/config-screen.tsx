@@ -130,7 +130,12 @@ function ConfigGroup({
         value = n;
       }
       try {
-        await call((client) => client.backend().config().update(String(config.id ?? name), { value }));
+        await call((client) =>
+          client
+            .backend()
+            .config()
+            .update(String(config.id ?? name), { value }),
+        );
         done.push(labelOf(name));
       } catch (error) {
         found[name] = errorMessage(error);
@@ -203,13 +208,22 @@ function ConfigField({
       );
     case ConfigType.text:
       return (
-        <Textarea {...common} value={text} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={3} maxRows={16} />
+        <Textarea
+          {...common}
+          value={text}
+          onChange={(e) => onChange(e.currentTarget.value)}
+          autosize
+          minRows={3}
+          maxRows={16}
+        />
       );
     case ConfigType.secret:
       return (
         <PasswordInput
           {...common}
-          description={text === secretMask ? `${common.description}. Stored; type a new one to replace it.` : common.description}
+          description={
+            text === secretMask ? `${common.description}. Stored; type a new one to replace it.` : common.description
+          }
           autoComplete="new-password"
           value={text}
           onChange={(e) => onChange(e.currentTarget.value)}
@@ -217,7 +231,9 @@ function ConfigField({
         />
       );
     case ConfigType.number:
-      return <TextInput {...common} inputMode="decimal" value={text} onChange={(e) => onChange(e.currentTarget.value)} />;
+      return (
+        <TextInput {...common} inputMode="decimal" value={text} onChange={(e) => onChange(e.currentTarget.value)} />
+      );
     case ConfigType.email:
       return <TextInput {...common} type="email" value={text} onChange={(e) => onChange(e.currentTarget.value)} />;
     default:

@@ -1,4 +1,4 @@
-import { Button, Group, Stack, Text } from '@mantine/core';
+import { Button, Stack, Text } from '@mantine/core';
 import { Link, useParams } from 'react-router';
 import type { PluginFormSpec } from '../../../components/plugin-form';
 import { QueryView } from '../../../components/ui/query-view';
@@ -40,9 +40,9 @@ export default function ConnectionEditScreen() {
               }
             />
             <Text size="sm" maw={760}>
-              Saving tests the connection: Portico connects with these settings first and stores them only when
-              that works, so the answer to Save is the connection test. Passwords and keys are stored encrypted;
-              a stored one shows as ******** and stays as it is unless you type a new one.
+              Saving tests the connection: Portico connects with these settings first and stores them only when that
+              works, so the answer to Save is the connection test. Passwords and keys are stored encrypted; a stored one
+              shows as ******** and stays as it is unless you type a new one.
             </Text>
             <PluginEditor
               key={connection?.id ?? 'new'}

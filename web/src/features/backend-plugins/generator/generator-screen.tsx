@@ -56,8 +56,8 @@ export default function GeneratorScreen() {
       <Title order={1}>Generate from a database</Title>
       <Text maw={760}>
         Turns tables of a SQL connection into a REST API: per table a schema, five actions and five operations (list,
-        read, create, update, delete). Nothing is created until you confirm the preview; then everything is created
-        at once, or nothing.
+        read, create, update, delete). Nothing is created until you confirm the preview; then everything is created at
+        once, or nothing.
       </Text>
       <QueryView query={connections}>
         {(list) =>
@@ -84,7 +84,9 @@ interface Plan {
 
 function Generator({ connections }: { connections: { value: string; label: string }[] }) {
   const { call } = useSession();
-  const [connection, setConnection] = useState<string | null>(connections.length === 1 ? (connections[0]?.value ?? null) : null);
+  const [connection, setConnection] = useState<string | null>(
+    connections.length === 1 ? (connections[0]?.value ?? null) : null,
+  );
   const [tables, setTables] = useState<string[]>([]);
   const [basePath, setBasePath] = useState('');
   const [scopes, setScopes] = useState<string[]>([]);
@@ -153,10 +155,12 @@ function Generator({ connections }: { connections: { value: string; label: strin
   }
 
   // a change after the preview makes it stale
-  const changed = <T,>(set: (v: T) => void) => (v: T) => {
-    set(v);
-    setPlan(null);
-  };
+  const changed =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      set(v);
+      setPlan(null);
+    };
 
   return (
     <Stack gap="lg">
@@ -248,7 +252,12 @@ function PlanView({ plan, busy, onCreate }: { plan: Plan; busy: boolean; onCreat
       </Title>
       <Text>
         {operations.length} operations, {actions.length} actions and {schemas.length} schemas
-        {plan.request.public ? ', public' : plan.request.scopes.length > 0 ? `, for the scopes ${plan.request.scopes.join(', ')}` : ''}.
+        {plan.request.public
+          ? ', public'
+          : plan.request.scopes.length > 0
+            ? `, for the scopes ${plan.request.scopes.join(', ')}`
+            : ''}
+        .
       </Text>
       <Table.ScrollContainer minWidth={640}>
         <Table striped aria-label="Operations that will be created">
@@ -282,9 +291,7 @@ function PlanView({ plan, busy, onCreate }: { plan: Plan; busy: boolean; onCreat
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      <Text size="sm">
-        Schemas: {schemas.map((s) => names.entity(s.name ?? '')).join(', ')}
-      </Text>
+      <Text size="sm">Schemas: {schemas.map((s) => names.entity(s.name ?? '')).join(', ')}</Text>
       <Group>
         <Button onClick={onCreate} loading={busy}>
           Create {operations.length} operations
@@ -297,11 +304,15 @@ function PlanView({ plan, busy, onCreate }: { plan: Plan; busy: boolean; onCreat
 function DoneView({ plan }: { plan: Plan }) {
   const names = prefixed(plan.request.path);
   const base = apiBaseUrl().replace(/\/$/, '');
-  const lists = (plan.changelog.operations ?? []).filter((o) => o.httpMethod === 'GET' && !(o.httpPath ?? '').includes(':'));
+  const lists = (plan.changelog.operations ?? []).filter(
+    (o) => o.httpMethod === 'GET' && !(o.httpPath ?? '').includes(':'),
+  );
   return (
     <Alert color="teal" role="status" title={`Created ${(plan.changelog.operations ?? []).length} operations`}>
       <Stack gap={4}>
-        <Text size="sm">They are live now{plan.request.public ? '' : ' for callers with a token of their scopes'}:</Text>
+        <Text size="sm">
+          They are live now{plan.request.public ? '' : ' for callers with a token of their scopes'}:
+        </Text>
         {lists.map((o) => (
           <Text key={o.httpPath} size="sm" ff="monospace">
             GET {base}

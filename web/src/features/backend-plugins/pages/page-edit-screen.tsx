@@ -114,7 +114,7 @@ function PageEditor({ stored }: { stored: BackendPage | null }) {
           checked={visible}
           onChange={(e) => setVisible(e.currentTarget.checked)}
         />
-        <Grid gutter="lg">
+        <Grid gap="lg">
           <Grid.Col span={{ base: 12, md: 6 }}>
             <Textarea
               label="Content (Markdown)"
@@ -133,11 +133,7 @@ function PageEditor({ stored }: { stored: BackendPage | null }) {
                 Preview
               </Title>
               <Paper withBorder p="md" aria-labelledby="page-preview" component="section">
-                {preview.trim() === '' ? (
-                  <Text c="dimmed">Nothing written yet.</Text>
-                ) : (
-                  <Markdown source={preview} />
-                )}
+                {preview.trim() === '' ? <Text c="dimmed">Nothing written yet.</Text> : <Markdown source={preview} />}
               </Paper>
             </Stack>
           </Grid.Col>

@@ -44,7 +44,8 @@ export function schemaProblems(source: JsonValue): { problems: string[]; refs: s
     if (s.type !== undefined) {
       const list = Array.isArray(s.type) ? s.type : [s.type];
       for (const t of list) {
-        if (typeof t !== 'string' || !typeNames.has(t)) problems.push(`${path}/type: "${String(t)}" is not a JSON Schema type`);
+        if (typeof t !== 'string' || !typeNames.has(t))
+          problems.push(`${path}/type: "${String(t)}" is not a JSON Schema type`);
       }
     }
     if (s.required !== undefined && (!Array.isArray(s.required) || s.required.some((r) => typeof r !== 'string'))) {
@@ -58,7 +59,8 @@ export function schemaProblems(source: JsonValue): { problems: string[]; refs: s
       }
     }
     for (const keyword of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf']) {
-      if (s[keyword] !== undefined && typeof s[keyword] !== 'number') problems.push(`${path}/${keyword} must be a number`);
+      if (s[keyword] !== undefined && typeof s[keyword] !== 'number')
+        problems.push(`${path}/${keyword} must be a number`);
     }
     if (typeof s.pattern === 'string') {
       try {
@@ -87,7 +89,7 @@ export function schemaProblems(source: JsonValue): { problems: string[]; refs: s
       const list = s[keyword];
       if (list === undefined) continue;
       if (!Array.isArray(list) || list.length === 0) problems.push(`${path}/${keyword} must be a non-empty array`);
-      else list.forEach((child, i) => walk(child, `${path}/${keyword}/${i}`));
+      else for (const [i, child] of list.entries()) walk(child, `${path}/${keyword}/${i}`);
     }
   };
   walk(source, '');
@@ -115,7 +117,7 @@ export function exampleOf(schema: unknown, resolve: (name: string) => unknown, d
   }
   const types = Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === 'string' ? [s.type] : [];
   const type =
-    types.find((t) => t !== 'null') ?? (s.properties ? 'object' : s.items ? 'array' : types[0] ?? 'object');
+    types.find((t) => t !== 'null') ?? (s.properties ? 'object' : s.items ? 'array' : (types[0] ?? 'object'));
   switch (type) {
     case 'object': {
       const out: Record<string, unknown> = {};

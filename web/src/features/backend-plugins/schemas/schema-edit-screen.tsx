@@ -26,16 +26,17 @@ const starter = `{
 export default function SchemaEditScreen() {
   const { id } = useParams();
   useDocumentTitle(id ? 'Schema' : 'New schema');
-  const schema = useApiQuery(
-    (client) => (id ? client.backend().schema().get(id) : Promise.resolve(null)),
-    [id],
-  );
+  const schema = useApiQuery((client) => (id ? client.backend().schema().get(id) : Promise.resolve(null)), [id]);
   return (
     <Stack>
       <QueryView query={schema}>
         {(stored) => (
           <>
-            <ScreenHeading title={stored ? `Schema ${stored.name}` : 'New schema'} back="/schemas" backLabel="Schemas" />
+            <ScreenHeading
+              title={stored ? `Schema ${stored.name}` : 'New schema'}
+              back="/schemas"
+              backLabel="Schemas"
+            />
             <SchemaEditor key={stored?.id ?? 'new'} stored={stored} />
           </>
         )}
@@ -60,19 +61,22 @@ function SchemaEditor({ stored }: { stored: BackendSchema | null }) {
   const parsed = useMemo(() => parseJson(typed), [typed]);
   const check = useMemo(() => ('value' in parsed ? schemaProblems(parsed.value) : null), [parsed]);
   const refKey = (check?.refs ?? []).join('\n');
-  const others = useApiQuery(async (client) => {
-    const found: Record<string, unknown> = {};
-    await Promise.all(
-      (check?.refs ?? []).map(async (ref) => {
-        try {
-          found[ref] = (await client.backend().schema().get(`~${ref}`)).source ?? {};
-        } catch {
-          // a missing schema is reported by the check below
-        }
-      }),
-    );
-    return found;
-  }, [refKey]);
+  const others = useApiQuery(
+    async (client) => {
+      const found: Record<string, unknown> = {};
+      await Promise.all(
+        (check?.refs ?? []).map(async (ref) => {
+          try {
+            found[ref] = (await client.backend().schema().get(`~${ref}`)).source ?? {};
+          } catch {
+            // a missing schema is reported by the check below
+          }
+        }),
+      );
+      return found;
+    },
+    [refKey],
+  );
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -109,7 +113,7 @@ function SchemaEditor({ stored }: { stored: BackendSchema | null }) {
 
   const liveError = 'error' in parsed ? parsed.error : (check?.problems[0] ?? null);
   return (
-    <Grid gutter="xl">
+    <Grid gap="xl">
       <Grid.Col span={{ base: 12, lg: 7 }}>
         <form onSubmit={submit} noValidate aria-label={stored ? 'Edit schema' : 'New schema'}>
           <Stack gap="sm">
@@ -145,20 +149,14 @@ function SchemaEditor({ stored }: { stored: BackendSchema | null }) {
               <Button type="submit" loading={busy}>
                 {stored ? 'Save' : 'Create schema'}
               </Button>
-              {stored?.id ? (
-                <DeleteSchema id={String(stored.id)} name={stored.name ?? ''} />
-              ) : null}
+              {stored?.id ? <DeleteSchema id={String(stored.id)} name={stored.name ?? ''} /> : null}
             </Group>
           </Stack>
         </form>
       </Grid.Col>
       <Grid.Col span={{ base: 12, lg: 5 }}>
         {'value' in parsed && check && check.problems.length === 0 ? (
-          <ExamplePreview
-            key={typed}
-            schema={parsed.value}
-            others={others.state === 'ready' ? others.value : null}
-          />
+          <ExamplePreview key={typed} schema={parsed.value} others={others.state === 'ready' ? others.value : null} />
         ) : (
           <Alert color="yellow" title="No example yet">
             The example appears once the schema is valid.
@@ -198,7 +196,12 @@ function DeleteSchema({ id, name }: { id: string; name: string }) {
 /** An example body made from the schema, editable, checked against the schema as it is typed. */
 function ExamplePreview({ schema, others }: { schema: unknown; others: Record<string, unknown> | null }) {
   const generated = useMemo(
-    () => JSON.stringify(exampleOf(schema, (ref) => others?.[ref]), null, 2),
+    () =>
+      JSON.stringify(
+        exampleOf(schema, (ref) => others?.[ref]),
+        null,
+        2,
+      ),
     [schema, others],
   );
   const [example, setExample] = useState<string | null>(null);
