@@ -88,6 +88,7 @@ describe.skipIf(!sqlite || !hasChromium || !hasPostgres)('the admin app builds a
   it('creates a connection to PostgreSQL with the form of its type', async () => {
     await page.getByRole('link', { name: 'Connections' }).click();
     await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+    await checkpoint('00-connections');
     await page.getByRole('link', { name: 'Create connection' }).click();
     await page.getByLabel('Name', { exact: true }).fill('legacy');
     await choose('Connection type', 'SQL (Fusio.Adapter.Sql.Connection.Sql)');
@@ -153,13 +154,15 @@ describe.skipIf(!sqlite || !hasChromium || !hasPostgres)('the admin app builds a
 
   it("edits the generated action's config through its rendered form and the operation changes at once", async () => {
     await page.getByRole('link', { name: 'Actions' }).click();
+    await page.getByRole('link', { name: 'Shop_Catalog_items_SQL_Get', exact: true }).waitFor();
+    await checkpoint('07-actions');
     await page.getByLabel('Search actions').fill('Catalog_items_SQL_GetAll');
     await page.getByRole('link', { name: 'Shop_Catalog_items_SQL_GetAll' }).click();
     const limit = page.getByLabel('Limit', { exact: true });
     await limit.waitFor();
     expect(await page.getByLabel('Connection', { exact: true }).first().inputValue()).toBe('legacy');
     expect(await page.getByLabel('Table', { exact: true }).inputValue()).toBe('catalog_items');
-    await checkpoint('07-action-form');
+    await checkpoint('08-action-form');
 
     await limit.fill('two');
     await choose('Order direction', 'Ascending');
@@ -167,7 +170,7 @@ describe.skipIf(!sqlite || !hasChromium || !hasPostgres)('the admin app builds a
     await expect.poll(() => limit.getAttribute('aria-invalid')).toBe('true');
     await page.getByText('Action config: property /limit must be a positive integer').waitFor();
     expect(await page.getByLabel('Order direction', { exact: true }).first().inputValue()).toBe('Ascending');
-    await checkpoint('08-action-refused');
+    await checkpoint('09-action-refused');
 
     await limit.fill('2');
     await page.getByRole('button', { name: 'Save' }).click();
@@ -179,24 +182,26 @@ describe.skipIf(!sqlite || !hasChromium || !hasPostgres)('the admin app builds a
     // the saved action runs from the screen too
     await page.getByRole('button', { name: 'Run action' }).click();
     await page.getByLabel('Response body').getByText('Kettle').waitFor();
-    await checkpoint('09-action-saved-and-run');
+    await checkpoint('10-action-saved-and-run');
   });
 
   it('shows a schema with its example', async () => {
     await page.getByRole('link', { name: 'Schemas' }).click();
     await page.getByRole('link', { name: 'Shop_Catalog_items_SQL_Get', exact: true }).click();
     await page.getByText('The example matches the schema').waitFor();
-    await checkpoint('10-schema');
+    await checkpoint('11-schema');
     const source = page.getByLabel('JSON Schema');
     const text = await source.inputValue();
     await source.fill(`${text.slice(0, -1)},`);
     await page.getByText(/This is not valid JSON/).waitFor();
-    await checkpoint('11-schema-broken');
+    await checkpoint('12-schema-broken');
     await source.fill(text);
   });
 
   it('edits a portal page with its preview', async () => {
     await page.getByRole('link', { name: 'Pages' }).click();
+    await page.getByRole('link', { name: 'Getting started' }).waitFor();
+    await checkpoint('13-pages');
     await page.getByRole('link', { name: 'Getting started' }).click();
     const content = page.getByLabel('Content (Markdown)');
     await content.waitFor();
@@ -204,7 +209,7 @@ describe.skipIf(!sqlite || !hasChromium || !hasPostgres)('the admin app builds a
     await content.fill(`${before}\n\n## Shop API\n\nThe catalogue is at **/shop/catalog_items**.\n`);
     const preview = page.getByRole('region', { name: 'Preview' });
     await preview.getByRole('heading', { name: 'Shop API' }).waitFor();
-    await checkpoint('12-page-preview');
+    await checkpoint('14-page-preview');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('The page was saved.').waitFor();
     const found = await h.admin.backend().page().getAll(0, 10, 'Getting started');
@@ -219,7 +224,7 @@ describe.skipIf(!sqlite || !hasChromium || !hasPostgres)('the admin app builds a
     await title.fill('Teashop API');
     await page.getByRole('button', { name: /^Save changes/ }).click();
     await page.getByText('Saved: Portal title.').waitFor();
-    await checkpoint('13-config');
+    await checkpoint('15-config');
     const about = (await (await h.fetch('/system/about')).json()) as { portal?: { title?: string } };
     expect(JSON.stringify(about)).toContain('Teashop API');
   });

@@ -178,7 +178,7 @@ function ExecutePanel({ actionId }: { actionId: string }) {
           <Stack gap="xs" aria-live="polite">
             <Group gap="xs">
               <Text fw={500}>Status</Text>
-              <Badge color={(answer.statusCode ?? 200) < 400 ? 'teal' : 'red'} variant="light" size="lg">
+              <Badge color={(answer.statusCode ?? 200) < 400 ? 'teal.9' : 'red.9'} variant="filled" size="lg">
                 {answer.statusCode}
               </Badge>
             </Group>

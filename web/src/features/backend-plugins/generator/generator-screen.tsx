@@ -41,7 +41,8 @@ function prefixed(basePath: string) {
   };
 }
 
-const methodColor: Record<string, string> = { GET: 'blue', POST: 'teal', PUT: 'orange', DELETE: 'red' };
+// dark shades: white text on them stays readable (4.5:1)
+const methodColor: Record<string, string> = { GET: 'blue.9', POST: 'teal.9', PUT: 'violet.9', DELETE: 'red.9' };
 
 /** Generate from a table: pick a SQL connection and tables, see what will be created, create it in one step. */
 export default function GeneratorScreen() {
@@ -69,7 +70,9 @@ export default function GeneratorScreen() {
               to a PostgreSQL, MySQL/MariaDB or SQLite database first.
             </Alert>
           ) : (
-            <Generator connections={list.map((c) => ({ value: String(c.name), label: String(c.name) }))} />
+            <Generator
+              connections={list.map((c) => ({ value: String(c.name), label: String(c.name), id: String(c.id) }))}
+            />
           )
         }
       </QueryView>
@@ -82,7 +85,7 @@ interface Plan {
   changelog: BackendGeneratorProviderChangelog;
 }
 
-function Generator({ connections }: { connections: { value: string; label: string }[] }) {
+function Generator({ connections }: { connections: { value: string; label: string; id: string }[] }) {
   const { call } = useSession();
   const [connection, setConnection] = useState<string | null>(
     connections.length === 1 ? (connections[0]?.value ?? null) : null,
@@ -99,9 +102,15 @@ function Generator({ connections }: { connections: { value: string; label: strin
   const available = useApiQuery(
     async (client) =>
       connection
-        ? ((await client.backend().connection().database().getTables(`~${connection}`, 0, 1000)).entry ?? []).map(
-            (t) => t.name ?? '',
-          )
+        ? (
+            (
+              await client
+                .backend()
+                .connection()
+                .database()
+                .getTables(connections.find((c) => c.value === connection)?.id ?? '', 0, 1000)
+            ).entry ?? []
+          ).map((t) => t.name ?? '')
         : [],
     [connection],
   );
@@ -170,13 +179,14 @@ function Generator({ connections }: { connections: { value: string; label: strin
           <Select
             label="SQL connection"
             required
-            data={connections}
+            data={connections.map(({ value, label }) => ({ value, label }))}
             value={connection}
             onChange={(v) => {
               changed(setConnection)(v);
               setTables([]);
             }}
             error={errors.connection}
+            allowDeselect={false}
             placeholder="Choose a connection"
           />
           {connection ? (
@@ -274,7 +284,7 @@ function PlanView({ plan, busy, onCreate }: { plan: Plan; busy: boolean; onCreat
             {operations.map((o) => (
               <Table.Tr key={`${o.httpMethod} ${o.httpPath}`}>
                 <Table.Td>
-                  <Badge variant="light" color={methodColor[o.httpMethod ?? ''] ?? 'gray'}>
+                  <Badge variant="filled" color={methodColor[o.httpMethod ?? ''] ?? 'dark'}>
                     {o.httpMethod}
                   </Badge>
                 </Table.Td>

@@ -8,6 +8,7 @@ import { Markdown } from '../../../components/ui/markdown';
 import { QueryView } from '../../../components/ui/query-view';
 import { errorMessage } from '../../../lib/api-client';
 import { useDocumentTitle } from '../../../lib/branding';
+import { apiBaseUrl } from '../../../lib/runtime';
 import { useSession } from '../../../lib/session';
 import { useApiQuery } from '../../../lib/use-api';
 import { Notice, ScreenHeading } from '../components/screen-parts';
@@ -32,6 +33,14 @@ export default function PageEditScreen() {
 }
 
 type Field = 'title' | 'slug' | 'content';
+
+/** The preview's links lead where the portal's will: the URL placeholders filled (the rest stay as written). */
+function withUrls(text: string): string {
+  const base = apiBaseUrl().replace(/\/+$/, '');
+  return text.replace(/\{(base_url|portal_url|BASE_URL|API_URL|APPS_URL)\}/g, (_match, name: string) =>
+    name === 'portal_url' ? `${base}/apps/developer` : name === 'APPS_URL' ? `${base}/apps` : base,
+  );
+}
 
 function PageEditor({ stored }: { stored: BackendPage | null }) {
   const { call } = useSession();
@@ -133,7 +142,11 @@ function PageEditor({ stored }: { stored: BackendPage | null }) {
                 Preview
               </Title>
               <Paper withBorder p="md" aria-labelledby="page-preview" component="section">
-                {preview.trim() === '' ? <Text c="dimmed">Nothing written yet.</Text> : <Markdown source={preview} />}
+                {preview.trim() === '' ? (
+                  <Text c="dimmed">Nothing written yet.</Text>
+                ) : (
+                  <Markdown source={withUrls(preview)} />
+                )}
               </Paper>
             </Stack>
           </Grid.Col>

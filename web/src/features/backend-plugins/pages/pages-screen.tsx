@@ -17,11 +17,11 @@ export default function PagesScreen() {
           label: 'Shown',
           cell: (p) =>
             p.status === 2 ? (
-              <Badge variant="light" color="gray">
+              <Badge variant="filled" color="gray.8">
                 hidden
               </Badge>
             ) : (
-              <Badge variant="light" color="teal">
+              <Badge variant="filled" color="teal.9">
                 visible
               </Badge>
             ),
