@@ -80,7 +80,9 @@ export default function ConfigScreen() {
                 <ConfigGroup
                   label={g.label}
                   intro={g.intro}
-                  configs={list.filter((c) => groupOf(c.name ?? '') === g.key)}
+                  configs={list
+                    .filter((c) => groupOf(c.name ?? '') === g.key)
+                    .sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''))}
                   onSaved={() => setRound((r) => r + 1)}
                 />
               </Tabs.Panel>
