@@ -3,6 +3,7 @@ import { accountOperations } from './backend/account.js';
 import { actionOperations } from './backend/action.js';
 import { appOperations } from './backend/app.js';
 import { auditOperations } from './backend/audit.js';
+import { backupOperations } from './backend/backup.js';
 import { configOperations } from './backend/config.js';
 import { connectionOperations } from './backend/connection.js';
 import { connectionHttpOperations } from './backend/connection-http.js';
@@ -51,6 +52,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...actionOperations,
   ...appOperations,
   ...auditOperations,
+  ...backupOperations(() => platformOperations),
   ...configOperations,
   ...connectionOperations,
   ...connectionHttpOperations,
