@@ -7,6 +7,7 @@ import {
 } from './components/entity-screens';
 import { apps } from './entities/apps';
 import { cronjobs, events, triggers, webhooks } from './entities/events';
+import { firewall } from './entities/firewall';
 import { identities } from './entities/identities';
 import { operations } from './entities/operations';
 import { plans } from './entities/plans';
@@ -30,6 +31,7 @@ const definitions: EntityDefinition<any>[] = [
   webhooks,
   triggers,
   cronjobs,
+  firewall,
 ];
 
 /** The admin app's entity screens: list, create and edit (with delete) of each, under the logged-in layout. */
