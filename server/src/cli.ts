@@ -13,7 +13,7 @@ import {
   exportConfiguration,
   operationsByName,
 } from './api/configuration/engine.js';
-import { parseConfiguration, renderConfiguration, schemaPath } from './api/configuration/file.js';
+import { configurationSchema, parseConfiguration, renderConfiguration, schemaPath } from './api/configuration/file.js';
 import { importOpenApi } from './api/configuration/openapi.js';
 import { platformOperations } from './api/index.js';
 import type { Caller } from './auth/caller.js';
@@ -163,7 +163,8 @@ function writeOut(text: string, output: string | undefined): void {
   else process.stdout.write(text);
 }
 
-async function exportCommand(options: { output?: string }): Promise<void> {
+async function exportCommand(options: { output?: string; schema?: boolean }): Promise<void> {
+  if (options.schema) return writeOut(`${JSON.stringify(configurationSchema(), null, 2)}\n`, options.output);
   const running = await createPlatform(config(), { logger: pino({ level: 'warn' }), ...oneShot });
   try {
     const result = await exportConfiguration(running.platform, operationsByName(platformOperations), operator);
@@ -256,6 +257,7 @@ export function buildCli(): Command {
     .command('export')
     .description('write the whole configuration as YAML (credentials as \u0024{env:NAME} references)')
     .option('-o, --output <file>', 'write to a file instead of standard output')
+    .option('--schema', "write the JSON Schema of the file instead (the repository's docs/portico.schema.json)")
     .action(exportCommand);
   program
     .command('deploy')

@@ -277,10 +277,16 @@ describe.each(await systemDatabases())('configuration as code on $kind', { timeo
     const backup = await source.admin.backend().backup().export();
     expect(backup.export).toContain('name: servers.list');
     expect(backup.export).not.toContain(secretToken);
-    // an unchanged backup imports as "nothing to do", the stored credential kept
-    const same = await target.admin.backend().backup().import({ import: backup.export });
-    expect(same.success).toBe(true);
-    expect(same.logs?.join('\n')).toContain('to create');
+    // the target lost hello.get to --prune above: the source's backup brings it back; the connection's
+    // credential, a reference the API does not resolve, keeps the value the target stores
+    const restored = await target.admin.backend().backup().import({ import: backup.export });
+    expect(restored.success).toBe(true);
+    expect(restored.logs).toContain('+ operations hello.get (created)');
+    expect((await target.fetch('/hello')).status).toBe(200);
+    expect((await target.fetch('/servers')).status).toBe(200);
+    expect(upstream.last().headers.authorization).toBe(`Bearer ${secretToken}`);
+    const again = await target.admin.backend().backup().import({ import: backup.export });
+    expect(again.message).toBe('Nothing to import: the installation already matches');
 
     // a token holding only backend.backup reads nothing and changes nothing
     const token = await target.adminToken('backend.backup');
@@ -301,8 +307,27 @@ describe.each(await systemDatabases())('configuration as code on $kind', { timeo
     expect(((await refused.json()) as { message: string }).message).toContain('backend.operation');
     expect((await target.fetch('/evil')).status).toBe(404);
 
+    // a token that may change roles but does not hold `backend` cannot grant it through a backup
+    const roleToken = await target.adminToken('backend.backup backend.role');
+    const grant = await target.fetch('/backend/backup/import', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${roleToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ import: 'version: 1\nroles:\n  - name: Escalated\n    scopes: [backend]\n' }),
+    });
+    expect(grant.status).toBe(403);
+    expect(((await grant.json()) as { message: string }).message).toMatch(
+      /^line 3: roles "Escalated" could not be created/,
+    );
+    expect(
+      (
+        await target.fetch('/backend/role/~Escalated', {
+          headers: { authorization: `Bearer ${await target.adminToken()}` },
+        })
+      ).status,
+    ).toBe(404);
+
     // a new connection's credential cannot come from the server's environment through the API
-    const leak = `version: 1\nconnections:\n  - name: leak\n    class: Fusio.Adapter.Http.Connection.Http\n    config: { url: '\\u0024{env:PORTICO_SECRET_KEY}' }\n`;
+    const leak = `version: 1\nconnections:\n  - name: leak\n    class: Fusio.Adapter.Http.Connection.Http\n    config: { url: '\${env:PORTICO_SECRET_KEY}' }\n`;
     const message = await sdkMessage(target.admin.backend().backup().import({ import: leak }));
     expect(message).toContain('line 5');
     expect(message).toContain('can only be read by `portico deploy`');

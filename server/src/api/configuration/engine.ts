@@ -438,8 +438,10 @@ export async function deployConfiguration(
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         const message = `${kind.list} "${change.key}" could not be ${verb === 'create' ? 'created' : verb === 'update' ? 'changed' : 'deleted'}: ${reason}. Nothing was changed`;
-        if (error instanceof PorticoError && error.status >= 500) throw new PorticoError(error.code, message);
-        throw step.entry ? file.error(message, [kind.list, step.index]) : new FileError(message, null);
+        const located = step.entry ? file.error(message, [kind.list, step.index]) : new FileError(message, null);
+        // the API's own status (403 for a grant beyond the token, 409, 503) with the entry's line
+        if (error instanceof PorticoError && error.status !== 400) throw new PorticoError(error.code, located.message);
+        throw located;
       }
     }
   });

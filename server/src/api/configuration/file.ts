@@ -31,7 +31,6 @@ export function configurationSchema(): JsonSchema {
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://portico.dev/schema/portico.schema.json',
     title: 'Portico configuration',
     description: 'The configuration of a Portico installation as code: see docs/configuration-as-code.md',
     type: 'object',
@@ -88,8 +87,10 @@ export function parseConfiguration(text: string): ParsedFile {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const problem = document.errors[0];
-  if (problem)
-    throw new FileError(problem.message.split('\n')[0] ?? 'not valid YAML', problem.linePos?.[0]?.line ?? null);
+  if (problem) {
+    const line = problem.linePos?.[0]?.line ?? lines.linePos(problem.pos[0]).line;
+    throw new FileError(problem.message.split('\n')[0] ?? 'not valid YAML', line);
+  }
   const data = document.toJS({ maxAliasCount: 100 }) as unknown;
   const parsed = new ParsedFile(data as ConfigurationFile, document, lines);
   if (!data || typeof data !== 'object' || Array.isArray(data)) {

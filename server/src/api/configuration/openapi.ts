@@ -13,7 +13,13 @@ function cleanName(raw: string, allowed: RegExp, max: number): string {
   return name.slice(0, max);
 }
 
-const operationName = (raw: string) => cleanName(raw, /[^A-Za-z0-9_.]+/g, 64).replaceAll('-', '_');
+function operationName(raw: string): string {
+  const name = raw
+    .replace(/[^A-Za-z0-9_.]+/g, '_')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[_.]+|[_.]+$/g, '');
+  return (name.length < 3 ? `op_${name}` : name).slice(0, 64);
+}
 const entityName = (raw: string) => cleanName(raw, /[^A-Za-z0-9_-]+/g, 255);
 
 /** `#/components/schemas/Server` → `Server` (a Portico schema of that name), everywhere in a schema. */
@@ -70,7 +76,9 @@ export function importOpenApi(text: string, upstream: string): OpenApiImport {
       const op = (item as Json)[method] as Json | undefined;
       if (!op) continue;
       let name = operationName(
-        typeof op.operationId === 'string' ? op.operationId : `${method}.${path.replace(/[{}]/g, '')}`,
+        typeof op.operationId === 'string'
+          ? op.operationId
+          : [method, ...path.split('/').map((segment) => segment.replace(/[{}]/g, ''))].filter(Boolean).join('.'),
       );
       while (taken.has(name)) name = `${name}_2`.slice(-64);
       taken.add(name);
