@@ -234,5 +234,15 @@ describe.skipIf(!sqlite || !hasChromium || !hasPostgres)(
       const about = (await (await h.fetch('/system/about')).json()) as { portal?: { title?: string } };
       expect(JSON.stringify(about)).toContain('Teashop API');
     });
+
+    it('reads as well in dark mode', async () => {
+      await page.getByRole('button', { name: 'Switch to dark mode' }).click();
+      await page.goto(`${h.baseUrl}/apps/backend/connections/${connectionId}/database/catalog_items`);
+      await page.getByRole('table', { name: 'Rows of catalog_items' }).getByText('Teapot').waitFor();
+      await checkpoint('16-dark-database');
+      await page.getByRole('link', { name: 'Generate from a database' }).click();
+      await page.getByRole('checkbox', { name: 'catalog_items' }).waitFor();
+      await checkpoint('17-dark-generator');
+    });
   },
 );
