@@ -34,6 +34,7 @@ export function PluginEditor({
   save,
   remove,
   deleteWarning,
+  test,
   children,
 }: {
   /** "action", "connection" */
@@ -47,9 +48,11 @@ export function PluginEditor({
   save(client: Client, entity: PluginEntity): Promise<string | number | undefined>;
   remove?(client: Client): Promise<void>;
   deleteWarning?: string;
+  /** tries the typed settings without saving them (connections) */
+  test?(token: string, entity: PluginEntity): Promise<void>;
   children?: ReactNode;
 }) {
-  const { call } = useSession();
+  const { call, callWithToken } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
   const [name, setName] = useState(initial?.name ?? '');
@@ -92,6 +95,16 @@ export function PluginEditor({
     } else {
       setSaved(`The ${noun} was saved.`);
     }
+  }
+
+  async function tryIt() {
+    setSaved(null);
+    setClassError(className ? null : `Choose the type of ${noun}`);
+    if (!className || !test) return;
+    const ok = await form.submit((config) =>
+      callWithToken((token) => test(token, { name: name.trim(), class: className, config })),
+    );
+    if (ok) setSaved(`The ${noun} works with these settings (nothing was saved).`);
   }
 
   return (
@@ -156,6 +169,11 @@ export function PluginEditor({
             <Button type="submit" loading={form.busy}>
               {initial ? 'Save' : `Create ${noun}`}
             </Button>
+            {test ? (
+              <Button variant="default" onClick={tryIt} disabled={form.busy || !className}>
+                Test {noun}
+              </Button>
+            ) : null}
             {initial && remove ? (
               <ConfirmButton
                 label={`Delete ${noun}`}

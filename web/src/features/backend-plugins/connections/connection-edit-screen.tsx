@@ -3,10 +3,28 @@ import { Link, useParams } from 'react-router';
 import type { PluginFormSpec } from '../../../components/plugin-form';
 import { QueryView } from '../../../components/ui/query-view';
 import { useDocumentTitle } from '../../../lib/branding';
+import { apiBaseUrl } from '../../../lib/runtime';
 import { useApiQuery } from '../../../lib/use-api';
 import { PluginEditor } from '../components/plugin-editor';
 import { ScreenHeading } from '../components/screen-parts';
 import { isSqlConnection } from './sql-classes';
+
+/** `POST /backend/connection/test` (Portico's; the SDK does not know it): tries the settings, stores nothing. */
+async function testConnection(
+  token: string,
+  id: number | undefined,
+  className: string,
+  config: Record<string, unknown>,
+): Promise<void> {
+  const res = await fetch(`${apiBaseUrl()}/backend/connection/test`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...(id ? { id } : {}), class: className, config }),
+  });
+  if (res.ok) return;
+  const payload = await res.json().catch(() => ({ title: res.statusText, message: `Portico answered ${res.status}` }));
+  throw Object.assign(new Error('connection test refused'), { payload });
+}
 
 /** Create or edit a connection with the form its type describes; Portico tests it before it stores it. */
 export default function ConnectionEditScreen() {
@@ -73,6 +91,7 @@ export default function ConnectionEditScreen() {
                 await client.backend().connection().delete(String(connection?.id));
               }}
               deleteWarning="Actions that use this connection stop working until they get another one."
+              test={(token, entity) => testConnection(token, connection?.id, entity.class, entity.config)}
             />
           </>
         )}
