@@ -4,6 +4,7 @@
  *   npm run bench                      # the matrix: both system databases, 3 alternating rounds (≈ 6 min)
  *   npm run bench -- --node24          # the same again under Node 24 (npm package node@24, as .ci/run)
  *   npm run bench -- --quick           # a smoke run: short rounds (≈ 2 min; figures only indicative)
+ *   npm run bench -- --no-machine-node # Node 24 only
  *   npm run bench -- --db sqlite --rounds 5 --duration 10 --soak 120 --profile
  *
  * Starts a small upstream HTTP server, nginx as a reverse proxy to it (Debian's nginx-light, installed if
@@ -654,8 +655,10 @@ async function benchPortico(
 async function main(): Promise<void> {
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
   const generator = have('wrk') ? 'wrk (1 thread)' : 'autocannon';
-  const runtimes: Runtime[] = [{ name: `Node ${process.versions.node}`, execPath: process.execPath }];
-  if (withNode24) runtimes.push(node24());
+  const runtimes: Runtime[] = flag('--no-machine-node')
+    ? []
+    : [{ name: `Node ${process.versions.node}`, execPath: process.execPath }];
+  if (withNode24 || runtimes.length === 0) runtimes.push(node24());
   console.log(
     `Portico gateway benchmark on ${machine}; ${runtimes.map((r) => r.name).join(' and ')}; load from ${generator}, ${connections} connections; ${rounds} rounds of ${duration} s per side after ${warmup} s warm-up; system databases: ${databases.join(', ')}`,
   );

@@ -92,9 +92,12 @@ async function startNode(env: Record<string, string> = {}, command = ['server/sr
   };
 }
 
+/** req/s of a URL under wrk; a run with refused or failed answers is an error, not a figure */
 function wrk(url: string, seconds: number, headers: Record<string, string>): number {
   const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
   const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, ...headerArgs, url], { encoding: 'utf8' });
+  const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  if (bad > 0) throw new Error(`${url}: ${bad} answers were not 2xx`);
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
 }
 

@@ -55,6 +55,21 @@ describe.each(databases)('logging in at /authorization/token and using tokens ($
     expect(backendOnly.slice(1).every((s) => s.startsWith('backend.'))).toBe(true);
   });
 
+  it('accepts a token seen before only when it is the same token: a forged one sharing its signature is refused', async () => {
+    const issued = await token(basic('admin', adminPassword), { grant_type: 'client_credentials' });
+    const accessToken = String(issued.body.access_token);
+    // seen once: verified tokens are cached from here on
+    expect((await whoami(accessToken)).status).toBe(200);
+    const [header, payload, signature] = accessToken.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: '999', name: 'mallory' })).toString('base64url');
+    const forged = `${header}.${forgedPayload}.${signature}`;
+    expect(forged.slice(-40)).toBe(accessToken.slice(-40));
+    for (let i = 0; i < 2; i++) expect((await whoami(forged)).status).toBe(401);
+    // and the genuine token still works afterwards
+    expect((await whoami(accessToken)).status).toBe(200);
+  });
+
   it('narrows scopes to what was asked and the user holds, comma- or space-separated', async () => {
     const comma = await token(basic('admin', adminPassword), {
       grant_type: 'client_credentials',

@@ -123,6 +123,20 @@ export class RevocationList {
 
 const cacheLimit = 20_000;
 
+/**
+ * Verified tokens are found by the end of their signature: hashing a whole JWT (hundreds of characters,
+ * a fresh string on every request) cost more than the rest of the lookup. The entry holds the whole token
+ * and only an identical one is answered from it, so a forged token sharing the tail is a miss (and fails
+ * its signature check).
+ */
+const cacheKeyLength = 40;
+const cacheKey = (token: string) => (token.length > cacheKeyLength ? token.slice(-cacheKeyLength) : token);
+
+interface CachedToken {
+  readonly token: string;
+  readonly verified: VerifiedToken;
+}
+
 /** How often a node checks the signing_keys table for rotations made elsewhere (CLI, other nodes). */
 const keyRefreshIntervalMs = 30_000;
 
@@ -143,7 +157,7 @@ export interface RevokeFilter {
  * Revocations reach the other nodes through the revocation feed (by default: each node polls).
  */
 export class TokenService {
-  private readonly cache = new Map<string, VerifiedToken>();
+  private readonly cache = new Map<string, CachedToken>();
   private keyTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -319,10 +333,12 @@ export class TokenService {
    * has not been seen yet (then `verify` it), a 401 PorticoError when it is no longer acceptable.
    */
   verifiedBefore(token: string): VerifiedToken | undefined {
-    const cached = this.cache.get(token);
-    if (!cached) return undefined;
+    const key = cacheKey(token);
+    const entry = this.cache.get(key);
+    if (entry === undefined || entry.token !== token) return undefined;
+    const cached = entry.verified;
     if (cached.expiresAt > Date.now() && !this.revocations.has(cached.tokenId)) return cached;
-    this.cache.delete(token);
+    this.cache.delete(key);
     throw invalidToken(cached.expiresAt <= Date.now() ? 'Access token has expired' : 'Access token was revoked');
   }
 
@@ -353,7 +369,7 @@ export class TokenService {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
-    this.cache.set(token, verified);
+    this.cache.set(cacheKey(token), { token, verified });
     return verified;
   }
 

@@ -26,6 +26,24 @@ function entry(i: number): RequestLogEntry {
   };
 }
 
+function row(i: number) {
+  return {
+    category_id: 1,
+    operation_id: 1,
+    app_id: null,
+    user_id: null,
+    ip: '127.0.0.1',
+    user_agent: 'test',
+    method: 'GET',
+    path: `/row/${i}`,
+    header: '',
+    body: null,
+    response_code: 200,
+    execution_time: 1,
+    date: 1_795_000_000_000 + i,
+  };
+}
+
 describe('the SQLite request log written by a worker thread', () => {
   let dir: string;
   let sdb: SystemDatabase;
@@ -93,6 +111,33 @@ describe('the SQLite request log written by a worker thread', () => {
     serving.prepare('commit').run();
     await log.close();
     expect(await stored()).toHaveLength(300);
+  });
+
+  it('never makes a transaction of the serving connection fail that reads and then writes meanwhile', async () => {
+    const log = new DatabaseRequestLog(sdb.db, 'sqlite', sdb.raw, logger, { intervalMs: 1000, batchSize: 1000 });
+    const flushes: Promise<void>[] = [];
+    // a deferred transaction whose write follows another connection's commit would get SQLITE_BUSY at once
+    for (let i = 0; i < 5; i++) {
+      await sdb.db.transaction().execute(async (trx) => {
+        await trx
+          .selectFrom('logs')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirst();
+        for (let k = 0; k < 10; k++) log.record(entry(i * 10 + k));
+        // the thread gets a batch now and would commit it during the pause, were it allowed to
+        flushes.push(log.flush());
+        await new Promise((r) => setTimeout(r, 50));
+        await trx
+          .insertInto('logs')
+          .values({ ...row(i), path: `/serving/${i}` })
+          .execute();
+      });
+    }
+    await Promise.all(flushes);
+    await log.close();
+    const serving = await sdb.db.selectFrom('logs').select('path').where('path', 'like', '/serving/%').execute();
+    expect(serving).toHaveLength(5);
+    expect(await stored()).toHaveLength(50);
   });
 
   it('writes on the serving thread when told to, and for a database in memory', async () => {
