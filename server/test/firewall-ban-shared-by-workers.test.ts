@@ -36,7 +36,8 @@ describe('portico serve --workers 2: one firewall ban for both workers', () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    proc = await startPortico(['--workers', '2'], { TRUST_PROXY: 'true' });
+    // three processes compiling TypeScript at once: a busy machine needs more than the default 30 s
+    proc = await startPortico(['--workers', '2'], { TRUST_PROXY: 'true' }, { timeoutMs: 100_000 });
     const byWorker = new Map<number, Client>();
     for (let i = 0; i < 12 && byWorker.size < 2; i++) {
       const client = new Client(proc.baseUrl, { keepAliveTimeout: 60_000 });
@@ -56,7 +57,7 @@ describe('portico serve --workers 2: one firewall ban for both workers', () => {
       const res = await call(b, '/backend/config/~firewall_max_retry', '127.0.0.1', token);
       return res.body.value === 6 ? true : undefined;
     });
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     for (const client of clients) await client.close().catch(() => {});
     await proc?.dispose();

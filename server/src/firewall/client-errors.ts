@@ -44,3 +44,40 @@ export class MemoryClientErrors implements ClientErrorCounter {
     if (this.windows.size >= maxAddresses) this.windows.clear();
   }
 }
+
+/** One address's window in Redis: the count, started with its expiry by the first error; the error that reaches the limit deletes it. */
+const hitScript = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if n >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) return 1 end
+return 0`;
+
+/** The part of an ioredis client used here. */
+export interface RedisEval {
+  eval(script: string, keys: number, ...args: (string | number)[]): Promise<unknown>;
+  quit(): Promise<unknown>;
+}
+
+/**
+ * With REDIS_URL: every node and worker counts an address's client errors together, so the limit holds
+ * for the cluster. While Redis cannot answer, counting falls back to this process (`fallback`): bans keep
+ * working, per process.
+ */
+export class RedisClientErrors implements ClientErrorCounter {
+  constructor(
+    private readonly redis: RedisEval,
+    private readonly prefix: string,
+    private readonly fallback: ClientErrorCounter,
+  ) {}
+
+  hit(address: string, windowMs: number, max: number): Promise<boolean> {
+    return this.redis.eval(hitScript, 1, `${this.prefix}fw:${address}`, windowMs, max).then(
+      (reached) => reached === 1,
+      () => this.fallback.hit(address, windowMs, max),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => {});
+  }
+}

@@ -77,9 +77,9 @@ export class Firewall {
   screen(ip: string, path: string): PorticoError | null {
     const rules = this.rules;
     if (rules.size === 0) return null;
-    const now = Date.now();
-    const verdict = rules.check(ip, now);
+    const verdict = rules.check(ip);
     if (verdict === Verdict.pass || verdict === Verdict.allowed) return null;
+    const now = Date.now();
     if (isAdminPath(path) && (verdict === Verdict.deniedAll || this.options.trusted.contains(ip))) return null;
     const until = rules.deniedUntil;
     const headers: Record<string, string> =
@@ -89,7 +89,7 @@ export class Firewall {
 
   /** Whether an allow rule in force covers `ip` (a deny rule cannot lock that address out). */
   allows(ip: string): boolean {
-    return this.rules.size > 0 && this.rules.check(ip, Date.now()) === Verdict.allowed;
+    return this.rules.size > 0 && this.rules.check(ip) === Verdict.allowed;
   }
 
   /**

@@ -83,8 +83,11 @@ export class RuleSet {
     this.size = rules.length;
   }
 
-  /** The verdict for an address at `now`; an address that cannot be read passes. */
-  check(ip: string, now: number): Verdict {
+  /**
+   * The verdict for an address at `now` (the clock when absent, read only when some rule covers the
+   * address); an address that cannot be read passes.
+   */
+  check(ip: string, at?: number): Verdict {
     const bits = this.scratch;
     const family = parseAddress(ip, bits);
     const root = family === 4 ? this.v4 : family === 6 ? this.v6 : null;
@@ -93,17 +96,19 @@ export class RuleSet {
     let allow = root.allow;
     let deny = 0;
     let ban = 0;
-    let at: Node | null = root;
+    let node: Node | null = root;
     walk: for (let w = 0; w < words; w++) {
       const word = bits[w] as number;
       for (let shift = 31; shift >= 0; shift--) {
-        at = ((word >>> shift) & 1) === 1 ? (at as Node).one : (at as Node).zero;
-        if (at === null) break walk;
-        if (at.allow > allow) allow = at.allow;
-        if (at.deny > deny) deny = at.deny;
-        if (at.ban > ban) ban = at.ban;
+        node = ((word >>> shift) & 1) === 1 ? (node as Node).one : (node as Node).zero;
+        if (node === null) break walk;
+        if (node.allow > allow) allow = node.allow;
+        if (node.deny > deny) deny = node.deny;
+        if (node.ban > ban) ban = node.ban;
       }
     }
+    if (allow === 0 && deny === 0 && ban === 0 && root.deny === 0) return Verdict.pass;
+    const now = at ?? Date.now();
     if (allow > now) return Verdict.allowed;
     if (deny > now || ban > now) {
       this.deniedByBan = ban > now && deny <= now;

@@ -7,8 +7,9 @@ import type { Firewall } from '../firewall/firewall.js';
  * Stage 0, before routing: the firewall's verdict on the client address (firewall/). Null lets the request
  * go on; otherwise the 403 to answer. Without rules this is one comparison: no clock, no parsing.
  */
-export function screenAddress(firewall: Firewall, ip: string, path: string): PorticoError | null {
-  return firewall.size === 0 ? null : firewall.screen(ip, path);
+export function screenAddress(firewall: Firewall, req: { readonly ip: string }, path: string): PorticoError | null {
+  // the address is read only when there are rules: behind a proxy, reading it parses X-Forwarded-For
+  return firewall.size === 0 ? null : firewall.screen(req.ip, path);
 }
 
 /**
@@ -17,7 +18,7 @@ export function screenAddress(firewall: Firewall, ip: string, path: string): Por
  */
 export function noteClientError(
   firewall: Firewall,
-  ip: string,
+  req: { readonly ip: string },
   status: number,
   caller: Caller | null,
   categoryId: number | null,
@@ -25,7 +26,7 @@ export function noteClientError(
   // 429 is the rate limiter's answer: a refused request must cost the client nothing more (rate-limits.md)
   if (status < 400 || status >= 500 || status === 429) return;
   if (categoryId === Category.backend && caller !== null && caller.token !== null && holdsBackend(caller)) return;
-  firewall.clientError(ip);
+  firewall.clientError(req.ip);
 }
 
 function holdsBackend(caller: Caller): boolean {

@@ -67,7 +67,7 @@ export function createPipeline(deps: PipelineDeps) {
     const url = req.url;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const refused = screenAddress(deps.firewall, req.ip, path);
+    const refused = screenAddress(deps.firewall, req, path);
     if (refused !== null) {
       sendError(reply, refused, { 'x-request-id': req.id, 'x-content-type-options': 'nosniff' }, deps);
       return;
@@ -106,7 +106,7 @@ export function createPipeline(deps: PipelineDeps) {
           deps,
         );
       } else status = sendError(reply, notFound('Unknown location'), headers, deps);
-      noteClientError(deps.firewall, req.ip, status, null, null);
+      noteClientError(deps.firewall, req, status, null, null);
       if (deps.accessLog) logAccess(deps.logger, req, path, status, performance.now() - started, null);
       return;
     }
@@ -164,7 +164,7 @@ export function createPipeline(deps: PipelineDeps) {
       }
     }
     const elapsed = performance.now() - started;
-    noteClientError(deps.firewall, req.ip, status, caller, operation.categoryId);
+    noteClientError(deps.firewall, req, status, caller, operation.categoryId);
     deps.metrics.request(operation.name, method, status, elapsed);
     if (deps.accessLog) logAccess(deps.logger, req, path, status, elapsed, operation.name);
     deps.requestLog.record({

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { accountMailJob, runAccountMailJob } from '../accounts/accounts.js';
 import type { LoginThrottle } from '../accounts/throttle.js';
@@ -32,7 +33,7 @@ import { UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
 import { type EventOptions, EventService } from '../events/event-service.js';
 import { CronjobRepository, EventRepository, TriggerRepository } from '../events/repository.js';
-import { MemoryClientErrors } from '../firewall/client-errors.js';
+import { type ClientErrorCounter, MemoryClientErrors, RedisClientErrors } from '../firewall/client-errors.js';
 import { Firewall } from '../firewall/firewall.js';
 import { FirewallRepository } from '../firewall/repository.js';
 import { OperationCompiler } from '../gateway/compile.js';
@@ -220,7 +221,16 @@ async function assemble(
   const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }), dialect);
   const trustedNetworks = new TrustedNetworks(config.loginTrustedNetworks);
   const firewallRules = new FirewallRepository(dialect);
-  const clientErrors = options.cluster ? null : new MemoryClientErrors();
+  const clientErrors = new MemoryClientErrors();
+  // one count per address: in Redis for every node, else in the cluster primary for the workers, else here
+  const errorsRedis = config.redisUrl
+    ? new RedisClientErrors(
+        redisClient(config.redisUrl, logger.child({ component: 'firewall' })),
+        config.rateLimitRedisPrefix,
+        clientErrors,
+      )
+    : null;
+  const errorCounter: ClientErrorCounter = errorsRedis ?? options.cluster?.clientErrors ?? clientErrors;
   const firewall = new Firewall({
     db,
     rules: firewallRules,
@@ -231,8 +241,7 @@ async function assemble(
       findMs: durationMillis(settings.string('firewall_find_time')) ?? 0,
       banMs: durationMillis(settings.string('firewall_ban_time')) ?? 0,
     }),
-    // workers of one machine count together in the primary; nodes share the ban itself (a rule)
-    counter: options.cluster?.clientErrors ?? (clientErrors as MemoryClientErrors),
+    counter: errorCounter,
     trusted: trustedNetworks,
   });
   bus.on('firewall', ['firewall'], () => firewall.reload());
@@ -264,7 +273,7 @@ async function assemble(
   const loginThrottle = options.loginThrottle ?? throttleRedis ?? databaseThrottle;
   const pruner = setInterval(() => {
     revocations.prune();
-    clientErrors?.sweep();
+    clientErrors.sweep();
     loginThrottle.prune().catch((error) => logger.warn({ err: error }, 'pruning login counters failed'));
   }, 60_000);
   pruner.unref();
@@ -344,6 +353,7 @@ async function assemble(
       await rateLimits.close();
       await tokens.close();
       await throttleRedis?.close();
+      await errorsRedis?.close();
       await requestLog.close();
       await points.close();
       await stripe.close();
@@ -353,6 +363,18 @@ async function assemble(
       await sdb.close();
     },
   };
+}
+
+/** A Redis client that fails at once while Redis is away (no offline queue) and reconnects by itself. */
+function redisClient(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  });
+  redis.on('error', (error) => logger.debug({ err: error.message }, 'firewall: redis unavailable'));
+  return redis;
 }
 
 /** The first administrator's user name: the part of their email before the @, as a valid name. */
