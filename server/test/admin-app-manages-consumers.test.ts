@@ -57,6 +57,10 @@ describe.skipIf(!sqlite || !hasChromium)(
           class: 'Fusio.Adapter.Util.Action.UtilStaticResponse',
           config: { response: '{"order":1}' },
         });
+      const backend = h.admin.backend();
+      await backend.event().create({ name: 'order.created', description: 'An order was placed' });
+      await backend.trigger().create({ name: 'on-order', event: 'order.created', action: 'order-lookup' });
+      await backend.cronjob().create({ name: 'nightly', cron: '0 3 * * *', action: 'order-lookup' });
       browser = await launchChromium();
       page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
       errors = collectPageErrors(page);
@@ -192,7 +196,7 @@ describe.skipIf(!sqlite || !hasChromium)(
       });
       // the gateway serves what the screen made
       expect((await h.fetch('/orders/7')).status).toBe(200);
-    });
+    }, 60_000);
 
     it('asks before a delete, says what depends on the thing, and keeps a refusal in the dialog', async () => {
       await page.goto(app('scopes'));
@@ -278,15 +282,33 @@ describe.skipIf(!sqlite || !hasChromium)(
       'cronjobs/new',
       'users/new',
       'roles/new',
-      'events/~order.created',
-      'triggers/~on-order',
-      'cronjobs/~nightly',
     ])('shows %s without a serious accessibility violation', async (screen) => {
       await page.goto(app(screen));
       await page.getByRole('heading', { level: 1 }).waitFor();
       await page.getByLabel('Loading').first().waitFor({ state: 'detached' });
       await checkpoint(`20-${screen.replace('/', '-')}`);
     });
+
+    it('shows an event with what depends on it, a trigger with its runs and a cronjob with its last run', async () => {
+      const backend = h.admin.backend();
+      const event = (await backend.event().getAll(0, 16, 'order.created')).entry?.[0];
+      await page.goto(app(`events/${event?.id}`));
+      await page.getByRole('heading', { name: 'Event order.created' }).waitFor();
+      await page.getByRole('button', { name: 'Delete event' }).click();
+      await page.getByRole('dialog').getByText('Triggers that run on it: on-order').waitFor();
+      await checkpoint('21-event-delete-confirm');
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+
+      const trigger = (await backend.trigger().getAll(0, 16, 'on-order')).entry?.[0];
+      await page.goto(app(`triggers/${trigger?.id}`));
+      await page.getByRole('heading', { name: 'Latest runs' }).waitFor();
+      await checkpoint('22-trigger');
+
+      const cronjob = (await backend.cronjob().getAll(0, 16, 'nightly')).entry?.[0];
+      await page.goto(app(`cronjobs/${cronjob?.id}`));
+      await page.getByText('It has not run yet.').waitFor();
+      await checkpoint('23-cronjob');
+    }, 60_000);
 
     it('pages and searches 10,000 scopes on the server', async () => {
       const db = h.portico.platform.db;
