@@ -57,6 +57,10 @@ describe.skipIf(!sqlite || !hasChromium)(
           class: 'Fusio.Adapter.Util.Action.UtilStaticResponse',
           config: { response: '{"order":1}' },
         });
+      const backend = h.admin.backend();
+      await backend.event().create({ name: 'order.created', description: 'An order was placed' });
+      await backend.trigger().create({ name: 'on-order', event: 'order.created', action: 'order-lookup' });
+      await backend.cronjob().create({ name: 'nightly', cron: '0 3 * * *', action: 'order-lookup' });
       browser = await launchChromium();
       page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
       errors = collectPageErrors(page);
@@ -192,7 +196,7 @@ describe.skipIf(!sqlite || !hasChromium)(
       });
       // the gateway serves what the screen made
       expect((await h.fetch('/orders/7')).status).toBe(200);
-    });
+    }, 60_000);
 
     it('asks before a delete, says what depends on the thing, and keeps a refusal in the dialog', async () => {
       await page.goto(app('scopes'));
@@ -242,6 +246,23 @@ describe.skipIf(!sqlite || !hasChromium)(
       await page.getByRole('heading', { name: 'App Dora Shop' }).waitFor();
     });
 
+    it('adds an identity provider whose settings come from its class form', async () => {
+      await page.goto(app('identities/new'));
+      await page.getByLabel('Name', { exact: true }).fill('GitHub-Login');
+      await choose('Provider', 'Github');
+      await choose('App', 'Developer', 'Dev');
+      await page.getByLabel('Client-ID').fill('client-123');
+      await page.getByLabel('Client-Secret').fill('very-secret-value');
+      await checkpoint('14-identity-form');
+      await page.getByRole('button', { name: 'Create identity provider' }).click();
+      await page.getByRole('heading', { name: 'Identity provider GitHub-Login' }).waitFor();
+      const stored = await h.admin.backend().identity().get('~GitHub-Login');
+      expect(stored).toMatchObject({ class: 'Fusio.Impl.Provider.Identity.Github', allowCreate: true });
+      expect(stored.config).toMatchObject({ client_id: 'client-123', client_secret: '********' });
+      // the stored secret comes back masked, in a password field
+      expect(await page.getByLabel('Client-Secret').inputValue()).toBe('********');
+    });
+
     it.each([
       'operations',
       'apps',
@@ -267,6 +288,27 @@ describe.skipIf(!sqlite || !hasChromium)(
       await page.getByLabel('Loading').first().waitFor({ state: 'detached' });
       await checkpoint(`20-${screen.replace('/', '-')}`);
     });
+
+    it('shows an event with what depends on it, a trigger with its runs and a cronjob with its last run', async () => {
+      const backend = h.admin.backend();
+      const event = (await backend.event().getAll(0, 16, 'order.created')).entry?.[0];
+      await page.goto(app(`events/${event?.id}`));
+      await page.getByRole('heading', { name: 'Event order.created' }).waitFor();
+      await page.getByRole('button', { name: 'Delete event' }).click();
+      await page.getByRole('dialog').getByText('Triggers that run on it: on-order').waitFor();
+      await checkpoint('21-event-delete-confirm');
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+
+      const trigger = (await backend.trigger().getAll(0, 16, 'on-order')).entry?.[0];
+      await page.goto(app(`triggers/${trigger?.id}`));
+      await page.getByRole('heading', { name: 'Latest runs' }).waitFor();
+      await checkpoint('22-trigger');
+
+      const cronjob = (await backend.cronjob().getAll(0, 16, 'nightly')).entry?.[0];
+      await page.goto(app(`cronjobs/${cronjob?.id}`));
+      await page.getByText('It has not run yet.').waitFor();
+      await checkpoint('23-cronjob');
+    }, 60_000);
 
     it('pages and searches 10,000 scopes on the server', async () => {
       const db = h.portico.platform.db;

@@ -16,7 +16,9 @@ import {
 } from '../lib/sources';
 import { count, defineEntity, Mono, metadataBody, metadataField, metadataValue, When } from './common';
 
-const nameRule = 'letters, digits, "-", "_" and "."';
+// as the API's name rules say (server/src/events/repository.ts)
+const eventNameRule = '3 to 64 letters, digits, "-", "_" or "."';
+const nameRule = 'letters, digits, "-" or "_"';
 
 export const events = defineEntity<BackendEvent>({
   path: 'events',
@@ -39,7 +41,7 @@ export const events = defineEntity<BackendEvent>({
       label: 'Name',
       required: true,
       monospace: true,
-      description: nameRule,
+      description: eventNameRule,
       match: /event name|event already exists/i,
     },
     { kind: 'textarea', name: 'description', label: 'Description', rows: 2, match: /description/i },

@@ -1,4 +1,15 @@
-import { Alert, Fieldset, Loader, Select, Stack, Switch, Text, Textarea, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Fieldset,
+  Loader,
+  PasswordInput,
+  Select,
+  Stack,
+  Switch,
+  Text,
+  Textarea,
+  TextInput,
+} from '@mantine/core';
 import type { BackendIdentity, CommonFormContainer } from 'fusio-sdk';
 import { useApiQuery } from '../../../lib/use-api';
 import type { FieldValue, FormValues } from '../components/entity-form';
@@ -32,6 +43,9 @@ function ProviderConfig({
     );
   }
   const elements = (form.value.element ?? []) as Element[];
+  // Portico's form answer carries the class's JSON Schema too: it marks secrets and defaults
+  const properties = ((form.value as { schema?: { properties?: Record<string, Record<string, unknown>> } }).schema
+    ?.properties ?? {}) as Record<string, Record<string, unknown>>;
   const set = (name: string, next: unknown) => onChange({ ...value, [name]: next });
   return (
     <Fieldset legend="Provider settings">
@@ -79,11 +93,26 @@ function ProviderConfig({
               />
             );
           }
+          const schema = properties[name] ?? {};
+          const fallback = typeof schema.default === 'string' ? schema.default : undefined;
+          if (schema['x-secret'] === true) {
+            return (
+              <PasswordInput
+                key={name}
+                label={label}
+                description={e.help ? `${e.help} (stored encrypted; leave ******** to keep it)` : 'Stored encrypted'}
+                value={text}
+                autoComplete="new-password"
+                onChange={(ev) => set(name, ev.currentTarget.value)}
+              />
+            );
+          }
           return (
             <TextInput
               key={name}
               label={label}
-              description={e.help}
+              description={e.help ?? (fallback ? `Empty: ${fallback}` : undefined)}
+              placeholder={fallback}
               value={text}
               autoComplete="off"
               onChange={(ev) => set(name, ev.currentTarget.value)}
