@@ -7,7 +7,14 @@ import { AppStatus, Category, TokenStatus, UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
 import { type ActionRequest, type ActionResponse, response } from '../plugins/action.js';
 import { grantableScopes } from './authorize.js';
-import { authenticateClient, bodyField, clientOf, type PresentedCredentials, presentedCredentials } from './clients.js';
+import {
+  authenticateClient,
+  basicCredentials,
+  bodyField,
+  clientOf,
+  type PresentedCredentials,
+  presentedCredentials,
+} from './clients.js';
 import { redeemCode } from './codes.js';
 import type { OAuthDeps } from './deps.js';
 import {
@@ -48,19 +55,29 @@ function userAgent(request: ActionRequest): string {
 
 /** POST /authorization/token (RFC 6749 §3.2): one function per grant type. */
 export function tokenEndpoint(deps: TokenEndpointDeps, request: ActionRequest): Promise<ActionResponse> {
+  // RFC 6749 §5.2: the Basic challenge answers credentials sent in the Authorization header only; a browser
+  // app that posts them in the form must not get one (the browser would open its own password prompt)
+  const sentBasic = basicCredentials(request.headers.authorization) !== null;
   return asOAuthResponse(async () => {
-    const grant = bodyField(request.body, 'grant_type');
-    switch (grant) {
-      case 'client_credentials':
-        return clientCredentials(deps, request);
-      case 'authorization_code':
-        return authorizationCode(deps, request);
-      case 'refresh_token':
-        return refreshToken(deps, request);
-      case undefined:
-        throw invalidRequest('Grant type not available');
-      default:
-        throw new OAuthError('unsupported_grant_type', 'Invalid grant type');
+    try {
+      const grant = bodyField(request.body, 'grant_type');
+      switch (grant) {
+        case 'client_credentials':
+          return await clientCredentials(deps, request);
+        case 'authorization_code':
+          return await authorizationCode(deps, request);
+        case 'refresh_token':
+          return await refreshToken(deps, request);
+        case undefined:
+          throw invalidRequest('Grant type not available');
+        default:
+          throw new OAuthError('unsupported_grant_type', 'Invalid grant type');
+      }
+    } catch (error) {
+      if (error instanceof OAuthError && error.challenge && !sentBasic) {
+        throw new OAuthError(error.error, error.description, error.status, false, error.headers);
+      }
+      throw error;
     }
   });
 }

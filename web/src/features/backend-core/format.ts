@@ -15,14 +15,14 @@ export function prettyBody(text: string | null | undefined): string {
   }
 }
 
-/** The colour of an HTTP status. */
+/** The colour of an HTTP status: dark shades, so white text on a filled badge reads at 4.5:1. */
 export function statusColor(status: number | undefined): string {
-  if (status === undefined) return 'gray';
-  if (status >= 500) return 'red';
-  if (status === 429) return 'grape';
-  if (status >= 400) return 'orange';
-  if (status >= 300) return 'blue';
-  return 'teal';
+  if (status === undefined) return 'gray.8';
+  if (status >= 500) return 'red.9';
+  if (status === 429) return 'grape.9';
+  if (status >= 400) return 'orange.9';
+  if (status >= 300) return 'blue.9';
+  return 'teal.9';
 }
 
 /** `datetime-local` input value (local time) ↔ ISO 8601 for the API. */

@@ -28,27 +28,19 @@ export class AdminLoginError extends Error {
 export const notAdminMessage =
   'This account is not an administrator: the admin app needs the backend scope. Log in with an administrator account, or use the developer portal.';
 
-async function tokenRequest(body: URLSearchParams, basic?: string): Promise<TokenAnswer & { status: number }> {
+/**
+ * A token request. Credentials go in the form (client_secret_post), not in a Basic header: a 401 to a
+ * Basic header carries a challenge, and a browser answers that with its own password prompt.
+ */
+export async function tokenRequest(body: URLSearchParams): Promise<TokenAnswer & { status: number }> {
   // a network failure stays a TypeError: the session keeper then keeps the session for the next try
   const answer = await fetch(`${apiBaseUrl()}/authorization/token`, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
-      ...(basic ? { authorization: `Basic ${basic}` } : {}),
-    },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body,
   });
   const parsed = (await answer.json().catch(() => ({}))) as TokenAnswer;
   return { ...parsed, status: answer.status };
-}
-
-/** Base64 of `user:password` in UTF-8 (btoa alone takes only Latin-1). */
-function basicOf(user: string, password: string): string {
-  const bytes = new TextEncoder().encode(`${user}:${password}`);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }
 
 function revokeQuietly(token: string): void {
@@ -60,13 +52,12 @@ function revokeQuietly(token: string): void {
 
 /**
  * Logs an administrator in the way the CLI and fusio-sdk do: `client_credentials` at /authorization/token
- * with the user's name (or email) and password as Basic credentials. A token without the `backend` scope
+ * with the user's name (or email) and password as the client's id and secret. A token without the `backend` scope
  * is revoked at once and refused with a message saying why.
  */
 export async function adminLogin(username: string, password: string): Promise<Session> {
   const answer = await tokenRequest(
-    new URLSearchParams({ grant_type: 'client_credentials' }),
-    basicOf(username, password),
+    new URLSearchParams({ grant_type: 'client_credentials', client_id: username, client_secret: password }),
   ).catch(() => {
     throw new AdminLoginError('Portico cannot be reached. Check your connection and try again.', 'unavailable');
   });

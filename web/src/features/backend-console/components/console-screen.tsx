@@ -23,6 +23,7 @@ import { errorMessage } from '../../../lib/api-client';
 import { useDocumentTitle } from '../../../lib/branding';
 import { apiBaseUrl } from '../../../lib/runtime';
 import { useSession } from '../../../lib/session';
+import { tokenRequest } from '../../backend-auth/api/admin-login';
 import { type Collection, useBackendGet } from '../../backend-core/backend-api';
 import { EntitySelect } from '../../backend-core/entity-select';
 import { prettyBody, statusColor } from '../../backend-core/format';
@@ -81,17 +82,12 @@ const categoryOf = (path: string) =>
 
 /** A token for an app from its key and secret (client_credentials), never stored. */
 async function appToken(key: string, secret: string): Promise<string> {
-  const bytes = new TextEncoder().encode(`${key}:${secret}`);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  const res = await fetch(`${apiBaseUrl()}/authorization/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(binary)}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials' }),
-  });
-  const body = (await res.json().catch(() => ({}))) as { access_token?: string; error_description?: string };
-  if (!body.access_token)
-    throw new Error(`The app could not get a token: ${body.error_description ?? `HTTP ${res.status}`}`);
+  const body = await tokenRequest(
+    new URLSearchParams({ grant_type: 'client_credentials', client_id: key, client_secret: secret }),
+  );
+  if (!body.access_token) {
+    throw new Error(`The app could not get a token: ${body.error_description ?? `HTTP ${body.status}`}`);
+  }
   return body.access_token;
 }
 
@@ -239,7 +235,7 @@ export function ConsoleScreen() {
   return (
     <Stack>
       <Title order={1}>Console</Title>
-      <Paper withBorder p="md" component="form" onSubmit={send} aria-label="Request">
+      <Paper withBorder p="md" component="form" onSubmit={send} aria-label="Request" noValidate>
         <Stack gap="sm">
           <SimpleGrid cols={{ base: 1, md: 2 }} spacing="sm">
             <EntitySelect
@@ -367,7 +363,7 @@ export function ConsoleScreen() {
               <Badge
                 color={statusColor(answer.status)}
                 size="lg"
-                variant="light"
+                variant="filled"
                 aria-label={`Status ${answer.status}`}
               >
                 {answer.status} {answer.statusText}

@@ -233,7 +233,7 @@ function LogList() {
                       <Table.Td>{entry.method}</Table.Td>
                       <Table.Td style={{ wordBreak: 'break-all' }}>{entry.path}</Table.Td>
                       <Table.Td>
-                        <Badge color={statusColor(entry.responseCode)} variant="light">
+                        <Badge color={statusColor(entry.responseCode)} variant="filled">
                           {entry.responseCode ?? '—'}
                         </Badge>
                       </Table.Td>
@@ -315,7 +315,7 @@ function LogDetail({ id }: { id: string }) {
               {state.value.method} {state.value.path}
             </Field>
             <Field label="Status">
-              <Badge color={statusColor(state.value.responseCode)} variant="light">
+              <Badge color={statusColor(state.value.responseCode)} variant="filled">
                 {state.value.responseCode ?? '—'}
               </Badge>
             </Field>
