@@ -117,7 +117,8 @@ describe.skipIf(!sqlite || !hasChromium)(
       await choose('Per timespan', /a minute/);
       const warning = page.getByRole('alert').filter({ hasText: 'This rate covers administrators' });
       await warning.waitFor();
-      expect(await warning.textContent()).toContain('admin app’s own calls to /backend');
+      expect(await warning.textContent()).toContain('administrators’ calls to your API');
+      expect(await warning.textContent()).toContain('never limited');
       await checkpoint('04-rate-warns');
 
       await choose('Plan (allocation 1)', 'Gold', 'Gold');

@@ -62,7 +62,7 @@ function toAllocationValues(list: BackendRateAllocation[] | undefined): Allocati
 
 const allocationsOf = (values: FormValues) => (values.allocation ?? []) as unknown as AllocationValue[];
 
-/** Covers any caller with a token, the administrators' own calls to /backend included. */
+/** Covers any caller with a token, administrators calling the API included. */
 const unrestricted = (a: AllocationValue) => !a.userId && !a.planId && !a.appId && a.authenticated !== 'no';
 
 function AllocationsEditor({
@@ -206,13 +206,16 @@ function AdministratorWarning({ values }: { values: FormValues }) {
       <List size="sm">
         {open.length > 0 ? (
           <List.Item>
-            Allocation {open.join(', ')} names no user, plan or app: it counts every request with a token, the admin
-            app’s own calls to /backend included
+            Allocation {open.join(', ')} names no user, plan or app: it counts every request with a token, the
+            administrators’ calls to your API included
             {limit !== null ? ` (${limit} per ${textValue(values.timespan) ?? 'timespan'})` : ''}.
           </List.Item>
         ) : null}
         {admins.length > 0 ? <List.Item>It names the administrator {admins.join(', ')}.</List.Item> : null}
-        <List.Item>When the limit is reached, administrators get 429 too, also in this app.</List.Item>
+        <List.Item>
+          When the limit is reached, administrators get 429 from your API too. Their calls to /backend (this app) are
+          never limited, so nobody is locked out of the admin app.
+        </List.Item>
       </List>
     </Alert>
   );
