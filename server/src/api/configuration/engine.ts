@@ -395,7 +395,9 @@ export async function deployConfiguration(
     }
   }
 
-  const changes = [...steps, ...deletions.reverse()].map((s) => s.change);
+  // deletions run in reverse dependency order: an operation goes before the action and scopes it uses
+  const ordered = [...steps, ...[...deletions].reverse()];
+  const changes = ordered.map((s) => s.change);
   for (const step of [...steps, ...deletions]) {
     if (options.mayChange && !options.mayChange(step.kind)) {
       throw new PorticoError(
@@ -417,7 +419,6 @@ export async function deployConfiguration(
   await platform.changes.writeAll(undefined, async (unit) => {
     const inUnit = withDatabase(platform, unit.db);
     const lookup = lookupOf(unit.db);
-    const ordered = [...steps, ...deletions.reverse()];
     for (const step of ordered) {
       const { kind, change } = step;
       const verb = change.verb;
