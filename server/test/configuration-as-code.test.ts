@@ -265,6 +265,10 @@ describe.each(await systemDatabases())('configuration as code on $kind', { timeo
       'delete actions temp-action',
     ]);
     expect((await target.fetch('/temp')).status).toBe(404);
+    // --prune touches only the lists the file has
+    const partial = await deploy(target, 'version: 1\noperations: []\n', { prune: true, dryRun: true });
+    expect(partial.changes.length).toBeGreaterThan(0);
+    expect(new Set(partial.changes.map((c) => `${c.verb} ${c.kind}`))).toEqual(new Set(['delete operations']));
     // the platform's own entities are never pruned: the backend still answers
     const ops = await target.admin.backend().operation().getAll(0, 16);
     expect(ops.totalResults).toBeGreaterThan(0);
@@ -335,6 +339,14 @@ describe.each(await systemDatabases())('configuration as code on $kind', { timeo
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { message: string }).message).toContain('backend.operation');
     expect((await target.fetch('/evil')).status).toBe(404);
+
+    // even a list that matches the installation is refused to a token that may not read it
+    const probe = await target.fetch('/backend/backup/import', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ import: 'version: 1\nscopes:\n  - name: servers.read\n    description: Read servers\n' }),
+    });
+    expect(probe.status).toBe(403);
 
     // a token that may change roles but does not hold `backend` cannot grant it through a backup
     const roleToken = await target.adminToken('backend.backup backend.role');

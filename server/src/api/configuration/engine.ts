@@ -362,7 +362,8 @@ export async function deployConfiguration(
         });
       }
     });
-    if (options.prune && !kind.updateOnly) {
+    // a list the file does not have at all is not managed by it: only the lists it has are pruned
+    if (options.prune && !kind.updateOnly && Object.hasOwn(file.data, kind.list)) {
       const keys = new Set(wanted.map((e) => String(e[kind.key])));
       for (const [key, { id }] of current) {
         if (keys.has(key) || kind.seeded?.(key)) continue;
