@@ -50,7 +50,7 @@ components:
 
 describe.each(await systemDatabases())(
   'the deploy commands against a running node on $kind',
-  { timeout: 180_000 },
+  { timeout: 400_000 },
   (database) => {
     let h: Harness;
     let upstream: TestUpstream;

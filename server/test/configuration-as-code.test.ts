@@ -132,6 +132,10 @@ describe.each(await systemDatabases())('configuration as code on $kind', { timeo
       .page()
       .create({ title: 'Servers API', slug: 'servers-api', status: 1, content: '# Servers\n\nList them.' });
     await backend.event().create({ name: 'server.state_changed', description: 'A server started or stopped' });
+    await backend.role().create({ name: 'Support', scopes: ['servers.read', 'consumer'] });
+    await backend.trigger().create({ name: 'on-state', event: 'server.state_changed', action: 'hello' });
+    await backend.cronjob().create({ name: 'nightly', cron: '0 3 * * *', action: 'hello' });
+    await backend.config().update('~info_title', { value: 'Hosting API' });
     exported = (await exportConfiguration(source.portico.platform, operations, operator)).yaml;
   });
 
@@ -193,6 +197,13 @@ describe.each(await systemDatabases())('configuration as code on $kind', { timeo
     // the credential came from the environment, not from the file
     expect(upstream.last().headers.authorization).toBe(`Bearer ${secretToken}`);
     expect(upstream.last().path).toBe('/internal/servers');
+    expect((await target.admin.backend().role().get('~Support')).scopes?.slice().sort()).toEqual([
+      'consumer',
+      'servers.read',
+    ]);
+    expect((await target.admin.backend().trigger().get('~on-state')).event).toBe('server.state_changed');
+    expect((await target.admin.backend().cronjob().get('~nightly')).cron).toBe('0 3 * * *');
+    expect((await target.admin.backend().config().get('~info_title')).value).toBe('Hosting API');
     const plan = await target.admin.backend().plan().get('~Free');
     expect(plan.scopes).toEqual(['servers.read']);
     const rate = await target.admin.backend().rate().get('~free-tier');
@@ -236,6 +247,28 @@ describe.each(await systemDatabases())('configuration as code on $kind', { timeo
     const pruned = await deploy(target, edited, { env, prune: true });
     expect(pruned.changes.map((c) => `${c.verb} ${c.key}`)).toEqual(['delete hello.get']);
     expect((await target.fetch('/hello')).status).toBe(404);
+    // an operation and the action only it uses go together: the operation first (reverse dependency order)
+    const extra = edited
+      .replace(
+        'actions:\n',
+        'actions:\n  - name: temp-action\n    class: Fusio.Adapter.Util.Action.UtilStaticResponse\n    config: { response: { temp: true } }\n',
+      )
+      .replace(
+        'operations:\n',
+        'operations:\n  - name: temp.op\n    httpMethod: GET\n    httpPath: /temp\n    action: temp-action\n    public: true\n',
+      );
+    await deploy(target, extra, { env });
+    expect((await target.fetch('/temp')).status).toBe(200);
+    const both = await deploy(target, edited, { env, prune: true });
+    expect(both.changes.map((c) => `${c.verb} ${c.kind} ${c.key}`)).toEqual([
+      'delete operations temp.op',
+      'delete actions temp-action',
+    ]);
+    expect((await target.fetch('/temp')).status).toBe(404);
+    // --prune touches only the lists the file has
+    const partial = await deploy(target, 'version: 1\noperations: []\n', { prune: true, dryRun: true });
+    expect(partial.changes.length).toBeGreaterThan(0);
+    expect(new Set(partial.changes.map((c) => `${c.verb} ${c.kind}`))).toEqual(new Set(['delete operations']));
     // the platform's own entities are never pruned: the backend still answers
     const ops = await target.admin.backend().operation().getAll(0, 16);
     expect(ops.totalResults).toBeGreaterThan(0);
@@ -306,6 +339,14 @@ describe.each(await systemDatabases())('configuration as code on $kind', { timeo
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { message: string }).message).toContain('backend.operation');
     expect((await target.fetch('/evil')).status).toBe(404);
+
+    // even a list that matches the installation is refused to a token that may not read it
+    const probe = await target.fetch('/backend/backup/import', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ import: 'version: 1\nscopes:\n  - name: servers.read\n    description: Read servers\n' }),
+    });
+    expect(probe.status).toBe(403);
 
     // a token that may change roles but does not hold `backend` cannot grant it through a backup
     const roleToken = await target.adminToken('backend.backup backend.role');

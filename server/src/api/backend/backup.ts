@@ -1,6 +1,6 @@
 import type { BackendBackupExport, BackendBackupImportResult } from 'fusio-sdk';
 import { covers } from '../../auth/scopes.js';
-import { badRequest } from '../../errors.js';
+import { badRequest, forbidden } from '../../errors.js';
 import {
   deployConfiguration,
   describeChanges,
@@ -9,7 +9,7 @@ import {
   operationsByName,
 } from '../configuration/engine.js';
 import { configurationSchema, FileError, parseConfiguration, schemaPath } from '../configuration/file.js';
-import type { EntityKind } from '../configuration/kinds.js';
+import { type EntityKind, kinds } from '../configuration/kinds.js';
 import { type SystemCall, type SystemOperation, systemOperation } from '../system-operation.js';
 
 /** The caller may read or change a kind when its token covers the kind's own backend scope. */
@@ -59,6 +59,14 @@ export function backupOperations(all: () => readonly SystemOperation[]): SystemO
         const body = call.request.body as { import: string; dryRun?: boolean; prune?: boolean };
         try {
           const file = parseConfiguration(body.import);
+          // a list the token may not read is refused even when it matches: an import is no oracle
+          const may = holds(call);
+          const foreign = kinds.find((kind) => !may(kind) && file.entries(kind.list).length > 0);
+          if (foreign) {
+            throw forbidden(
+              `The import holds ${foreign.list}, which needs the scope backend.${foreign.entity} your token does not hold`,
+            );
+          }
           const result = await deployConfiguration(
             call.platform,
             operations(),
@@ -68,7 +76,7 @@ export function backupOperations(all: () => readonly SystemOperation[]): SystemO
               ip: call.request.ip,
             },
             file,
-            { env: null, prune: body.prune === true, dryRun: body.dryRun === true, mayChange: holds(call) },
+            { env: null, prune: body.prune === true, dryRun: body.dryRun === true, mayChange: may },
           );
           const logs = describeChanges(result.changes);
           const message = result.applied

@@ -362,7 +362,8 @@ export async function deployConfiguration(
         });
       }
     });
-    if (options.prune && !kind.updateOnly) {
+    // a list the file does not have at all is not managed by it: only the lists it has are pruned
+    if (options.prune && !kind.updateOnly && Object.hasOwn(file.data, kind.list)) {
       const keys = new Set(wanted.map((e) => String(e[kind.key])));
       for (const [key, { id }] of current) {
         if (keys.has(key) || kind.seeded?.(key)) continue;
@@ -395,7 +396,9 @@ export async function deployConfiguration(
     }
   }
 
-  const changes = [...steps, ...deletions.reverse()].map((s) => s.change);
+  // deletions run in reverse dependency order: an operation goes before the action and scopes it uses
+  const ordered = [...steps, ...[...deletions].reverse()];
+  const changes = ordered.map((s) => s.change);
   for (const step of [...steps, ...deletions]) {
     if (options.mayChange && !options.mayChange(step.kind)) {
       throw new PorticoError(
@@ -417,7 +420,6 @@ export async function deployConfiguration(
   await platform.changes.writeAll(undefined, async (unit) => {
     const inUnit = withDatabase(platform, unit.db);
     const lookup = lookupOf(unit.db);
-    const ordered = [...steps, ...deletions.reverse()];
     for (const step of ordered) {
       const { kind, change } = step;
       const verb = change.verb;
