@@ -51,6 +51,7 @@ const implemented: Record<string, string[]> = {
   BackendSchemaTag: [],
   BackendScopeTag: [],
   BackendStatisticTag: [],
+  BackendTaxonomyTag: [],
   BackendTokenTag: [],
   BackendTransactionTag: [],
   BackendTriggerTag: [],
