@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const web = fileURLToPath(new URL('../web/', import.meta.url));
 const stamp = path.join(web, 'dist', '.build-stamp');
-const inputs = ['src', 'developer', 'account', 'public', 'vite.config.ts', 'package.json', 'tsconfig.json'];
+const inputs = ['src', 'developer', 'account', 'backend', 'public', 'vite.config.ts', 'package.json', 'tsconfig.json'];
 
 /** The newest modification time among the build's inputs. */
 function newestSource() {

@@ -60,6 +60,7 @@ export default defineConfig({
       input: {
         developer: path.join(root, 'developer/index.html'),
         account: path.join(root, 'account/index.html'),
+        backend: path.join(root, 'backend/index.html'),
         embed: path.join(root, 'src/app/embed/main.tsx'),
       },
     },

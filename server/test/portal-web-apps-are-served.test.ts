@@ -16,7 +16,7 @@ const script = `console.log(${JSON.stringify('portal '.repeat(200))});\n`;
 
 /** A small web build as `vite build` lays it out: entry pages per app, hashed shared assets. */
 function writeBuild(dir: string): void {
-  for (const app of ['developer', 'account']) {
+  for (const app of ['developer', 'account', 'backend']) {
     fs.mkdirSync(path.join(dir, app), { recursive: true });
     fs.writeFileSync(
       path.join(dir, app, 'index.html'),
@@ -110,6 +110,39 @@ describe.skipIf(!sqlite)('Portico serves its web apps beside the API', () => {
     // a file of the app itself is served as that file
     const icon = await h.fetch('/apps/developer/favicon.svg');
     expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+  });
+
+  it("serves the admin app at /apps/backend/ and sends Fusio's /apps/fusio there", async () => {
+    for (const route of ['/apps/backend/', '/apps/backend', '/apps/backend/logs/42', '/apps/backend/console?x=1']) {
+      const res = await h.fetch(route, { headers: { accept: browserAccept } });
+      expect(res.status, route).toBe(200);
+      expect(res.headers.get('cache-control'), route).toBe('no-cache');
+      expect(res.headers.get('content-security-policy'), route).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options'), route).toBe('DENY');
+      expect(await res.text(), route).toContain('<title>backend</title>');
+    }
+    for (const route of ['/apps/fusio', '/apps/fusio/', '/apps/fusio/index.html', '/apps/fusio/operation/3?x=1']) {
+      const res = await h.fetch(route, { redirect: 'manual' });
+      expect(res.status, route).toBe(302);
+      expect(res.headers.get('location'), route).toBe('/apps/backend/');
+    }
+    const followed = await h.fetch('/apps/fusio/');
+    expect(await followed.text()).toContain('<title>backend</title>');
+    // the discovery document's link to Fusio's admin app reaches it
+    const about = (await (await h.fetch('/system/about')).json()) as { apps: { fusio: string } };
+    expect(new URL(about.apps.fusio).pathname).toBe('/apps/backend');
+
+    // user operations cannot take the admin app's paths, nor Fusio's old one
+    const token = await h.adminToken();
+    for (const httpPath of ['/apps/backend', '/apps/backend/x', '/apps/fusio/x']) {
+      const create = await h.fetch('/backend/operation', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'shadow', httpMethod: 'GET', httpPath, action: 'x' }),
+      });
+      expect(create.status, httpPath).toBe(400);
+      expect(((await create.json()) as { message: string }).message, httpPath).toContain('reserved');
+    }
   });
 
   it('lets the configured captcha provider into the policy, and only then', async () => {
@@ -226,7 +259,7 @@ describe.skipIf(!sqlite)('the built developer portal loads with its assets', () 
   });
 
   it('links hashed scripts and styles that Portico sends compressed', async () => {
-    for (const app of ['developer', 'account']) {
+    for (const app of ['developer', 'account', 'backend']) {
       const res = await h.fetch(`/apps/${app}/`);
       expect(res.status, `${app}: run npm run build:web`).toBe(200);
       const html = await res.text();

@@ -391,4 +391,180 @@ describe.each(await systemDatabases())('usage statistics on $kind', (database) =
     });
     expect(denied.status).toBe(403);
   });
+
+  it("charts the admin app's additions: answers by class, rate-limited users, p50/p95 per operation, webhook deliveries", async () => {
+    // a week of its own (2026-02-02 is a Monday), so the week above keeps its numbers
+    const feb = (dayOfMonth: number, hour: number) => Date.UTC(2026, 1, dayOfMonth, hour);
+    const row = (operationId: number, userId: number, time: number, code: number, date: number) => ({
+      category_id: 1,
+      operation_id: operationId,
+      app_id: null,
+      user_id: userId,
+      ip: '10.0.9.9',
+      user_agent: 'portico-sdk',
+      method: 'GET',
+      path: `/${prefix}/feb`,
+      header: '',
+      body: null,
+      response_code: code,
+      execution_time: time,
+      date,
+    });
+    const db = h.portico.platform.db;
+    await db
+      .insertInto('logs')
+      .values([
+        row(op.a, u1, 10, 200, feb(2, 1)),
+        row(op.a, u1, 40, 200, feb(2, 2)),
+        row(op.a, u1, 20, 200, feb(2, 3)),
+        row(op.a, u1, 30, 200, feb(2, 4)),
+        row(op.a, u1, 1, 429, feb(3, 1)),
+        row(op.a, u1, 1, 429, feb(3, 2)),
+        row(op.b, u2, 1, 429, feb(3, 3)),
+        row(op.b, u2, 100, 200, feb(4, 1)),
+        row(op.b, u2, 300, 503, feb(4, 2)),
+        row(op.b, u2, 2, 404, feb(4, 3)),
+      ])
+      .execute();
+    const now = Date.now();
+    await db
+      .insertInto('events')
+      .values({
+        category_id: 1,
+        status: 1,
+        name: `${prefix}.feb`,
+        description: '',
+        event_schema: null,
+        metadata: null,
+        updated_at: now,
+      })
+      .execute();
+    const eventId = (
+      await db.selectFrom('events').select('id').where('name', '=', `${prefix}.feb`).executeTakeFirstOrThrow()
+    ).id;
+    await db
+      .insertInto('webhooks')
+      .values({
+        event_id: eventId,
+        user_id: u1,
+        status: 1,
+        name: `${prefix}-hook`,
+        endpoint: 'https://hooks.example/x',
+        secret: 'x',
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const hookId = (
+      await db.selectFrom('webhooks').select('id').where('name', '=', `${prefix}-hook`).executeTakeFirstOrThrow()
+    ).id;
+    const uid = randomUUID();
+    await db
+      .insertInto('event_messages')
+      .values({
+        uid,
+        kind: 1,
+        name: `${prefix}.feb`,
+        payload: '{}',
+        user_id: null,
+        origin_user_id: null,
+        origin_app_id: null,
+        state: 1,
+        claim_token: null,
+        created_at: now,
+      })
+      .execute();
+    const messageId = (
+      await db.selectFrom('event_messages').select('id').where('uid', '=', uid).executeTakeFirstOrThrow()
+    ).id;
+    const delivery = (status: number, attempts: number, created: number, webhook = true) => ({
+      message_id: messageId,
+      webhook_id: webhook ? hookId : null,
+      trigger_id: null,
+      job: webhook ? null : 'a-background-job',
+      status,
+      attempts,
+      // not due: the delivery worker of the harness leaves them as they are
+      next_attempt_at: now + 86_400_000,
+      lease_until: null,
+      claim_token: null,
+      code: null,
+      body: null,
+      error: null,
+      history: null,
+      execute_date: null,
+      created_at: created,
+    });
+    await db
+      .insertInto('event_deliveries')
+      .values([
+        delivery(2, 1, feb(2, 1)),
+        delivery(2, 1, feb(2, 2)),
+        delivery(1, 0, feb(3, 1)),
+        delivery(1, 2, feb(3, 2)),
+        delivery(3, 5, feb(4, 1)),
+        // a background job's delivery is not a webhook's
+        delivery(3, 5, feb(4, 1), false),
+      ])
+      .execute();
+    const token = await h.adminToken();
+    const chart = async (segment: string) => {
+      const res = await call(h, `/backend/statistic/${segment}?from=2026-02-02&to=2026-02-08`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status, segment).toBe(200);
+      return res.body as unknown as BackendStatisticChart;
+    };
+    expect(series(await chart('response_classes'))).toEqual({
+      'Answered (2xx/3xx)': [4, 0, 1, 0, 0, 0, 0],
+      'Client errors (4xx)': [0, 0, 1, 0, 0, 0, 0],
+      'Rate limited (429)': [0, 3, 0, 0, 0, 0, 0],
+      'Server errors (5xx)': [0, 0, 1, 0, 0, 0, 0],
+    });
+    expect(series(await chart('rate_limited_users'))).toEqual({
+      [`${prefix}-u1`]: [0, 2, 0, 0, 0, 0, 0],
+      [`${prefix}-u2`]: [0, 1, 0, 0, 0, 0, 0],
+    });
+    // op a: 1 1 10 20 30 40 → median (rank 3) 10, p95 (rank 6) 40; op b: 1 2 100 300 → 2 and 300
+    const latency = await chart('latency_per_operation');
+    expect(latency.labels).toEqual([`${prefix}_a`, `${prefix}_b`]);
+    expect(series(latency)).toEqual({ 'p50 (ms)': [10, 2], 'p95 (ms)': [40, 300] });
+    expect(series(await chart('webhook_deliveries'))).toEqual({
+      Delivered: [2, 0, 0, 0, 0, 0, 0],
+      Waiting: [0, 1, 0, 0, 0, 0, 0],
+      'Failing (retrying)': [0, 1, 0, 0, 0, 0, 0],
+      'Given up': [0, 0, 1, 0, 0, 0, 0],
+    });
+    // an empty range: no operations, no values
+    const empty = await call(h, '/backend/statistic/latency_per_operation?from=2025-02-02&to=2025-02-08', {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(empty.body).toEqual({
+      labels: [],
+      series: [
+        { name: 'p50 (ms)', data: [] },
+        { name: 'p95 (ms)', data: [] },
+      ],
+    });
+
+    // the log behind the charts: by status, a class, or several
+    const logged = async (status: string) => {
+      const res = await call(
+        h,
+        `/backend/log?from=2026-02-02&to=2026-02-08&count=100&status=${encodeURIComponent(status)}`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      return res;
+    };
+    expect((await logged('429')).body.totalResults).toBe(3);
+    expect((await logged('4xx')).body.totalResults).toBe(4);
+    expect((await logged('5xx, 429')).body.totalResults).toBe(4);
+    expect((await logged('2xx')).body.totalResults).toBe(5);
+    const entries = (await logged('503')).body.entry as { responseCode: number; path: string }[];
+    expect(entries.map((e) => e.responseCode)).toEqual([503]);
+    const bad = await logged('teapot');
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toContain('"status"');
+    expect(bad.body.message).toContain('teapot');
+  });
 });

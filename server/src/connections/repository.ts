@@ -75,6 +75,11 @@ export class ConnectionRepository {
     return maskSecrets(this.box.tryOpen(row.config) ?? {}, this.secretsOf(row.class));
   }
 
+  /** The config as stored, credentials included: for comparing a deployed file with it, never for showing. */
+  storedConfig(row: ConnectionRow): Record<string, unknown> {
+    return this.box.tryOpen(row.config) ?? {};
+  }
+
   /** Checks a new connection (outside any unit): the name is free, the config valid and working. */
   async checkNew(
     db: Kysely<Database>,

@@ -79,7 +79,14 @@ function assertParamName(name: string, seen: string[]): void {
 export const reservedPaths = ['/metrics'] as const;
 
 /** Paths under which Portico serves its web apps (server/src/web/), outside the operation table too. */
-export const reservedPrefixes = ['/apps/developer', '/apps/account', '/apps/assets'] as const;
+export const reservedPrefixes = [
+  '/apps/developer',
+  '/apps/account',
+  '/apps/backend',
+  '/apps/assets',
+  // Fusio's admin app lived here: Portico redirects it to /apps/backend/
+  '/apps/fusio',
+] as const;
 
 /** True when the first segment is one the platform keeps for its own APIs, or the path is reserved. */
 export function usesReservedSegment(path: string): boolean {

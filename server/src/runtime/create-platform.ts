@@ -32,10 +32,14 @@ import { UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
 import { type EventOptions, EventService } from '../events/event-service.js';
 import { CronjobRepository, EventRepository, TriggerRepository } from '../events/repository.js';
+import { MemoryClientErrors } from '../firewall/client-errors.js';
+import { Firewall } from '../firewall/firewall.js';
+import { FirewallRepository } from '../firewall/repository.js';
 import { OperationCompiler } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
 import { identityProviders } from '../identity/registry.js';
 import { IdentityRepository } from '../identity/repository.js';
+import { durationMillis } from '../limits/duration.js';
 import { RateLimiter } from '../limits/limiter.js';
 import { RateRepository } from '../limits/repository.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
@@ -157,6 +161,7 @@ async function assemble(
   await connections.refresh();
   const requestLog = new DatabaseRequestLog(db, dialect, sdb.raw, logger, {
     intervalMs: options.requestLogIntervalMs ?? 250,
+    thread: config.requestLogThread,
   });
 
   const metrics = new Metrics({
@@ -214,6 +219,24 @@ async function assemble(
   bus.on('rate limits', ['rate', 'plan', 'user'], () => rateLimits.reload());
   bus.on('events', ['event', 'trigger', 'cronjob', 'webhook'], () => events.configChanged());
   const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }), dialect);
+  const trustedNetworks = new TrustedNetworks(config.loginTrustedNetworks);
+  const firewallRules = new FirewallRepository(dialect);
+  const clientErrors = options.cluster ? null : new MemoryClientErrors();
+  const firewall = new Firewall({
+    db,
+    rules: firewallRules,
+    changes: writer,
+    logger: logger.child({ component: 'firewall' }),
+    policy: () => ({
+      maxRetry: settings.number('firewall_max_retry'),
+      findMs: durationMillis(settings.string('firewall_find_time')) ?? 0,
+      banMs: durationMillis(settings.string('firewall_ban_time')) ?? 0,
+    }),
+    // workers of one machine count together in the primary; nodes share the ban itself (a rule)
+    counter: options.cluster?.clientErrors ?? (clientErrors as MemoryClientErrors),
+    trusted: trustedNetworks,
+  });
+  bus.on('firewall', ['firewall'], () => firewall.reload());
   // repositories revoke after their change committed, through the pool (never inside the unit)
   const revokeBeyondRights = (change: RightsChange) => revokeTokensBeyondRights(db, tokens, change);
   const mailer = createMailer(config, logger, options.mailTransport);
@@ -242,6 +265,7 @@ async function assemble(
   const loginThrottle = options.loginThrottle ?? throttleRedis ?? databaseThrottle;
   const pruner = setInterval(() => {
     revocations.prune();
+    clientErrors?.sweep();
     loginThrottle.prune().catch((error) => logger.warn({ err: error }, 'pruning login counters failed'));
   }, 60_000);
   pruner.unref();
@@ -264,7 +288,7 @@ async function assemble(
     connections,
     mailer,
     loginThrottle,
-    trustedNetworks: new TrustedNetworks(config.loginTrustedNetworks),
+    trustedNetworks,
     events,
     startedAt: Date.now(),
     changes: writer,
@@ -279,6 +303,8 @@ async function assemble(
     roles: new RoleRepository({ dialect, revokeBeyondRights }),
     plans: new PlanRepository({ dialect, revokeBeyondRights }),
     rates: new RateRepository(dialect),
+    firewall,
+    firewallRules,
     connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
     identities: new IdentityRepository(dialect, identityProviders, configBox),
     users: new UserRepository({ db, dialect, settings, changes: writer, tokens }),
@@ -298,7 +324,7 @@ async function assemble(
   system.bind(platform);
   // account mails go through the outbox: a crash between the request and the mail server loses none
   events.registerJob(accountMailJob, (payload) => runAccountMailJob(platform, payload));
-  await Promise.all([gateway.reload(), rateLimits.reload()]);
+  await Promise.all([gateway.reload(), rateLimits.reload(), firewall.reload()]);
   rateLimits.start();
   const generatedAdminPassword = await ensureAdmin(platform);
   tokens.start(logger);

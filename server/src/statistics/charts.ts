@@ -341,8 +341,12 @@ async function topManyPerDay(
   filter: StatisticFilter,
   key: 'logs.app_id' | 'logs.user_id' | 'logs.ip',
   names: 'apps' | 'users' | null,
+  status?: number,
 ): Promise<BackendStatisticChart> {
-  const base = () => logs(source, filter).where(key, 'is not', null);
+  const base = () => {
+    const q = logs(source, filter).where(key, 'is not', null);
+    return status === undefined ? q : q.where('logs.response_code', '=', status);
+  };
   let top: { k: number | string; label: string }[];
   if (names) {
     // count per key first, then name the few thousand groups: cheaper than joining every row
@@ -415,6 +419,138 @@ function auditsPerDay(source: StatisticsSource, filter: StatisticFilter, key: 'a
  */
 export async function testCoverage(): Promise<BackendStatisticChart> {
   return { labels: ['Pending', 'Success', 'Warning', 'Error'], series: [{ name: 'Tests', data: [0, 0, 0, 0] }] };
+}
+
+/**
+ * Portico's addition: the requests of each day by how they were answered, so an error rate and the
+ * rate-limited calls can be read off beside the successes. 429 is counted apart from the other 4xx.
+ */
+export async function responseClasses(
+  source: StatisticsSource,
+  filter: StatisticFilter,
+): Promise<BackendStatisticChart> {
+  const d = dayOf(source, 'logs.date');
+  const code = sql.ref('logs.response_code');
+  const klass = sql<string>`case when ${code} = 429 then '429' when ${code} >= 500 then '5xx' when ${code} >= 400 then '4xx' else 'ok' end`;
+  const rows = await logs(source, filter)
+    .select([klass.as('k'), d.as('d'), count.as('v')])
+    .groupBy([klass, d])
+    .execute();
+  return perKeyPerDay(
+    filter.range,
+    [
+      { k: 'ok', label: 'Answered (2xx/3xx)' },
+      { k: '4xx', label: 'Client errors (4xx)' },
+      { k: '429', label: 'Rate limited (429)' },
+      { k: '5xx', label: 'Server errors (5xx)' },
+    ],
+    rows.map((r) => ({ k: String(r.k), d: r.d, v: r.v })),
+  );
+}
+
+const latencyOperations = 10;
+
+/**
+ * Portico's addition: the median and 95th percentile of the execution time of the most called operations
+ * in the range (labels are the operations, one series per percentile, in ms). The nearest-rank percentile
+ * is picked with window functions, which SQLite, PostgreSQL and MariaDB all have.
+ */
+export async function latencyPerOperation(
+  source: StatisticsSource,
+  filter: StatisticFilter,
+): Promise<BackendStatisticChart> {
+  const top = await logs(source, filter)
+    .where('logs.operation_id', 'is not', null)
+    .where('logs.execution_time', 'is not', null)
+    .innerJoin('operations', 'operations.id', 'logs.operation_id')
+    .select(['logs.operation_id as k', 'operations.name as label', count.as('n')])
+    .groupBy(['logs.operation_id', 'operations.name'])
+    .orderBy('n', 'desc')
+    .orderBy('operations.name')
+    .limit(latencyOperations)
+    .execute();
+  if (top.length === 0)
+    return {
+      labels: [],
+      series: [
+        { name: 'p50 (ms)', data: [] },
+        { name: 'p95 (ms)', data: [] },
+      ],
+    };
+  const ranked = logs(source, filter)
+    .where(
+      'logs.operation_id',
+      'in',
+      top.map((t) => Number(t.k)),
+    )
+    .where('logs.execution_time', 'is not', null)
+    .select([
+      'logs.operation_id as k',
+      'logs.execution_time as t',
+      sql<number>`row_number() over (partition by logs.operation_id order by logs.execution_time)`.as('r'),
+      sql<number>`count(*) over (partition by logs.operation_id)`.as('n'),
+    ])
+    .as('ranked');
+  // nearest rank: the smallest value with at least p of the values at or below it (ceil(p * n))
+  const rows = await source.db
+    .selectFrom(ranked)
+    .select(['ranked.k as k', 'ranked.t as t', 'ranked.r as r', 'ranked.n as n'])
+    .where((eb) =>
+      eb.or([
+        eb(sql`ranked.r * 2`, '>=', sql`ranked.n`).and(sql`(ranked.r - 1) * 2`, '<', sql`ranked.n`),
+        eb(sql`ranked.r * 100`, '>=', sql`ranked.n * 95`).and(sql`(ranked.r - 1) * 100`, '<', sql`ranked.n * 95`),
+      ]),
+    )
+    .execute();
+  const p50 = new Map<string, number>();
+  const p95 = new Map<string, number>();
+  for (const row of rows) {
+    const r = Number(row.r);
+    const n = Number(row.n);
+    if (r * 2 >= n && (r - 1) * 2 < n) p50.set(String(row.k), Number(row.t));
+    if (r * 100 >= n * 95 && (r - 1) * 100 < n * 95) p95.set(String(row.k), Number(row.t));
+  }
+  return {
+    labels: top.map((t) => t.label),
+    series: [
+      { name: 'p50 (ms)', data: top.map((t) => round(p50.get(String(t.k)) ?? 0)) },
+      { name: 'p95 (ms)', data: top.map((t) => round(p95.get(String(t.k)) ?? 0)) },
+    ],
+  };
+}
+
+/**
+ * Portico's addition: webhook deliveries by the day they were queued and how they stand: delivered,
+ * failing (an attempt failed, retries left) and given up (every attempt failed). Deliveries to triggers
+ * and background jobs are not webhooks and are left out.
+ */
+export async function webhookDeliveries(
+  source: StatisticsSource,
+  filter: StatisticFilter,
+): Promise<BackendStatisticChart> {
+  const d = dayOf(source, 'created_at');
+  // the events room owns the table; statistics only counts its rows
+  // biome-ignore lint/suspicious/noExplicitAny: a table of a room above this one, read by name
+  const db = source.db as Kysely<any>;
+  const state = sql<string>`case when status = 2 then 'done' when status = 3 then 'exceeded' when attempts > 0 then 'failing' else 'pending' end`;
+  const rows = (await db
+    .selectFrom('event_deliveries')
+    .where('webhook_id', 'is not', null)
+    .where('created_at', '>=', filter.range.from)
+    .where('created_at', '<', filter.range.to)
+    .select([state.as('k'), d.as('d'), count.as('v')])
+    .groupBy([state, d])
+    .execute()) as KeyedDayRow[];
+  return perKeyPerDay(
+    filter.range,
+    [
+      { k: 'done', label: 'Delivered' },
+      { k: 'pending', label: 'Waiting' },
+      { k: 'failing', label: 'Failing (retrying)' },
+      { k: 'exceeded', label: 'Given up' },
+    ],
+    rows,
+  );
 }
 
 type Statistic = (source: StatisticsSource, filter: StatisticFilter) => Promise<BackendStatisticChart>;
@@ -547,4 +683,12 @@ export const statisticCharts: Readonly<Record<string, { name: string; compute: S
       }),
   },
   test_coverage: { name: 'getTestCoverage', compute: testCoverage },
+  // Portico's additions (docs/web-apps.md, the admin app's dashboard)
+  response_classes: { name: 'getResponseClasses', compute: responseClasses },
+  rate_limited_users: {
+    name: 'getRateLimitedUsers',
+    compute: (source, filter) => topManyPerDay(source, filter, 'logs.user_id', 'users', 429),
+  },
+  latency_per_operation: { name: 'getLatencyPerOperation', compute: latencyPerOperation },
+  webhook_deliveries: { name: 'getWebhookDeliveries', compute: webhookDeliveries },
 };

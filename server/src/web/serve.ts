@@ -96,6 +96,14 @@ export function registerWebApps(fastify: FastifyInstance, options: WebServingOpt
     fastify.route({ method: methods, url: `/apps/${app}`, handler });
     fastify.route({ method: methods, url: `/apps/${app}/*`, handler });
   }
+  // Fusio's admin app was at /apps/fusio: bookmarks and `apps.fusio` links land in Portico's admin app
+  const fusioApp = (_req: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .code(302)
+      .headers({ ...securityHeaders, 'cache-control': 'no-cache', location: `${options.basePath}/apps/backend/` })
+      .send();
+  fastify.route({ method: methods, url: '/apps/fusio', handler: fusioApp });
+  fastify.route({ method: methods, url: '/apps/fusio/*', handler: fusioApp });
   fastify.route({
     method: methods,
     url: '/apps/assets/*',

@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 
 /** The browser apps Portico serves under `/apps/<name>/`, each one entry page of the web build. */
-export const webApps = ['developer', 'account'] as const;
+export const webApps = ['developer', 'account', 'backend'] as const;
 export type WebAppName = (typeof webApps)[number];
 
 /** One file of the build, held in memory with its compressed forms. */

@@ -2,7 +2,7 @@ import '@mantine/core/styles.css';
 import { type CSSVariablesResolver, MantineProvider } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { AboutProvider } from '../lib/branding';
-import { SessionProvider } from '../lib/session';
+import { type SessionOptions, SessionProvider } from '../lib/session';
 import { brandTheme } from '../lib/theme';
 
 /** Secondary text and links dark (light) enough to read at 4.5:1, as axe checks. */
@@ -20,8 +20,8 @@ const readableVariables: CSSVariablesResolver = (theme) => ({
   },
 });
 
-/** What every app shares: branding from /system/about, Mantine themed by it. */
-export function AppProviders({ children }: { children: ReactNode }) {
+/** What every app shares: branding from /system/about, Mantine themed by it; the app's own session keeping. */
+export function AppProviders({ children, session }: { children: ReactNode; session?: SessionOptions }) {
   return (
     <AboutProvider>
       {({ branding }) => (
@@ -30,7 +30,7 @@ export function AppProviders({ children }: { children: ReactNode }) {
           defaultColorScheme={branding.colorScheme}
           cssVariablesResolver={readableVariables}
         >
-          <SessionProvider>{children}</SessionProvider>
+          <SessionProvider options={session}>{children}</SessionProvider>
         </MantineProvider>
       )}
     </AboutProvider>

@@ -21,12 +21,15 @@ export function apiBaseUrl(): string {
   return `${window.location.origin}${basePath()}`;
 }
 
+/** The apps Portico serves at /apps/<name>/. */
+export type WebAppName = 'developer' | 'account' | 'backend';
+
 /** The router's basename for an app served at /apps/<name>/. */
-export function appBasename(app: 'developer' | 'account'): string {
+export function appBasename(app: WebAppName): string {
   return `${basePath()}/apps/${app}`;
 }
 
 /** The absolute URL of a page of an app Portico serves (for links that leave an embedded app). */
-export function appUrl(app: 'developer' | 'account', path = '/'): string {
+export function appUrl(app: WebAppName, path = '/'): string {
   return `${embeddedBase ?? `${window.location.origin}${basePath()}`}/apps/${app}${path}`;
 }

@@ -12,11 +12,24 @@ export interface Session {
   expiresAt: number;
 }
 
-const storageKey = 'portico.session';
+/** The portal's and the account app's key; another app (the admin app) keeps its session under its own. */
+const defaultStorageKey = 'portico.session';
 /** refresh this long before the token expires */
 const refreshMargin = 60_000;
 
-function readStored(): Session | null {
+/** How an app keeps and renews its session: the portal's defaults, or the admin app's. */
+export interface SessionOptions {
+  /** the localStorage key (tabs of the same app share it; apps do not) */
+  storageKey?: string;
+  /** trades a refresh token for a new session (default: `PUT /consumer/login`) */
+  renew?: (refreshToken: string) => Promise<Session>;
+}
+
+async function renewAtConsumerLogin(refreshToken: string): Promise<Session> {
+  return sessionFromJwt(await publicClient().consumer().account().refresh({ refresh_token: refreshToken }));
+}
+
+function readStored(storageKey: string): Session | null {
   try {
     const parsed = JSON.parse(localStorage.getItem(storageKey) ?? 'null') as Session | null;
     return parsed && typeof parsed.token === 'string' && typeof parsed.expiresAt === 'number' ? parsed : null;
@@ -25,7 +38,7 @@ function readStored(): Session | null {
   }
 }
 
-function store(session: Session | null): void {
+function store(storageKey: string, session: Session | null): void {
   try {
     if (session) localStorage.setItem(storageKey, JSON.stringify(session));
     else localStorage.removeItem(storageKey);
@@ -80,16 +93,18 @@ export interface SessionApi {
 const SessionContext = createContext<SessionApi | null>(null);
 
 /** Refreshes one session at a time across the tabs of this browser (a refresh token works once). */
-async function withRefreshLock<T>(run: () => Promise<T>): Promise<T> {
+async function withRefreshLock<T>(storageKey: string, run: () => Promise<T>): Promise<T> {
   if (typeof navigator !== 'undefined' && navigator.locks) {
-    return navigator.locks.request('portico-session-refresh', run);
+    return navigator.locks.request(`portico-session-refresh:${storageKey}`, run);
   }
   return run();
 }
 
-export function SessionProvider({ children }: { children: ReactNode }) {
+export function SessionProvider({ children, options }: { children: ReactNode; options?: SessionOptions }) {
+  const storageKey = options?.storageKey ?? defaultStorageKey;
+  const renew = options?.renew ?? renewAtConsumerLogin;
   const [session, setSession] = useState<Session | null>(() => {
-    const stored = readStored();
+    const stored = readStored(storageKey);
     // an expired token with a refresh token is renewed at once by the timer below
     return stored && (stored.expiresAt > Date.now() || stored.refreshToken) ? stored : null;
   });
@@ -97,13 +112,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const current = useRef(session);
   current.current = session;
 
-  const apply = useCallback((next: Session | null, reason: EndReason = null) => {
-    store(next);
-    current.current = next;
-    setSession(next);
-    if (next) setEnded(null);
-    else if (reason) setEnded(reason);
-  }, []);
+  const apply = useCallback(
+    (next: Session | null, reason: EndReason = null) => {
+      store(storageKey, next);
+      current.current = next;
+      setSession(next);
+      if (next) setEnded(null);
+      else if (reason) setEnded(reason);
+    },
+    [storageKey],
+  );
 
   /** A fresh token: another tab may already have refreshed (then its session is taken over). */
   const refresh = useCallback(async (): Promise<Session | null> => {
@@ -112,18 +130,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       apply(null, 'expired');
       return null;
     }
-    return withRefreshLock(async () => {
-      const stored = readStored();
+    return withRefreshLock(storageKey, async () => {
+      const stored = readStored(storageKey);
       if (stored && stored.token !== held.token && stored.expiresAt - refreshMargin > Date.now()) {
         apply(stored);
         return stored;
       }
       try {
-        const jwt = await publicClient()
-          .consumer()
-          .account()
-          .refresh({ refresh_token: (stored ?? held).refreshToken });
-        const next = sessionFromJwt(jwt);
+        const next = await renew((stored ?? held).refreshToken);
         apply(next);
         return next;
       } catch (error) {
@@ -133,7 +147,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         return null;
       }
     });
-  }, [apply]);
+  }, [apply, renew, storageKey]);
 
   // quiet refresh shortly before the token expires
   useEffect(() => {
@@ -147,14 +161,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const listener = (event: StorageEvent) => {
       if (event.key !== storageKey) return;
-      const next = readStored();
+      const next = readStored(storageKey);
       current.current = next;
       setSession(next);
       if (!next) setEnded('logout');
     };
     window.addEventListener('storage', listener);
     return () => window.removeEventListener('storage', listener);
-  }, []);
+  }, [storageKey]);
 
   const client = useMemo(() => (session ? new Client(apiBaseUrl(), new HttpBearer(session.token)) : null), [session]);
 

@@ -2,7 +2,8 @@ import type { BackendLog, BackendLogError } from 'fusio-sdk';
 import { EntityTable } from '../../db/entity-table.js';
 import { Category } from '../../db/schema.js';
 import { isoDate } from '../../db/values.js';
-import { queryInt } from '../../http/query.js';
+import { badRequest } from '../../errors.js';
+import { queryInt, queryString } from '../../http/query.js';
 import { recordOperations } from '../crud.js';
 import type { SystemOperation } from '../system-operation.js';
 
@@ -69,6 +70,24 @@ function errorView(row: {
   };
 }
 
+/**
+ * The `status` filter (a Portico addition): one status (`429`), a class (`4xx`, `5xx`), or several of
+ * either separated by commas (`2xx,3xx`). The range of statuses each part covers, or a 400 naming it.
+ */
+export function statusRanges(value: string): [number, number][] {
+  return value.split(',').map((raw) => {
+    const part = raw.trim().toLowerCase();
+    if (/^[1-5]xx$/.test(part)) {
+      const base = Number(part[0]) * 100;
+      return [base, base + 99];
+    }
+    if (/^[1-5]\d\d$/.test(part)) return [Number(part), Number(part)];
+    throw badRequest(
+      `Query parameter "status" must be an HTTP status (429) or a class (4xx), separated by commas; "${raw.trim()}" is neither`,
+    );
+  });
+}
+
 const logErrors = new EntityTable({ table: 'log_errors', label: 'error', searchColumns: ['message'] });
 
 export const logOperations: SystemOperation[] = [
@@ -78,8 +97,21 @@ export const logOperations: SystemOperation[] = [
     param: 'log_id',
     table: new EntityTable({ table: 'logs', label: 'log', searchColumns: ['path'] }),
     // the platform's own API calls are logged too; by default the listing shows the API's operations
-    narrow: (query, { request }) =>
-      query.where('category_id', '=', queryInt(request.query, 'categoryId') ?? Category.default),
+    narrow: (query, { request }) => {
+      const narrowed = query.where('category_id', '=', queryInt(request.query, 'categoryId') ?? Category.default);
+      const status = queryString(request.query, 'status');
+      if (status === undefined) return narrowed;
+      const ranges = statusRanges(status);
+      return narrowed.where((eb) =>
+        eb.or(
+          ranges.map(([low, high]) =>
+            low === high
+              ? eb('response_code', '=', low)
+              : eb.and([eb('response_code', '>=', low), eb('response_code', '<=', high)]),
+          ),
+        ),
+      );
+    },
     filters: {
       from: ['since', 'date'],
       to: ['until', 'date'],
