@@ -53,6 +53,7 @@ const implemented: Record<string, string[]> = {
   BackendSchemaTag: [],
   BackendScopeTag: [],
   BackendStatisticTag: [],
+  BackendTaxonomyTag: [],
   BackendTokenTag: [],
   BackendTransactionTag: [],
   BackendTriggerTag: [],

@@ -42,8 +42,16 @@ export class ActionRepository {
     return this.table.find(db, ref);
   }
 
-  page<T>(db: Kysely<Database>, paging: Paging, map: (row: ActionRow) => T) {
-    return this.table.page(db, paging, map, (q) => q.where('category_id', '=', Category.default));
+  page<T>(
+    db: Kysely<Database>,
+    paging: Paging,
+    map: (row: ActionRow) => T,
+    narrow?: Parameters<EntityTable<'actions'>['page']>[3],
+  ) {
+    return this.table.page(db, paging, map, (q) => {
+      const mine = q.where('category_id', '=', Category.default);
+      return narrow ? narrow(mine) : mine;
+    });
   }
 
   async create(unit: Unit, input: ActionInput & { name: string; class: string }): Promise<number> {

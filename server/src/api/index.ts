@@ -23,6 +23,7 @@ import { roleOperations } from './backend/role.js';
 import { schemaOperations } from './backend/schema.js';
 import { scopeOperations } from './backend/scope.js';
 import { statisticOperations } from './backend/statistic.js';
+import { taxonomyOperations } from './backend/taxonomy.js';
 import { tokenOperations } from './backend/token.js';
 import { transactionOperations } from './backend/transaction.js';
 import { triggerOperations } from './backend/trigger.js';
@@ -77,6 +78,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...transactionOperations,
   ...userOperations,
   ...webhookOperations,
+  ...taxonomyOperations,
   ...consumerOperations,
   ...consumerLogOperations,
   ...consumerPageOperations,

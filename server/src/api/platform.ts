@@ -33,6 +33,7 @@ import type { SchemaRepository } from '../schema/repository.js';
 import type { ScopeRepository } from '../scopes/repository.js';
 import type { SettingRepository } from '../settings/repository.js';
 import type { Settings } from '../settings/settings.js';
+import type { TaxonomyRepository } from '../taxonomies/repository.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
 import type { UserRepository } from '../users/repository.js';
@@ -92,6 +93,8 @@ export interface Platform {
   readonly users: UserRepository;
   /** the developer portal's content pages */
   readonly pages: PageRepository;
+  /** the admin app's folders of operations, actions, schemas, events, cronjobs and triggers */
+  readonly taxonomies: TaxonomyRepository;
   /** the settings as stored (`settings` is their cache) */
   readonly configValues: SettingRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */

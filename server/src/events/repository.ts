@@ -128,8 +128,13 @@ export class EventRepository {
     return this.table.find(db, ref);
   }
 
-  page<T>(db: Kysely<Database>, paging: Paging, map: (row: EventRow) => T) {
-    return this.table.page(db, paging, map);
+  page<T>(
+    db: Kysely<Database>,
+    paging: Paging,
+    map: (row: EventRow) => T,
+    narrow?: Parameters<EntityTable<'events'>['page']>[3],
+  ) {
+    return this.table.page(db, paging, map, narrow);
   }
 
   async create(unit: Unit, input: EventInput): Promise<number> {
@@ -210,8 +215,13 @@ export class TriggerRepository {
     return this.table.find(db, ref);
   }
 
-  page<T>(db: Kysely<Database>, paging: Paging, map: (row: TriggerRow) => T) {
-    return this.table.page(db, paging, map);
+  page<T>(
+    db: Kysely<Database>,
+    paging: Paging,
+    map: (row: TriggerRow) => T,
+    narrow?: Parameters<EntityTable<'triggers'>['page']>[3],
+  ) {
+    return this.table.page(db, paging, map, narrow);
   }
 
   async create(unit: Unit, input: TriggerInput): Promise<number> {
@@ -277,8 +287,13 @@ export class CronjobRepository {
     return this.table.find(db, ref);
   }
 
-  page<T>(db: Kysely<Database>, paging: Paging, map: (row: CronjobRow) => T) {
-    return this.table.page(db, paging, map);
+  page<T>(
+    db: Kysely<Database>,
+    paging: Paging,
+    map: (row: CronjobRow) => T,
+    narrow?: Parameters<EntityTable<'cronjobs'>['page']>[3],
+  ) {
+    return this.table.page(db, paging, map, narrow);
   }
 
   async create(unit: Unit, input: CronjobInput): Promise<number> {

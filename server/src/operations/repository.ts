@@ -56,8 +56,13 @@ export class OperationRepository {
     return this.table.find(db, ref);
   }
 
-  page<T>(db: Kysely<Database>, paging: Paging, map: (row: OperationRow) => T) {
-    return this.table.page(db, paging, map);
+  page<T>(
+    db: Kysely<Database>,
+    paging: Paging,
+    map: (row: OperationRow) => T,
+    narrow?: Parameters<EntityTable<'operations'>['page']>[3],
+  ) {
+    return this.table.page(db, paging, map, narrow);
   }
 
   /** The names of the scopes that guard an operation, sorted. */

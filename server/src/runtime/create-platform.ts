@@ -59,6 +59,7 @@ import { ScopeRepository } from '../scopes/repository.js';
 import { SettingRepository } from '../settings/repository.js';
 import { Settings } from '../settings/settings.js';
 import { checkFolders } from '../startup.js';
+import { TaxonomyRepository } from '../taxonomies/repository.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
 import { createUser, UserRepository } from '../users/repository.js';
@@ -321,6 +322,7 @@ async function assemble(
     triggers: new TriggerRepository(dialect),
     cronjobs: new CronjobRepository(dialect),
     pages: new PageRepository(dialect),
+    taxonomies: new TaxonomyRepository(dialect),
     configValues: new SettingRepository(),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed

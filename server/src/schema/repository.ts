@@ -35,8 +35,16 @@ export class SchemaRepository {
   }
 
   /** The schemas of the installation's API (the platform's own are code). */
-  page<T>(db: Kysely<Database>, paging: Paging, map: (row: SchemaRow) => T) {
-    return this.table.page(db, paging, map, (q) => q.where('category_id', '=', Category.default));
+  page<T>(
+    db: Kysely<Database>,
+    paging: Paging,
+    map: (row: SchemaRow) => T,
+    narrow?: Parameters<EntityTable<'schemas'>['page']>[3],
+  ) {
+    return this.table.page(db, paging, map, (q) => {
+      const mine = q.where('category_id', '=', Category.default);
+      return narrow ? narrow(mine) : mine;
+    });
   }
 
   async create(unit: Unit, input: SchemaInput & { name: string }): Promise<number> {

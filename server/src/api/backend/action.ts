@@ -68,6 +68,8 @@ async function shownBody(body: unknown, headers: Readonly<Record<string, string>
 export const actionOperations: SystemOperation[] = [
   ...entityOperations<ActionRow, BackendAction & { name: string; class: string }, BackendAction>({
     entity: 'action',
+    // the admin app lists one taxonomy (folder) at a time
+    filters: { taxonomy: ['equals', 'taxonomy_id'] },
     label: 'Action',
     store: (platform) => platform.actionConfigs,
     body: actionBody,

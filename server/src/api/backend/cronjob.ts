@@ -58,6 +58,8 @@ async function detail(row: CronjobRow, platform: Platform) {
 
 export const cronjobOperations: SystemOperation[] = entityOperations<CronjobRow, CronjobInput, CronjobInput>({
   entity: 'cronjob',
+  // the admin app lists one taxonomy (folder) at a time
+  filters: { taxonomy: ['equals', 'taxonomy_id'] },
   label: 'Cronjob',
   store: (platform) => platform.cronjobs,
   body: cronjobBody,

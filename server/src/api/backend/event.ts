@@ -31,6 +31,8 @@ export function eventView(row: EventRow, withSchema = true): BackendEvent & { st
 
 export const eventOperations: SystemOperation[] = entityOperations<EventRow, EventInput, EventInput>({
   entity: 'event',
+  // the admin app lists one taxonomy (folder) at a time
+  filters: { taxonomy: ['equals', 'taxonomy_id'] },
   label: 'Event',
   store: (platform) => platform.eventConfigs,
   body: eventBody,

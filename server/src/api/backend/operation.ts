@@ -96,6 +96,8 @@ export const operationOperations: SystemOperation[] = entityOperations<
   BackendOperation
 >({
   entity: 'operation',
+  // the admin app lists one taxonomy (folder) at a time
+  filters: { taxonomy: ['equals', 'taxonomy_id'] },
   label: 'Operation',
   store: (platform) => platform.operations,
   body: operationBody,

@@ -49,6 +49,8 @@ function previewHtml(name: string, source: Record<string, unknown>): string {
 export const schemaOperations: SystemOperation[] = [
   ...entityOperations<SchemaRow, BackendSchema & { name: string }, BackendSchema>({
     entity: 'schema',
+    // the admin app lists one taxonomy (folder) at a time
+    filters: { taxonomy: ['equals', 'taxonomy_id'] },
     label: 'Schema',
     store: (platform) => platform.schemas,
     body: schemaBody,

@@ -62,6 +62,8 @@ async function detail(row: TriggerRow, platform: Platform) {
 
 export const triggerOperations: SystemOperation[] = entityOperations<TriggerRow, TriggerInput, TriggerInput>({
   entity: 'trigger',
+  // the admin app lists one taxonomy (folder) at a time
+  filters: { taxonomy: ['equals', 'taxonomy_id'] },
   label: 'Trigger',
   store: (platform) => platform.triggers,
   body: triggerBody,
