@@ -45,7 +45,11 @@ describe('the web build as Portico holds it', () => {
     fs.writeFileSync(path.join(dir, '.build-stamp'), 'now');
     fs.writeFileSync(path.join(dir, 'developer', 'notes.exe'), 'MZ');
     const files = loadWebBuild(dir, '')?.files;
-    expect([...(files?.keys() ?? [])].sort()).toEqual(['account/index.html', 'backend/index.html', 'developer/index.html']);
+    expect([...(files?.keys() ?? [])].sort()).toEqual([
+      'account/index.html',
+      'backend/index.html',
+      'developer/index.html',
+    ]);
   });
 });
 
