@@ -1,38 +1,62 @@
 /**
  * Portico against its peers, on this machine, in one run:
  *
- *   npm run bench                     # all scenarios, 15 s each after a 5 s warm-up
- *   npm run bench -- --duration 30 --connections 64 --soak 300
+ *   npm run bench                      # the matrix: both system databases, 3 alternating rounds (≈ 6 min)
+ *   npm run bench -- --node24          # the same again under Node 24 (npm package node@24, as .ci/run)
+ *   npm run bench -- --quick           # a smoke run: short rounds (≈ 2 min; figures only indicative)
+ *   npm run bench -- --no-machine-node # Node 24 only
+ *   npm run bench -- --db sqlite --rounds 5 --duration 10 --soak 120 --profile
  *
  * Starts a small upstream HTTP server, nginx as a reverse proxy to it (Debian's nginx-light, installed if
  * missing; skipped with a note when that is not possible), a bare Fastify route, a hand-written
- * Fastify + pg route, and Portico (PostgreSQL system database) with four operations: a public static
- * response, the same protected (JWT + scope + rate limit + request log), a protected HTTP proxy to the
- * upstream, and a protected SQL select-row. Each pair is loaded with the same generator (wrk when
- * installed, else autocannon) at fixed concurrency. Prints req/s, p50, p99 and the Portico/peer ratio;
- * writes bench/results/latest.json, latest.md and latest.svg; counts Portico's request log afterwards;
- * with --soak, loads Portico for that many seconds and reports RSS growth.
+ * Fastify + pg route, and Portico with four operations: a public static response, the same protected
+ * (JWT + scope + rate limit + request log), a protected HTTP proxy to the upstream, and a protected SQL
+ * select-row. Portico runs once on the default install (SQLite in a fresh data folder) and once on
+ * PostgreSQL. Each pair is loaded with the same generator (wrk when installed, else autocannon) at fixed
+ * concurrency, peer and Portico alternating (the first of the pair alternates each round), and each figure
+ * is the median over the rounds: one noisy run decides nothing on a shared machine. Afterwards Portico is
+ * stopped and its request log counted against the requests the generator saw; with --soak it is loaded for
+ * that long and its RSS compared. With --profile Portico runs under `node --cpu-prof` and the profile is
+ * summarised per request (bench/gateway/profile.ts). Writes bench/results/latest.json, latest.md and
+ * latest.svg.
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { api, freePort, median, rssOf, tokenFor, waitForPort } from '../support.js';
+import { summariseProfile } from './profile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
 const option = (name: string, fallback: number) => {
   const i = args.indexOf(name);
   return i === -1 ? fallback : Number(args[i + 1]);
 };
-const duration = option('--duration', 15);
-const warmup = option('--warmup', 5);
+const textOption = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : String(args[i + 1]);
+};
+const quick = flag('--quick');
+const duration = option('--duration', quick ? 2 : 5);
+const warmup = option('--warmup', quick ? 1 : 2);
+const rounds = option('--rounds', 3);
 const connections = option('--connections', 50);
-const soakSeconds = option('--soak', 0);
+const soakSeconds = option('--soak', quick ? 0 : 30);
+const profile = flag('--profile');
+const databases = textOption('--db', 'sqlite,postgres').split(',') as SystemDb[];
+const withNode24 = flag('--node24') || process.env.PORTICO_BENCH_NODE24 === '1';
+// the SQLite request log written on the serving thread, for comparison with its writer thread
+const compareLogThread = !quick && !flag('--no-log-thread-compare') && databases.includes('sqlite');
+// only the scenarios whose name (dashes for spaces) contains this, e.g. --only protected-static
+const only = textOption('--only', '');
 const adminUrl = process.env.PORTICO_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+type SystemDb = 'sqlite' | 'postgres';
 
 interface LoadResult {
   requests: number;
@@ -40,15 +64,32 @@ interface LoadResult {
   p50: number;
   p99: number;
   non2xx: number;
+  /** CPU the server's processes used per request, in µs (user + system, from /proc): steadier than req/s on a busy machine */
+  cpuUs?: number;
 }
 
-interface Scenario {
+interface ScenarioResult {
+  runtime: string;
+  database: string;
   name: string;
   target: number | null;
-  portico: LoadResult;
-  peer: LoadResult | null;
   peerName: string;
+  /** medians over the rounds */
+  portico: { rps: number; p50: number; p99: number; cpuUs: number };
+  peer: { rps: number; p50: number; p99: number; cpuUs: number } | null;
+  /** median of the per-round ratios of req/s */
   ratio: number | null;
+  /** median of the per-round ratios of CPU per request (peer / Portico): what the ratio would be if CPU were all */
+  cpuRatio: number | null;
+  rounds: { portico: LoadResult; peer: LoadResult | null }[];
+}
+
+interface PorticoRun {
+  runtime: string;
+  database: string;
+  requestLog: { expected: number; logged: number; complete: boolean };
+  soak: { seconds: number; rssStart: number; rssEnd: number; growth: number } | null;
+  profile?: string;
 }
 
 const children: ChildProcess[] = [];
@@ -58,42 +99,41 @@ function cleanup(): void {
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
+interface Runtime {
+  name: string;
+  execPath: string;
 }
 
-async function waitForPort(port: number, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ port, host: '127.0.0.1' }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on port ${port}`);
-}
-
-function startNode(script: string, scriptArgs: string[], env: Record<string, string> = {}): ChildProcess {
+function startNode(
+  runtime: Runtime,
+  script: string,
+  scriptArgs: string[],
+  env: Record<string, string> = {},
+  extraExecArgv: string[] = [],
+): ChildProcess {
   const child = fork(script, scriptArgs, {
     cwd: root,
+    execPath: runtime.execPath,
     env: { ...process.env, ...env },
-    execArgv: script.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...extraExecArgv],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   children.push(child);
   return child;
+}
+
+function stopChild(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
 function have(command: string): boolean {
@@ -145,6 +185,31 @@ http {
   return child;
 }
 
+/** Node 24 from the npm registry's `node` package, in a scratch folder outside the checkout (as .ci/run). */
+function node24(): Runtime {
+  const dir = path.join(os.tmpdir(), 'portico-bench-node24');
+  const bin = path.join(dir, 'node_modules/node/bin/node');
+  const version = () => execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+  if (!fs.existsSync(bin) || !version().startsWith('v24.')) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'package.json'),
+      '{"name":"portico-bench-node","private":true,"allowScripts":{"node":true}}\n',
+    );
+    console.log('installing Node 24 (npm package node@24) into', dir);
+    execFileSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--no-save', `node@${process.env.CI_NODE24_VERSION ?? 24}`],
+      {
+        cwd: dir,
+        stdio: 'ignore',
+        timeout: 300_000,
+      },
+    );
+  }
+  return { name: `Node ${version().slice(1)}`, execPath: bin };
+}
+
 /** Runs the load generator once against a URL. */
 async function load(url: string, seconds: number, headers: Record<string, string> = {}): Promise<LoadResult> {
   if (have('wrk')) {
@@ -180,44 +245,54 @@ async function load(url: string, seconds: number, headers: Record<string, string
   };
 }
 
-async function api(base: string, token: string, method: string, p: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
+/** user + system CPU of a process (all its threads) in µs; Linux's /proc/PID/stat counts in 1/100 s */
+function cpuOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
 }
 
-async function tokenFor(base: string, id: string, secret: string, scope?: string): Promise<string> {
-  const res = await fetch(`${base}/authorization/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }),
-  });
-  const json = (await res.json()) as { access_token?: string };
-  if (!json.access_token) throw new Error(`login failed: ${JSON.stringify(json)}`);
-  return json.access_token;
+/** A process and its children (nginx's worker under its master). */
+function processTree(pid: number): number[] {
+  try {
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return [pid, ...children.flatMap((c) => processTree(Number(c)))];
+  } catch {
+    return [pid];
+  }
 }
 
-function rssOf(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+/** Which processes serve a URL, to charge them the CPU of its load. */
+const serverPids = new Map<string, number>();
+function pidsFor(url: string): number[] {
+  for (const [prefix, pid] of serverPids) if (url.startsWith(prefix)) return processTree(pid);
+  return [];
 }
 
-function svgChart(scenarios: Scenario[]): string {
-  const width = 760;
+/** Loads a URL and measures the CPU its server used meanwhile. */
+async function measure(url: string, seconds: number, headers: Record<string, string> = {}): Promise<LoadResult> {
+  const pids = pidsFor(url);
+  const before = pids.reduce((sum, pid) => sum + cpuOf(pid), 0);
+  const result = await load(url, seconds, headers);
+  const used = pids.reduce((sum, pid) => sum + cpuOf(pid), 0) - before;
+  return pids.length && result.requests ? { ...result, cpuUs: used / result.requests } : result;
+}
+
+function svgChart(scenarios: ScenarioResult[]): string {
+  const width = 820;
   const rowHeight = 70;
   const height = 60 + scenarios.length * rowHeight;
   const max = Math.max(...scenarios.flatMap((s) => [s.portico.rps, s.peer?.rps ?? 0]));
-  const bar = (value: number) => Math.max(1, (value / max) * (width - 260));
+  const bar = (value: number) => Math.max(1, (value / max) * (width - 300));
   const rows = scenarios
     .map((s, i) => {
       const y = 50 + i * rowHeight;
       const ratio = s.ratio === null ? '' : ` — ${s.ratio.toFixed(2)}×${s.target ? ` (target ${s.target}×)` : ''}`;
-      return `<text x="10" y="${y}" font-size="13" font-weight="bold">${s.name}${ratio}</text>
+      return `<text x="10" y="${y}" font-size="13" font-weight="bold">${s.name}, ${s.database}, ${s.runtime}${ratio}</text>
   <rect x="200" y="${y + 6}" width="${bar(s.portico.rps)}" height="18" fill="#2f6fb0"/>
   <text x="${205 + bar(s.portico.rps)}" y="${y + 20}" font-size="12">Portico ${Math.round(s.portico.rps)} req/s</text>
   ${
@@ -229,34 +304,374 @@ function svgChart(scenarios: Scenario[]): string {
     })
     .join('\n  ');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" role="img">
-  <title>Portico against its peers, requests per second</title>
+  <title>Portico against its peers, requests per second (medians)</title>
   <rect width="100%" height="100%" fill="white"/>
-  <text x="10" y="24" font-size="15" font-weight="bold">Portico vs peers, requests per second (${os.cpus().length} cores, ${connections} connections)</text>
+  <text x="10" y="24" font-size="15" font-weight="bold">Portico vs peers, req/s, median of ${rounds} rounds (${os.cpus().length} cores, ${connections} connections)</text>
   ${rows}
 </svg>
 `;
 }
 
-async function main(): Promise<void> {
-  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const generator = have('wrk') ? 'wrk (1 thread)' : 'autocannon';
-  console.log(
-    `Portico gateway benchmark on ${machine}; load from ${generator}, ${connections} connections, ${duration} s`,
-  );
+interface Peers {
+  fastify: string;
+  fastifyPg: string;
+  nginx: string | null;
+  nginxSkipped?: string;
+  stop(): Promise<void>;
+}
 
-  const suffix = `${process.pid}_${Date.now() % 100000}`;
-  const legacyDb = `portico_bench_legacy_${suffix}`;
-  const systemDb = `portico_bench_system_${suffix}`;
+async function startPeers(runtime: Runtime, legacyUrl: string): Promise<Peers> {
+  const [upstreamPort, nginxPort, fastifyPort, fastifyPgPort] = (await Promise.all(
+    Array.from({ length: 4 }, () => freePort()),
+  )) as [number, number, number, number];
+  const started = [
+    startNode(runtime, path.join(here, 'upstream.mjs'), [String(upstreamPort)]),
+    startNode(runtime, path.join(here, 'fastify-static.mjs'), [String(fastifyPort)]),
+    startNode(runtime, path.join(here, 'fastify-pg.mjs'), [String(fastifyPgPort), legacyUrl]),
+  ];
+  const nginx = nginxBinary();
+  if ('path' in nginx) started.push(startNginx(nginx.path, nginxPort, upstreamPort));
+  const [, fastifyChild, fastifyPgChild, nginxChild] = started;
+  if (fastifyChild?.pid) serverPids.set(`http://127.0.0.1:${fastifyPort}/`, fastifyChild.pid);
+  if (fastifyPgChild?.pid) serverPids.set(`http://127.0.0.1:${fastifyPgPort}/`, fastifyPgChild.pid);
+  if (nginxChild?.pid) serverPids.set(`http://127.0.0.1:${nginxPort}/`, nginxChild.pid);
+  await Promise.all(
+    [upstreamPort, fastifyPort, fastifyPgPort, ...('path' in nginx ? [nginxPort] : [])].map((p) => waitForPort(p)),
+  );
+  return {
+    fastify: `http://127.0.0.1:${fastifyPort}/static`,
+    fastifyPg: `http://127.0.0.1:${fastifyPgPort}/widgets/7`,
+    nginx: 'path' in nginx ? `http://127.0.0.1:${nginxPort}/widgets/7` : null,
+    nginxSkipped: 'skipped' in nginx ? nginx.skipped : undefined,
+    upstreamPort,
+    stop: async () => {
+      await Promise.all(started.map((c) => stopChild(c)));
+    },
+  } as Peers & { upstreamPort: number };
+}
+
+interface Portico {
+  base: string;
+  auth: Record<string, string>;
+  process: ChildProcess;
+  countLog(since: number): Promise<number>;
+  dispose(): Promise<void>;
+  profileDir: string | null;
+}
+
+async function startPortico(
+  runtime: Runtime,
+  database: SystemDb,
+  legacyUrl: string,
+  upstreamPort: number,
+  env: Record<string, string> = {},
+): Promise<Portico> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-bench-data-'));
+  const password = 'bench-admin-password';
+  let systemDb: string | null = null;
+  let systemUrl: string | null = null;
+  if (database === 'postgres') {
+    systemDb = `portico_bench_system_${process.pid}_${Date.now() % 1_000_000}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${systemDb}`);
+    await admin.end();
+    const u = new URL(adminUrl);
+    u.pathname = `/${systemDb}`;
+    systemUrl = u.toString();
+  }
+  const profileDir = profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'portico-bench-profile-')) : null;
+  const child = startNode(
+    runtime,
+    path.join(root, 'server/src/main.ts'),
+    ['serve'],
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...(systemUrl ? { DATABASE_URL: systemUrl } : {}),
+      PORTICO_ADMIN_EMAIL: 'bench@example.com',
+      PORTICO_ADMIN_PASSWORD: password,
+      PORTICO_DATA_DIR: dataDir,
+      PORTICO_SECRET_KEY: 'bench-secret-key-0123456789',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
+  await waitForPort(port);
+  const base = `http://127.0.0.1:${port}`;
+  if (child.pid) serverPids.set(`${base}/`, child.pid);
+  const adminToken = await tokenFor(base, 'bench', password);
+  await api(base, adminToken, 'POST', '/backend/connection', {
+    name: 'legacy-db',
+    class: 'Fusio.Adapter.Sql.Connection.SqlAdvanced',
+    config: { url: legacyUrl },
+  });
+  await api(base, adminToken, 'POST', '/backend/connection', {
+    name: 'legacy-api',
+    class: 'Fusio.Adapter.Http.Connection.Http',
+    config: { url: `http://127.0.0.1:${upstreamPort}` },
+  });
+  const actions = [
+    { name: 'hello', class: 'Fusio.Adapter.Util.Action.UtilStaticResponse', config: { response: '{"hello":"world"}' } },
+    {
+      name: 'widget-proxy',
+      class: 'Fusio.Adapter.Http.Action.HttpProcessor',
+      config: { connection: 'legacy-api', url: '/widgets/{id}' },
+    },
+    {
+      name: 'widget-row',
+      class: 'Fusio.Adapter.Sql.Action.SqlSelectRow',
+      config: { connection: 'legacy-db', table: 'bench_widgets' },
+    },
+  ];
+  for (const action of actions) await api(base, adminToken, 'POST', '/backend/action', action);
+  const operations = [
+    { name: 'bench.public', httpMethod: 'GET', httpPath: '/public', action: 'hello', public: true },
+    { name: 'bench.protected', httpMethod: 'GET', httpPath: '/protected', action: 'hello', scopes: ['bench'] },
+    { name: 'bench.proxy', httpMethod: 'GET', httpPath: '/proxy/:id', action: 'widget-proxy', scopes: ['bench'] },
+    { name: 'bench.row', httpMethod: 'GET', httpPath: '/widgets/:id', action: 'widget-row', scopes: ['bench'] },
+  ];
+  const ids: number[] = [];
+  for (const operation of operations) {
+    ids.push(Number(((await api(base, adminToken, 'POST', '/backend/operation', operation)) as { id: string }).id));
+  }
+  // a rate applies to every call, as in production, with a limit the benchmark never reaches
+  await api(base, adminToken, 'POST', '/backend/rate', {
+    name: 'Bench',
+    priority: 100,
+    rateLimit: 1_000_000_000,
+    timespan: 'PT1H',
+    allocation: ids.map((operationId) => ({ operationId })),
+  });
+  const me = (await api(base, adminToken, 'GET', '/authorization/whoami')) as { id: number };
+  await api(base, adminToken, 'PUT', `/backend/user/${me.id}`, { scopes: ['bench'] });
+  const app = (await api(base, adminToken, 'POST', '/backend/app', {
+    userId: me.id,
+    name: 'Bench client',
+    url: 'https://bench.example.com',
+    scopes: ['bench'],
+  })) as { appKey: string; appSecret: string };
+  const token = await tokenFor(base, app.appKey, app.appSecret, 'bench');
+
+  const countLog = async (since: number): Promise<number> => {
+    const sql =
+      "select count(*) as n from logs where date >= ? and path in ('/public', '/protected', '/proxy/7', '/widgets/7')";
+    if (systemUrl) {
+      const client = new pg.Client({ connectionString: systemUrl });
+      await client.connect();
+      try {
+        const { rows } = await client.query(sql.replace('?', '$1'), [since]);
+        return Number(rows[0].n);
+      } finally {
+        await client.end();
+      }
+    }
+    const { default: SQLite } = await import('../../server/src/db/sqlite-driver.js');
+    const sqlite = new SQLite(path.join(dataDir, 'portico.db'), { readonly: true });
+    try {
+      return Number((sqlite.prepare(sql).get(since) as { n: number }).n);
+    } finally {
+      sqlite.close();
+    }
+  };
+  return {
+    base,
+    auth: { authorization: `Bearer ${token}` },
+    process: child,
+    countLog,
+    profileDir,
+    dispose: async () => {
+      await stopChild(child);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (systemDb) {
+        const admin = new pg.Client({ connectionString: adminUrl });
+        await admin.connect();
+        await admin.query(`drop database if exists ${systemDb} with (force)`);
+        await admin.end();
+      }
+    },
+  };
+}
+
+const fmt = (r: { rps: number; p50: number; p99: number; cpuUs?: number }) =>
+  `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.cpuUs ? `, ${r.cpuUs.toFixed(0)} µs CPU` : ''}`;
+
+interface ScenarioPlan {
+  name: string;
+  target: number | null;
+  path: string;
+  authenticated: boolean;
+  peerName: string;
+  peerUrl: string | null;
+}
+
+/** One Portico against the peers: warm-up, then the rounds, the soak, a clean stop and the log count. */
+async function benchPortico(
+  runtime: Runtime,
+  database: SystemDb,
+  label: string,
+  peers: Peers & { upstreamPort: number },
+  legacyUrl: string,
+  plans: (peers: Peers) => ScenarioPlan[],
+  env: Record<string, string> = {},
+  soakFor = soakSeconds,
+): Promise<{ scenarios: ScenarioResult[]; run: PorticoRun }> {
+  console.log(`\n== ${runtime.name}, Portico on ${label}`);
+  const portico = await startPortico(runtime, database, legacyUrl, peers.upstreamPort, env);
+  const started = Date.now();
+  let porticoRequests = 0;
+  let porticoRuns = 0;
+  // the measured runs, on the monotonic clock V8's profiler uses too: the profile summary counts only them
+  const windows: [number, number][] = [];
+  let measuredRequests = 0;
+  const hit = async (url: string, seconds: number, headers: Record<string, string>, measured = true) => {
+    const from = Number(process.hrtime.bigint() / 1000n);
+    const result = await measure(url, seconds, headers);
+    if (url.startsWith(portico.base)) {
+      porticoRequests += result.requests;
+      porticoRuns++;
+      if (measured) {
+        windows.push([from, Number(process.hrtime.bigint() / 1000n)]);
+        measuredRequests += result.requests;
+      }
+    }
+    return result;
+  };
+  const scenarios = plans(peers).filter((s) => s.name.replace(/ /g, '-').includes(only));
+  // warm-up: every URL once, so the JIT has seen each path before the first measured round
+  for (const s of scenarios) {
+    await hit(`${portico.base}${s.path}`, warmup, s.authenticated ? portico.auth : {}, false);
+    if (s.peerUrl) await hit(s.peerUrl, warmup, {}, false);
+  }
+  const perRound = scenarios.map(() => [] as { portico: LoadResult; peer: LoadResult | null }[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, s] of scenarios.entries()) {
+      const ours = () => hit(`${portico.base}${s.path}`, duration, s.authenticated ? portico.auth : {});
+      const theirs = () => (s.peerUrl ? hit(s.peerUrl, duration, {}) : Promise.resolve(null));
+      let mine: LoadResult;
+      let peer: LoadResult | null;
+      if (round % 2 === 0) {
+        peer = await theirs();
+        mine = await ours();
+      } else {
+        mine = await ours();
+        peer = await theirs();
+      }
+      perRound[i]?.push({ portico: mine, peer });
+      console.log(
+        `  round ${round + 1} ${s.name.padEnd(26)} Portico ${fmt(mine)}${mine.non2xx ? ` (${mine.non2xx} non-2xx!)` : ''}${peer ? ` | ${s.peerName} ${fmt(peer)} | ${(mine.rps / peer.rps).toFixed(2)}×` : ''}`,
+      );
+    }
+  }
+  const results: ScenarioResult[] = scenarios.map((s, i) => {
+    const list = perRound[i] ?? [];
+    const peerRuns = list.map((r) => r.peer).filter((r): r is LoadResult => r !== null);
+    const ratio = peerRuns.length ? median(list.map((r) => (r.peer ? r.portico.rps / r.peer.rps : Number.NaN))) : null;
+    const cpuRatio = peerRuns.length
+      ? median(list.map((r) => (r.peer?.cpuUs && r.portico.cpuUs ? r.peer.cpuUs / r.portico.cpuUs : Number.NaN)))
+      : null;
+    return {
+      runtime: runtime.name,
+      database: label,
+      name: s.name,
+      target: s.target,
+      peerName: s.peerUrl ? s.peerName : `${s.peerName}: skipped`,
+      portico: {
+        rps: median(list.map((r) => r.portico.rps)),
+        p50: median(list.map((r) => r.portico.p50)),
+        p99: median(list.map((r) => r.portico.p99)),
+        cpuUs: median(list.map((r) => r.portico.cpuUs ?? Number.NaN)),
+      },
+      peer: peerRuns.length
+        ? {
+            rps: median(peerRuns.map((r) => r.rps)),
+            p50: median(peerRuns.map((r) => r.p50)),
+            p99: median(peerRuns.map((r) => r.p99)),
+            cpuUs: median(peerRuns.map((r) => r.cpuUs ?? Number.NaN)),
+          }
+        : null,
+      ratio,
+      cpuRatio,
+      rounds: list,
+    };
+  });
+  for (const r of results) {
+    console.log(
+      `  ${r.name.padEnd(26)} median ratio ${r.ratio === null ? '–' : `${r.ratio.toFixed(2)}×`}${r.target && r.ratio !== null ? ` (target ≥ ${r.target}×: ${r.ratio >= r.target ? 'met' : 'MISSED'})` : ''}; Portico p99 ${r.portico.p99.toFixed(2)} ms; CPU per request ${r.portico.cpuUs.toFixed(0)} µs${r.peer ? ` vs ${r.peer.cpuUs.toFixed(0)} µs (${r.cpuRatio?.toFixed(2)}×)` : ''}`,
+    );
+  }
+
+  let soak: PorticoRun['soak'] = null;
+  if (soakFor > 0 && portico.process.pid) {
+    const url = `${portico.base}/protected`;
+    const rssStart = rssOf(portico.process.pid);
+    await hit(url, soakFor, portico.auth, false);
+    const rssEnd = rssOf(portico.process.pid);
+    soak = { seconds: soakFor, rssStart, rssEnd, growth: (rssEnd - rssStart) / rssStart };
+    console.log(
+      `  soak ${soakFor} s after the rounds: RSS ${(rssStart / 2 ** 20).toFixed(1)} → ${(rssEnd / 2 ** 20).toFixed(1)} MiB (${(soak.growth * 100).toFixed(1)} %, target < 10 %)`,
+    );
+  }
+
+  // a clean stop writes what is buffered; then every answered request must be in the request log
+  await stopChild(portico.process);
+  const logged = await portico.countLog(started);
+  const expected = porticoRequests;
+  // the generator counts the responses it read before it stopped; the few still in flight then were
+  // answered and logged too, so the log may hold up to one request per connection and run more
+  const complete = logged >= expected && logged <= expected + connections * porticoRuns;
+  console.log(
+    `  request log: ${logged} rows for ${expected} requests the load generator counted${complete ? ' — all there' : ' — MISSING ROWS'}`,
+  );
+  let profileSummary: string | undefined;
+  if (portico.profileDir) {
+    const file = fs.readdirSync(portico.profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) {
+      const target = path.join(
+        root,
+        'bench/results',
+        `profile-${runtime.name.replace(/\W+/g, '')}-${label.replace(/\W+/g, '-')}.cpuprofile`,
+      );
+      fs.copyFileSync(path.join(portico.profileDir, file), target);
+      profileSummary = summariseProfile(target, measuredRequests, windows);
+      console.log(profileSummary);
+    }
+  }
+  await portico.dispose();
+  return {
+    scenarios: results,
+    run: {
+      runtime: runtime.name,
+      database: label,
+      requestLog: { expected, logged, complete },
+      soak,
+      profile: profileSummary,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+  const generator = have('wrk') ? 'wrk (1 thread)' : 'autocannon';
+  const runtimes: Runtime[] = flag('--no-machine-node')
+    ? []
+    : [{ name: `Node ${process.versions.node}`, execPath: process.execPath }];
+  if (withNode24 || runtimes.length === 0) runtimes.push(node24());
+  console.log(
+    `Portico gateway benchmark on ${machine}; ${runtimes.map((r) => r.name).join(' and ')}; load from ${generator}, ${connections} connections; ${rounds} rounds of ${duration} s per side after ${warmup} s warm-up; system databases: ${databases.join(', ')}`,
+  );
+  const benchStarted = Date.now();
+
+  const legacyDb = `portico_bench_legacy_${process.pid}_${Date.now() % 100000}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${legacyDb}`);
-  await admin.query(`create database ${systemDb}`);
-  const dbUrl = (name: string) => {
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    return u.toString();
-  };
-  const legacy = new pg.Client({ connectionString: dbUrl(legacyDb) });
+  const u = new URL(adminUrl);
+  u.pathname = `/${legacyDb}`;
+  const legacyUrl = u.toString();
+  const legacy = new pg.Client({ connectionString: legacyUrl });
   await legacy.connect();
   await legacy.query(
     'create table bench_widgets (id serial primary key, name varchar(64) not null, price numeric(10,2) not null, created_at timestamptz not null default now())',
@@ -266,221 +681,117 @@ async function main(): Promise<void> {
   );
   await legacy.end();
 
+  const allScenarios: ScenarioResult[] = [];
+  const runs: PorticoRun[] = [];
+  const matrix = (peers: Peers): ScenarioPlan[] => [
+    {
+      name: 'public static',
+      target: null,
+      path: '/public',
+      authenticated: false,
+      peerName: 'Fastify',
+      peerUrl: peers.fastify,
+    },
+    {
+      name: 'protected static',
+      target: 0.7,
+      path: '/protected',
+      authenticated: true,
+      peerName: 'Fastify',
+      peerUrl: peers.fastify,
+    },
+    {
+      name: 'protected HTTP proxy',
+      target: 0.45,
+      path: '/proxy/7',
+      authenticated: true,
+      peerName: 'nginx',
+      peerUrl: peers.nginx,
+    },
+    {
+      name: 'protected SQL select-row',
+      target: 0.8,
+      path: '/widgets/7',
+      authenticated: true,
+      peerName: 'Fastify+pg',
+      peerUrl: peers.fastifyPg,
+    },
+  ];
   try {
-    const [upstreamPort, nginxPort, fastifyPort, fastifyPgPort, porticoPort] = (await Promise.all(
-      Array.from({ length: 5 }, () => freePort()),
-    )) as [number, number, number, number, number];
-    startNode(path.join(here, 'upstream.mjs'), [String(upstreamPort)]);
-    startNode(path.join(here, 'fastify-static.mjs'), [String(fastifyPort)]);
-    startNode(path.join(here, 'fastify-pg.mjs'), [String(fastifyPgPort), dbUrl(legacyDb)]);
-    const nginx = nginxBinary();
-    if ('path' in nginx) startNginx(nginx.path, nginxPort, upstreamPort);
-    const password = 'bench-admin-password';
-    const portico = startNode(path.join(root, 'server/src/main.ts'), ['serve'], {
-      PORT: String(porticoPort),
-      HOST: '127.0.0.1',
-      DATABASE_URL: dbUrl(systemDb),
-      PORTICO_ADMIN_EMAIL: 'bench@example.com',
-      PORTICO_ADMIN_PASSWORD: password,
-      PORTICO_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'portico-bench-data-')),
-      PORTICO_SECRET_KEY: 'bench-secret-key-0123456789',
-      LOG_LEVEL: 'warn',
-    });
-    await Promise.all(
-      [upstreamPort, fastifyPort, fastifyPgPort, porticoPort, ...('path' in nginx ? [nginxPort] : [])].map((p) =>
-        waitForPort(p),
-      ),
-    );
-
-    const base = `http://127.0.0.1:${porticoPort}`;
-    const adminToken = await tokenFor(base, 'bench', password);
-    await api(base, adminToken, 'POST', '/backend/connection', {
-      name: 'legacy-db',
-      class: 'Fusio.Adapter.Sql.Connection.SqlAdvanced',
-      config: { url: dbUrl(legacyDb) },
-    });
-    await api(base, adminToken, 'POST', '/backend/connection', {
-      name: 'legacy-api',
-      class: 'Fusio.Adapter.Http.Connection.Http',
-      config: { url: `http://127.0.0.1:${upstreamPort}` },
-    });
-    const actions = [
-      {
-        name: 'hello',
-        class: 'Fusio.Adapter.Util.Action.UtilStaticResponse',
-        config: { response: '{"hello":"world"}' },
-      },
-      {
-        name: 'widget-proxy',
-        class: 'Fusio.Adapter.Http.Action.HttpProcessor',
-        config: { connection: 'legacy-api', url: '/widgets/{id}' },
-      },
-      {
-        name: 'widget-row',
-        class: 'Fusio.Adapter.Sql.Action.SqlSelectRow',
-        config: { connection: 'legacy-db', table: 'bench_widgets' },
-      },
-    ];
-    for (const action of actions) await api(base, adminToken, 'POST', '/backend/action', action);
-    const operations = [
-      { name: 'bench.public', httpMethod: 'GET', httpPath: '/public', action: 'hello', public: true },
-      { name: 'bench.protected', httpMethod: 'GET', httpPath: '/protected', action: 'hello', scopes: ['bench'] },
-      { name: 'bench.proxy', httpMethod: 'GET', httpPath: '/proxy/:id', action: 'widget-proxy', scopes: ['bench'] },
-      { name: 'bench.row', httpMethod: 'GET', httpPath: '/widgets/:id', action: 'widget-row', scopes: ['bench'] },
-    ];
-    const ids: number[] = [];
-    for (const operation of operations) {
-      ids.push(Number(((await api(base, adminToken, 'POST', '/backend/operation', operation)) as { id: string }).id));
-    }
-    // a rate applies to every call, as in production, with a limit the benchmark never reaches
-    await api(base, adminToken, 'POST', '/backend/rate', {
-      name: 'Bench',
-      priority: 100,
-      rateLimit: 1_000_000_000,
-      timespan: 'PT1H',
-      allocation: ids.map((operationId) => ({ operationId })),
-    });
-    const me = (await api(base, adminToken, 'GET', '/authorization/whoami')) as { id: number };
-    await api(base, adminToken, 'PUT', `/backend/user/${me.id}`, { scopes: ['bench'] });
-    const app = (await api(base, adminToken, 'POST', '/backend/app', {
-      userId: me.id,
-      name: 'Bench client',
-      url: 'https://bench.example.com',
-      scopes: ['bench'],
-    })) as { appKey: string; appSecret: string };
-    const token = await tokenFor(base, app.appKey, app.appSecret, 'bench');
-    const auth = { authorization: `Bearer ${token}` };
-    const started = Date.now();
-    let porticoRequests = 0;
-    const run = async (url: string, headers: Record<string, string> = {}) => {
-      await load(url, warmup, headers).then((r) => {
-        if (url.startsWith(base)) porticoRequests += r.requests;
-      });
-      const result = await load(url, duration, headers);
-      if (url.startsWith(base)) porticoRequests += result.requests;
-      return result;
-    };
-
-    const scenarios: Scenario[] = [];
-    const pair = async (
-      name: string,
-      target: number | null,
-      porticoUrl: string,
-      headers: Record<string, string>,
-      peerName: string,
-      peerUrl: string | null,
-    ) => {
-      const peer = peerUrl ? await run(peerUrl) : null;
-      const ours = await run(porticoUrl, headers);
-      const scenario: Scenario = {
-        name,
-        target,
-        portico: ours,
-        peer,
-        peerName: peer ? peerName : `${peerName}: skipped`,
-        ratio: peer ? ours.rps / peer.rps : null,
-      };
-      scenarios.push(scenario);
-      const fmt = (r: LoadResult) =>
-        `${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
-      console.log(`\n${name}`);
-      console.log(`  Portico   ${fmt(ours)}${ours.non2xx ? ` (${ours.non2xx} non-2xx!)` : ''}`);
-      console.log(peer ? `  ${peerName.padEnd(9)} ${fmt(peer)}` : `  ${peerName}: skipped`);
-      if (scenario.ratio !== null) {
-        console.log(
-          `  ratio     ${scenario.ratio.toFixed(2)}×${target ? ` (target ≥ ${target}×: ${scenario.ratio >= target ? 'met' : 'MISSED'})` : ''}`,
-        );
+    for (const runtime of runtimes) {
+      const peers = (await startPeers(runtime, legacyUrl)) as Peers & { upstreamPort: number };
+      if (peers.nginxSkipped) console.log(`(${peers.nginxSkipped})`);
+      try {
+        for (const database of databases) {
+          const label = database === 'sqlite' ? 'SQLite (default)' : 'PostgreSQL';
+          // RSS over the soak is the same question on every runtime: asked on the first
+          const soak = runtime === runtimes[0] ? soakSeconds : 0;
+          const { scenarios, run } = await benchPortico(runtime, database, label, peers, legacyUrl, matrix, {}, soak);
+          allScenarios.push(...scenarios);
+          runs.push(run);
+        }
+        if (compareLogThread && runtime === runtimes[0]) {
+          // what the SQLite request log's writer thread saves: the same Portico, writing on its serving thread
+          const { scenarios, run } = await benchPortico(
+            runtime,
+            'sqlite',
+            'SQLite, log written on the serving thread',
+            peers,
+            legacyUrl,
+            (p) => matrix(p).filter((s) => s.name === 'protected static'),
+            { REQUEST_LOG_THREAD: 'false' },
+            0,
+          );
+          allScenarios.push(...scenarios);
+          runs.push(run);
+        }
+      } finally {
+        await peers.stop();
       }
-    };
-    await pair('public static', null, `${base}/public`, {}, 'Fastify', `http://127.0.0.1:${fastifyPort}/static`);
-    await pair('protected static', 0.7, `${base}/protected`, auth, 'Fastify', `http://127.0.0.1:${fastifyPort}/static`);
-    await pair(
-      'protected HTTP proxy',
-      0.4,
-      `${base}/proxy/7`,
-      auth,
-      'nginx',
-      'path' in nginx ? `http://127.0.0.1:${nginxPort}/widgets/7` : null,
-    );
-    if ('skipped' in nginx) console.log(`  (${nginx.skipped})`);
-    await pair(
-      'protected SQL select-row',
-      0.8,
-      `${base}/widgets/7`,
-      auth,
-      'Fastify+pg',
-      `http://127.0.0.1:${fastifyPgPort}/widgets/7`,
-    );
-
-    let soak: { seconds: number; rssStart: number; rssEnd: number; growth: number } | null = null;
-    if (soakSeconds > 0 && portico.pid) {
-      porticoRequests += (await load(`${base}/protected`, 10, auth)).requests;
-      const rssStart = rssOf(portico.pid);
-      const result = await load(`${base}/protected`, soakSeconds, auth);
-      porticoRequests += result.requests;
-      const rssEnd = rssOf(portico.pid);
-      soak = { seconds: soakSeconds, rssStart, rssEnd, growth: (rssEnd - rssStart) / rssStart };
-      console.log(
-        `\nsoak ${soakSeconds} s: RSS ${(rssStart / 2 ** 20).toFixed(1)} → ${(rssEnd / 2 ** 20).toFixed(1)} MiB (${(soak.growth * 100).toFixed(1)} %, target < 10 %)`,
-      );
     }
-
-    // every answered request must be in the request log: give the batch writer a moment, then count
-    const system = new pg.Client({ connectionString: dbUrl(systemDb) });
-    await system.connect();
-    let logged = 0;
-    const expected = porticoRequests;
-    for (let i = 0; i < 100; i++) {
-      const { rows } = await system.query(
-        "select count(*)::int as n from logs where date >= $1 and path in ('/public', '/protected', '/proxy/7', '/widgets/7')",
-        [started],
-      );
-      logged = rows[0].n;
-      if (logged >= expected) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    await system.end();
-    // the generator counts the responses it read before it stopped; the few still in flight then were
-    // answered and logged too, so the log may hold up to one request per connection and run more
-    const runs = scenarios.length * 2 + (soak ? 2 : 0);
-    const complete = logged >= expected && logged <= expected + connections * runs;
-    console.log(
-      `\nrequest log: ${logged} rows for ${expected} requests the load generator counted${complete ? ' — all there' : ' — MISSING ROWS'}`,
-    );
-
-    const results = {
-      date: new Date().toISOString(),
-      machine,
-      generator,
-      connections,
-      durationSeconds: duration,
-      scenarios,
-      requestLog: { expected, logged, complete },
-      soak,
-    };
-    fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-    fs.writeFileSync(path.join(root, 'bench/results/latest.svg'), svgChart(scenarios));
-    const table = [
-      '| Scenario | Portico req/s | p50 / p99 ms | Peer | Peer req/s | p50 / p99 ms | Ratio | Target |',
-      '|---|---:|---:|---|---:|---:|---:|---:|',
-      ...scenarios.map(
-        (s) =>
-          `| ${s.name} | ${Math.round(s.portico.rps)} | ${s.portico.p50.toFixed(2)} / ${s.portico.p99.toFixed(2)} | ${s.peerName} | ${s.peer ? Math.round(s.peer.rps) : '–'} | ${s.peer ? `${s.peer.p50.toFixed(2)} / ${s.peer.p99.toFixed(2)}` : '–'} | ${s.ratio === null ? '–' : `${s.ratio.toFixed(2)}×`} | ${s.target ? `≥ ${s.target}×` : '–'} |`,
-      ),
-    ].join('\n');
-    fs.writeFileSync(
-      path.join(root, 'bench/results/latest.md'),
-      `${table}\n\n${machine}; ${generator}, ${connections} connections, ${warmup} s warm-up, ${duration} s per run; ${new Date().toISOString().slice(0, 10)}. Request log: ${logged} of ${expected} requests logged.${soak ? ` Soak ${soak.seconds} s: RSS ${(soak.growth * 100).toFixed(1)} %.` : ''}\n`,
-    );
-    console.log(`\nwritten: bench/results/latest.json, latest.md, latest.svg`);
   } finally {
-    cleanup();
-    await new Promise((r) => setTimeout(r, 500));
     await admin.query(`drop database if exists ${legacyDb} with (force)`);
-    await admin.query(`drop database if exists ${systemDb} with (force)`);
     await admin.end();
   }
+
+  const minutes = (Date.now() - benchStarted) / 60_000;
+  const results = {
+    date: new Date().toISOString(),
+    machine,
+    runtimes: runtimes.map((r) => r.name),
+    generator,
+    connections,
+    rounds,
+    durationSeconds: duration,
+    warmupSeconds: warmup,
+    minutes,
+    scenarios: allScenarios,
+    runs,
+  };
+  fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(root, 'bench/results/latest.svg'), svgChart(allScenarios));
+  const cell = (r: { rps: number; p99: number; cpuUs: number } | null) =>
+    r
+      ? `${Math.round(r.rps)} | ${r.p99.toFixed(2)} | ${Number.isFinite(r.cpuUs) ? r.cpuUs.toFixed(0) : '–'}`
+      : '– | – | –';
+  const table = [
+    '| Runtime | System DB | Scenario | Portico req/s | p99 ms | CPU µs/req | Peer | Peer req/s | p99 ms | CPU µs/req | Ratio | Target | CPU ratio |',
+    '|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    ...allScenarios.map(
+      (s) =>
+        `| ${s.runtime} | ${s.database} | ${s.name} | ${cell(s.portico)} | ${s.peerName} | ${cell(s.peer)} | ${s.ratio === null ? '–' : `**${s.ratio.toFixed(2)}×**`} | ${s.target ? `≥ ${s.target}× ${s.ratio !== null && s.ratio >= s.target ? '✓' : '✗'}` : '–'} | ${s.cpuRatio === null || !Number.isFinite(s.cpuRatio) ? '–' : `${s.cpuRatio.toFixed(2)}×`} |`,
+    ),
+  ].join('\n');
+  const logLine = runs
+    .map(
+      (r) =>
+        `${r.runtime}, ${r.database}: ${r.requestLog.logged} rows for ${r.requestLog.expected} requests${r.requestLog.complete ? '' : ' (MISSING ROWS)'}${r.soak ? `; RSS over a ${r.soak.seconds} s soak ${(r.soak.rssStart / 2 ** 20).toFixed(0)} → ${(r.soak.rssEnd / 2 ** 20).toFixed(0)} MiB (${(r.soak.growth * 100).toFixed(1)} %)` : ''}`,
+    )
+    .join('; ');
+  const md = `${table}\n\n${machine}; ${generator}, ${connections} connections; median of ${rounds} alternating rounds of ${duration} s per side after ${warmup} s warm-up; ${new Date().toISOString().slice(0, 10)}; the run took ${minutes.toFixed(1)} min. Ratio: Portico's req/s over the peer's; CPU ratio: the peer's CPU per request over Portico's (user + system time of the serving processes, worker threads included) — what the ratio would be if each had its cores to itself, steadier on a shared machine. Request log and memory: ${logLine}.\n`;
+  fs.writeFileSync(path.join(root, 'bench/results/latest.md'), md);
+  console.log(`\n${md}\nwritten: bench/results/latest.json, latest.md, latest.svg`);
 }
 
 main().catch((error) => {

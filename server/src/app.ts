@@ -75,7 +75,7 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
       .headers({
         'x-request-id': req.id,
         'x-content-type-options': 'nosniff',
-        ...corsHeaders(req.headers.origin, cors),
+        ...corsHeaders(req.headers.origin, cors, platform.settings.rateLimitHeaders),
         ...rendered.headers,
       })
       .send(rendered.body);
@@ -83,6 +83,7 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
 
   const pipeline = createPipeline({
     gateway: platform.gateway,
+    firewall: platform.firewall,
     tokens: platform.tokens,
     limits: platform.rateLimits,
     points: platform.points,
@@ -94,6 +95,7 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     audit: (entry) => recordAudit(platform.db, entry),
     tracer,
     accessLog: config.logRequests,
+    rateLimitHeaders: () => platform.settings.rateLimitHeaders,
   });
   // a worker of `serve --workers N` answers /metrics for all workers: a scrape may reach any of them
   const cluster = options.cluster;

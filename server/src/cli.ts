@@ -7,6 +7,16 @@ import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { findUserByLogin } from './accounts/login.js';
 import { accountName } from './accounts/throttle.js';
+import {
+  deployConfiguration,
+  describeChanges,
+  exportConfiguration,
+  operationsByName,
+} from './api/configuration/engine.js';
+import { configurationSchema, parseConfiguration, renderConfiguration, schemaPath } from './api/configuration/file.js';
+import { importOpenApi } from './api/configuration/openapi.js';
+import { platformOperations } from './api/index.js';
+import type { Caller } from './auth/caller.js';
 import { rotateSigningKeys } from './auth/keys.js';
 import { hashPassword } from './auth/passwords.js';
 import { joinCluster } from './cluster/member.js';
@@ -140,6 +150,74 @@ async function rotateKeys(): Promise<void> {
   }
 }
 
+/** The operator at the command line: the administrator's rights, no user (audit rows name the command). */
+const operator: Caller = {
+  user: null,
+  app: null,
+  token: null,
+  scopes: ['authorization', 'backend', 'consumer', 'default'],
+};
+
+function writeOut(text: string, output: string | undefined): void {
+  if (output) fs.writeFileSync(output, text);
+  else process.stdout.write(text);
+}
+
+async function exportCommand(options: { output?: string; schema?: boolean }): Promise<void> {
+  if (options.schema) return writeOut(`${JSON.stringify(configurationSchema(), null, 2)}\n`, options.output);
+  const running = await createPlatform(config(), { logger: pino({ level: 'warn' }), ...oneShot });
+  try {
+    const result = await exportConfiguration(running.platform, operationsByName(platformOperations), operator);
+    writeOut(result.yaml, options.output);
+    if (options.output) process.stderr.write(`Wrote the configuration to ${options.output}.\n`);
+    if (result.variables.length > 0) {
+      process.stderr.write(`Credentials are not exported; a deploy reads them from: ${result.variables.join(', ')}\n`);
+    }
+  } finally {
+    await running.close();
+  }
+}
+
+/** Applies a file's entries through the system database: every node hears of the change by the change feed. */
+async function applyFile(text: string, label: string, options: { dryRun?: boolean; prune?: boolean }): Promise<void> {
+  const file = parseConfiguration(text);
+  const running = await createPlatform(config(), { logger: pino({ level: 'warn' }), ...oneShot });
+  try {
+    const result = await deployConfiguration(
+      running.platform,
+      operationsByName(platformOperations),
+      { caller: operator, label, ip: '127.0.0.1' },
+      file,
+      { env: process.env, prune: options.prune === true, dryRun: options.dryRun === true },
+    );
+    process.stdout.write(`${describeChanges(result.changes).join('\n')}\n`);
+    if (options.dryRun) process.stdout.write('Dry run: nothing was changed.\n');
+    else if (result.applied) process.stdout.write(`Applied ${result.changes.length} changes.\n`);
+  } finally {
+    await running.close();
+  }
+}
+
+async function deployCommand(path: string, options: { dryRun?: boolean; prune?: boolean }): Promise<void> {
+  await applyFile(fs.readFileSync(path, 'utf8'), `deploy ${path.split(/[\\/]/).pop()}`, options);
+}
+
+async function importCommand(
+  document: string,
+  options: { upstream: string; output?: string; apply?: boolean; dryRun?: boolean },
+): Promise<void> {
+  const imported = importOpenApi(fs.readFileSync(document, 'utf8'), options.upstream);
+  const yaml = renderConfiguration(imported.file, `${config().publicUrl}${schemaPath}`, [
+    `Imported from ${document.split(/[\\/]/).pop()}: ${imported.operations} operations proxied to ${options.upstream}`,
+  ]);
+  if (options.apply || options.dryRun) {
+    await applyFile(yaml, `import ${document.split(/[\\/]/).pop()}`, { dryRun: options.dryRun === true });
+    if (options.output) fs.writeFileSync(options.output, yaml);
+    return;
+  }
+  writeOut(yaml, options.output);
+}
+
 export function buildCli(): Command {
   const program = new Command('portico')
     .description('Portico: API management for your existing web app, wire-compatible with Fusio')
@@ -175,6 +253,28 @@ export function buildCli(): Command {
     .description('let a user whose logins are throttled after failed attempts log in again at once')
     .argument('<name>', 'user name or email')
     .action(unlockUser);
+  program
+    .command('export')
+    .description('write the whole configuration as YAML (credentials as \u0024{env:NAME} references)')
+    .option('-o, --output <file>', 'write to a file instead of standard output')
+    .option('--schema', "write the JSON Schema of the file instead (the repository's docs/portico.schema.json)")
+    .action(exportCommand);
+  program
+    .command('deploy')
+    .description('apply a configuration file: prints the difference, then applies it all or nothing')
+    .argument('<file>', 'the configuration file (portico.yaml)')
+    .option('--dry-run', 'print the difference and change nothing')
+    .option('--prune', "delete what the file no longer has (never the platform's own entities)")
+    .action(deployCommand);
+  program
+    .command('import')
+    .description('turn an OpenAPI 3 document into proxy operations (a configuration file, or applied with --apply)')
+    .argument('<openapi>', 'the OpenAPI 3 document (YAML or JSON)')
+    .requiredOption('-u, --upstream <url>', 'the base URL the operations forward to')
+    .option('-o, --output <file>', 'write the configuration to a file instead of standard output')
+    .option('--apply', 'apply the configuration at once (as deploy does, without pruning)')
+    .option('--dry-run', 'print the difference applying it would make, and change nothing')
+    .action(importCommand);
   const keys = program.command('keys').description('manage the keys that sign access tokens and id_tokens');
   keys
     .command('rotate')

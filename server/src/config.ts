@@ -49,6 +49,8 @@ export interface PorticoConfig {
   logFormat: 'json' | 'pretty' | 'auto';
   /** one log line per request (method, path, status, time): off by default, and then free */
   logRequests: boolean;
+  /** SQLite: the request log written by a worker thread (true) or on the serving thread */
+  requestLogThread: boolean;
   debug: boolean;
   corsOrigins: string[] | '*';
   bodyLimit: number;
@@ -158,6 +160,7 @@ const envSchema = z.object({
     .pipe(z.enum(['json', 'pretty', 'auto'], { message: 'must be json, pretty or auto' }))
     .default('auto'),
   LOG_REQUESTS: bool.default(false),
+  REQUEST_LOG_THREAD: bool.default(true),
   PORTICO_DEBUG: bool.default(false),
   CORS_ORIGIN: z.string().trim().default('*'),
   BODY_LIMIT: z.coerce
@@ -274,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     logRequests: e.LOG_REQUESTS,
+    requestLogThread: e.REQUEST_LOG_THREAD,
     debug: e.PORTICO_DEBUG,
     corsOrigins,
     bodyLimit: e.BODY_LIMIT,

@@ -35,7 +35,10 @@ describe.each(databases)('logging in at /authorization/token and using tokens ($
     const byName = await token(basic('admin', adminPassword), { grant_type: 'client_credentials' });
     expect(byName.status).toBe(200);
     expect(byName.body).toMatchObject({ token_type: 'bearer', expires_in: 172800 });
-    expect(String(byName.body.scope).split(',').sort()).toEqual(['authorization', 'backend', 'consumer', 'default']);
+    // the parents the token holds, each followed by the sub-scopes it covers (as Fusio lists them)
+    const listed = String(byName.body.scope).split(',');
+    expect(listed.filter((s) => !s.includes('.')).sort()).toEqual(['authorization', 'backend', 'consumer', 'default']);
+    expect(listed).toEqual(expect.arrayContaining(['backend.dashboard', 'backend.user', 'consumer.app']));
     expect(byName.headers.get('cache-control')).toBe('no-store');
 
     const byEmail = await token(basic('admin@example.com', adminPassword), { grant_type: 'client_credentials' });
@@ -47,7 +50,24 @@ describe.each(databases)('logging in at /authorization/token and using tokens ($
       body: JSON.stringify({ grant_type: 'client_credentials', scope: 'backend' }),
     });
     expect(json.status).toBe(200);
-    expect(((await json.json()) as { scope: string }).scope).toBe('backend');
+    const backendOnly = ((await json.json()) as { scope: string }).scope.split(',');
+    expect(backendOnly[0]).toBe('backend');
+    expect(backendOnly.slice(1).every((s) => s.startsWith('backend.'))).toBe(true);
+  });
+
+  it('accepts a token seen before only when it is the same token: a forged one sharing its signature is refused', async () => {
+    const issued = await token(basic('admin', adminPassword), { grant_type: 'client_credentials' });
+    const accessToken = String(issued.body.access_token);
+    // seen once: verified tokens are cached from here on
+    expect((await whoami(accessToken)).status).toBe(200);
+    const [header, payload, signature] = accessToken.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: '999', name: 'mallory' })).toString('base64url');
+    const forged = `${header}.${forgedPayload}.${signature}`;
+    expect(forged.slice(-40)).toBe(accessToken.slice(-40));
+    for (let i = 0; i < 2; i++) expect((await whoami(forged)).status).toBe(401);
+    // and the genuine token still works afterwards
+    expect((await whoami(accessToken)).status).toBe(200);
   });
 
   it('narrows scopes to what was asked and the user holds, comma- or space-separated', async () => {
@@ -60,7 +80,9 @@ describe.each(databases)('logging in at /authorization/token and using tokens ($
       grant_type: 'client_credentials',
       scope: 'consumer default',
     });
-    expect(space.body.scope).toBe('consumer,default');
+    const spaced = String(space.body.scope).split(',');
+    expect(spaced.filter((s) => !s.includes('.'))).toEqual(['consumer', 'default']);
+    expect(spaced.filter((s) => s.includes('.')).every((s) => s.startsWith('consumer.'))).toBe(true);
     const none = await token(basic('admin', adminPassword), { grant_type: 'client_credentials', scope: 'nope' });
     expect(none.status).toBe(400);
     expect(none.body).toMatchObject({ error: 'invalid_scope' });
@@ -142,7 +164,12 @@ describe.each(databases)('logging in at /authorization/token and using tokens ($
     };
     const appToken = await token(basic(app.appKey, app.appSecret), { grant_type: 'client_credentials' });
     expect(appToken.status).toBe(200);
-    expect(appToken.body.scope).toBe('consumer');
+    expect(String(appToken.body.scope).split(',')).toEqual(expect.arrayContaining(['consumer', 'consumer.app']));
+    expect(
+      String(appToken.body.scope)
+        .split(',')
+        .every((s) => s.startsWith('consumer')),
+    ).toBe(true);
     const wrongSecret = await token(
       basic(app.appKey, `${app.appSecret.slice(0, -1)}${app.appSecret.endsWith('0') ? '1' : '0'}`),
       {

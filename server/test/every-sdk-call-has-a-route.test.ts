@@ -32,6 +32,7 @@ const implemented: Record<string, string[]> = {
   BackendActionTag: [],
   BackendAppTag: [],
   BackendAuditTag: [],
+  BackendBackupTag: [],
   BackendConfigTag: [],
   // getRedirect starts an OAuth2 authorization for connection types that support it; none does yet
   BackendConnectionTag: ['getRedirect'],
@@ -40,6 +41,7 @@ const implemented: Record<string, string[]> = {
   BackendCronjobTag: [],
   BackendDashboardTag: [],
   BackendEventTag: [],
+  BackendFirewallTag: [],
   BackendGeneratorTag: [],
   BackendIdentityTag: [],
   BackendLogTag: [],

@@ -57,6 +57,12 @@ describe.each(setups.filter((s) => s.database))(
       const shared = sharedDatabase(setup.database!);
       a = await startHarness(shared, setup.env);
       b = await startHarness(shared, setup.env);
+      // the stories read the rate's name from RateLimit-Policy (the IETF form)
+      await a.admin
+        .backend()
+        .config()
+        .update('~rate_limit_headers', { value: 'all' } as never);
+      await b.portico.platform.configChanged();
     });
     afterAll(async () => {
       await b?.close();

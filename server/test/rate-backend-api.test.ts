@@ -38,6 +38,11 @@ describe.each(databases)('/backend/rate through the fusio-sdk ($kind)', (databas
 
   beforeAll(async () => {
     h = await startHarness(database);
+    // the stories read the rate's name from RateLimit-Policy (the IETF form)
+    await h.admin
+      .backend()
+      .config()
+      .update('~rate_limit_headers', { value: 'ietf' } as never);
     operationId = await publicOperation(h, 'rated.thing', '/rated/thing');
   });
   afterAll(async () => {

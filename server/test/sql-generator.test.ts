@@ -131,6 +131,40 @@ describe.each(databases)(
       ]);
     });
 
+    it('proposes only the chosen tables with SQL-Database, and names a table it cannot use', async () => {
+      await legacy.query('CREATE TABLE app_tags (id INTEGER PRIMARY KEY, label VARCHAR(32) NOT NULL)');
+      await legacy.query('CREATE TABLE app_pairs (a INTEGER NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b))');
+      const database = 'Fusio.Adapter.Sql.Generator.SqlDatabase';
+      const all = await generator().getChangelog(database, { connection: 'legacy' });
+      expect(all.schemas?.map((s) => s.name)).toEqual([
+        'App_news_SQL_GetAll',
+        'App_news_SQL_Get',
+        'App_tags_SQL_GetAll',
+        'App_tags_SQL_Get',
+      ]);
+      const chosen = await generator().getChangelog(database, { connection: 'legacy', tables: ['app_tags'] });
+      expect(chosen.operations?.map((o) => `${o.name} ${o.httpPath}`)).toEqual([
+        'app_tags.getAll /app_tags/',
+        'app_tags.get /app_tags/:id',
+        'app_tags.create /app_tags/',
+        'app_tags.update /app_tags/:id',
+        'app_tags.delete /app_tags/:id',
+      ]);
+      expect(
+        await sdkError(generator().getChangelog(database, { connection: 'legacy', tables: ['nope'] })),
+      ).toMatchObject({
+        message: 'Table "nope" does not exist',
+      });
+      expect(
+        await sdkError(generator().getChangelog(database, { connection: 'legacy', tables: ['app_pairs'] })),
+      ).toMatchObject({ message: 'Table app_pairs has a composite primary key, which is not supported' });
+      expect(await sdkError(generator().getChangelog(database, { connection: 'legacy', tables: [] }))).toMatchObject({
+        message: 'Choose at least one table',
+      });
+      await legacy.query('DROP TABLE app_tags');
+      await legacy.query('DROP TABLE app_pairs');
+    });
+
     it('creates schemas, actions and operations in one call, live at once', async () => {
       const result = await generator().executeProvider(provider, {
         path: '/news',

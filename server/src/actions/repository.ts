@@ -125,7 +125,10 @@ export class ActionRepository {
     return rows.filter((r) => actionNameOf(r.action) === name).map((r) => r.name);
   }
 
-  /** Validates a class and config and proves a handler can be built from them, before anything is stored. */
+  /**
+   * Validates a class and config, proves a handler can be built from them and that what they name exists
+   * (`ActionType.check`), before anything is stored.
+   */
   async checkedConfig(className: string, config: unknown): Promise<string> {
     const valid = this.registry.validateConfig(className, config ?? {});
     try {
@@ -134,6 +137,8 @@ export class ActionRepository {
         { name: 'check', class: className, config: JSON.stringify(valid) },
         this.env,
       );
+      // what the config names must exist (a SQL table), unless its system cannot be reached now
+      await this.registry.get(className)?.check?.(valid, this.env);
     } catch (error) {
       if (error instanceof PorticoError) throw error;
       throw badRequest((error as Error).message);

@@ -3,6 +3,7 @@ import { accountOperations } from './backend/account.js';
 import { actionOperations } from './backend/action.js';
 import { appOperations } from './backend/app.js';
 import { auditOperations } from './backend/audit.js';
+import { backupOperations } from './backend/backup.js';
 import { configOperations } from './backend/config.js';
 import { connectionOperations } from './backend/connection.js';
 import { connectionHttpOperations } from './backend/connection-http.js';
@@ -10,6 +11,7 @@ import { cronjobOperations } from './backend/cronjob.js';
 import { dashboardOperations } from './backend/dashboard.js';
 import { databaseOperations } from './backend/database.js';
 import { eventOperations } from './backend/event.js';
+import { firewallOperations } from './backend/firewall.js';
 import { generatorOperations } from './backend/generator.js';
 import { identityOperations } from './backend/identity.js';
 import { logOperations } from './backend/log.js';
@@ -50,6 +52,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...actionOperations,
   ...appOperations,
   ...auditOperations,
+  ...backupOperations(() => platformOperations),
   ...configOperations,
   ...connectionOperations,
   ...connectionHttpOperations,
@@ -57,6 +60,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...dashboardOperations,
   ...databaseOperations,
   ...eventOperations,
+  ...firewallOperations,
   ...generatorOperations,
   ...identityOperations,
   ...logOperations,

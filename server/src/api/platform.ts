@@ -15,6 +15,8 @@ import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { EventService } from '../events/event-service.js';
 import type { CronjobRepository, EventRepository, TriggerRepository } from '../events/repository.js';
+import type { Firewall } from '../firewall/firewall.js';
+import type { FirewallRepository } from '../firewall/repository.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { IdentityRepository } from '../identity/repository.js';
 import type { RateLimiter } from '../limits/limiter.js';
@@ -73,6 +75,10 @@ export interface Platform {
   readonly roles: RoleRepository;
   readonly plans: PlanRepository;
   readonly rates: RateRepository;
+  /** the firewall on the hot path: compiled rules, client errors counted for automatic bans */
+  readonly firewall: Firewall;
+  /** the stored firewall rules */
+  readonly firewallRules: FirewallRepository;
   /** the stored connections (`connections` holds their live clients) */
   readonly connectionConfigs: ConnectionRepository;
   /** the identity providers developers log in with */

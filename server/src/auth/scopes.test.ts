@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { covers, decideScopes, splitScopes } from './scopes.js';
+import { covers, decideScopes, listScopes, splitScopes } from './scopes.js';
 
 describe('scopes', () => {
   it('splits on commas when there are any, else on spaces', () => {
@@ -54,5 +54,21 @@ describe('scopes', () => {
     expect(decideScopes(['authorization'], { original, user: ['authorization'] }).refused).toEqual([
       { scope: 'authorization', by: 'original' },
     ]);
+  });
+});
+
+describe('listScopes (what a token response names)', () => {
+  const known = ['backend', 'backend.user', 'backend.action', 'consumer', 'consumer.app', 'todo', 'todos.read'];
+  it('follows each parent with the existing scopes below it, sorted, once', () => {
+    expect(listScopes(['backend', 'consumer.app', 'consumer.app'], known)).toEqual([
+      'backend',
+      'backend.action',
+      'backend.user',
+      'consumer.app',
+    ]);
+  });
+  it('lists a child alone and never a lookalike of a parent', () => {
+    expect(listScopes(['todo'], known)).toEqual(['todo']);
+    expect(listScopes(['backend.user'], known)).toEqual(['backend.user']);
   });
 });

@@ -24,6 +24,33 @@ export function covers(entitled: ReadonlySet<string>, scope: string): boolean {
   return dot > 0 && entitled.has(scope.slice(0, dot));
 }
 
+/**
+ * Every scope a token holding `held` can use, as Fusio lists them in a token response: each held scope,
+ * and after a parent (a name without a dot) the existing scopes it covers (`backend` → `backend.action`,
+ * `backend.dashboard`, …), so a client that checks `scope.split(',').includes('backend.dashboard')` sees
+ * exactly what the gateway lets through (`covers`). Tokens themselves carry only `held`.
+ */
+export function listScopes(held: readonly string[], known: readonly string[]): string[] {
+  const sorted = [...known].sort();
+  const out = new Set<string>();
+  for (const scope of held) {
+    out.add(scope);
+    if (scope.includes('.')) continue;
+    for (const name of sorted) if (parentOf(name) === scope) out.add(name);
+  }
+  return [...out];
+}
+
+/** `listScopes` against the scopes that exist now. */
+export async function listedScopes(db: Kysely<Database>, held: readonly string[]): Promise<string[]> {
+  if (held.every((scope) => scope.includes('.'))) return [...held];
+  const rows = await db.selectFrom('scopes').select('name').execute();
+  return listScopes(
+    held,
+    rows.map((r) => r.name),
+  );
+}
+
 /** Who bounds what a new token, app or grant may carry. */
 export type ScopeLimit =
   /** the token of the request that asks (a narrow token must not mint a broad one) */

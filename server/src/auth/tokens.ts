@@ -10,6 +10,7 @@ import { PorticoError } from '../errors.js';
 import { type KeyStore, signingAlg } from './keys.js';
 import type { RevocationFeed, RevokedToken } from './revocation-feed.js';
 import './schema.js';
+import { listedScopes } from './scopes.js';
 import { digest, newOpaqueToken } from './secrets.js';
 
 /** The JWT `typ` of access tokens (RFC 9068); id_tokens carry `JWT`, so one cannot pass for the other. */
@@ -63,7 +64,10 @@ export interface IssuedToken {
   accessToken: string;
   refreshToken: string;
   expiresIn: number;
+  /** what the token carries (in its JWT and its row): the granted scopes, parents not expanded */
   scopes: string[];
+  /** what a token response names (Fusio): `scopes` with the sub-scopes each parent covers (`listScopes`) */
+  listedScopes: string[];
   tokenRowId: number;
   tokenId: string;
   family: string;
@@ -119,6 +123,20 @@ export class RevocationList {
 
 const cacheLimit = 20_000;
 
+/**
+ * Verified tokens are found by the end of their signature: hashing a whole JWT (hundreds of characters,
+ * a fresh string on every request) cost more than the rest of the lookup. The entry holds the whole token
+ * and only an identical one is answered from it, so a forged token sharing the tail is a miss (and fails
+ * its signature check).
+ */
+const cacheKeyLength = 40;
+const cacheKey = (token: string) => (token.length > cacheKeyLength ? token.slice(-cacheKeyLength) : token);
+
+interface CachedToken {
+  readonly token: string;
+  readonly verified: VerifiedToken;
+}
+
 /** How often a node checks the signing_keys table for rotations made elsewhere (CLI, other nodes). */
 const keyRefreshIntervalMs = 30_000;
 
@@ -139,7 +157,7 @@ export interface RevokeFilter {
  * Revocations reach the other nodes through the revocation feed (by default: each node polls).
  */
 export class TokenService {
-  private readonly cache = new Map<string, VerifiedToken>();
+  private readonly cache = new Map<string, CachedToken>();
   private keyTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -176,31 +194,90 @@ export class TokenService {
   }
 
   async issue(request: IssueRequest): Promise<IssuedToken> {
-    const now = Date.now();
-    const ttl = request.ttl ?? this.lifetimes.access();
-    const tokenId = randomUUID();
-    const family = request.family ?? tokenId;
-    const refreshToken = newOpaqueToken(32);
-    const expire = now + ttl * 1000;
-    const { kid, key } = this.keys.signingKey();
+    const fresh = this.fresh(request);
     const rowId = await insertWithId(
       this.db.insertInto('tokens').values({
         category_id: request.categoryId,
         app_id: request.app?.id ?? null,
         user_id: request.user.id,
         status: TokenStatus.active,
+        ...fresh.row,
+        family: request.family ?? fresh.tokenId,
+      }),
+      this.dialect,
+    );
+    return this.signed(request, fresh, rowId, request.family ?? fresh.tokenId);
+  }
+
+  /**
+   * A new access token under an existing active token row, which keeps its id (Fusio's token update):
+   * new jti, refresh token, expiry, name and scopes. The old JWT is revoked on every node: a deleted row
+   * keeps its jti (and refresh digest, so a replay of the old refresh token ends the family) for the
+   * revocation feed. Undefined when the row is no longer active.
+   */
+  async reissue(rowId: number, request: IssueRequest): Promise<IssuedToken | undefined> {
+    const existing = await this.db
+      .selectFrom('tokens')
+      .selectAll()
+      .where('id', '=', rowId)
+      .where('status', '=', TokenStatus.active)
+      .executeTakeFirst();
+    if (!existing) return undefined;
+    const fresh = this.fresh(request);
+    const replaced = await this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('tokens')
+        .set(fresh.row)
+        .where('id', '=', existing.id)
+        .where('token_id', '=', existing.token_id)
+        .where('status', '=', TokenStatus.active)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      const { id: _id, ...old } = existing;
+      await trx
+        .insertInto('tokens')
+        .values({ ...old, status: TokenStatus.deleted, revoked_at: fresh.row.created_at })
+        .execute();
+      return true;
+    });
+    if (!replaced) return undefined;
+    this.revocations.add(existing.token_id, existing.expire);
+    await this.feed?.announce([{ tokenId: existing.token_id, expiresAt: existing.expire }]);
+    return this.signed(request, fresh, existing.id, existing.family ?? fresh.tokenId);
+  }
+
+  /** The new secrets and row values of a token about to be issued. */
+  private fresh(request: IssueRequest) {
+    const now = Date.now();
+    const ttl = request.ttl ?? this.lifetimes.access();
+    const tokenId = randomUUID();
+    const refreshToken = newOpaqueToken(32);
+    const signing = this.keys.signingKey();
+    return {
+      tokenId,
+      refreshToken,
+      ttl,
+      signing,
+      row: {
         name: request.name.slice(0, 255),
         token_id: tokenId,
         refresh: digest(refreshToken),
         scope: request.scopes.join(','),
         ip: request.ip.slice(0, 45),
-        expire,
+        expire: now + ttl * 1000,
         created_at: now,
-        family,
-        kid,
-      }),
-      this.dialect,
-    );
+        kid: signing.kid,
+      },
+    };
+  }
+
+  private async signed(
+    request: IssueRequest,
+    fresh: ReturnType<TokenService['fresh']>,
+    rowId: number,
+    family: string,
+  ): Promise<IssuedToken> {
+    const { row, signing } = fresh;
     const claims: Record<string, unknown> = {
       scope: request.scopes.join(' '),
       name: request.user.name,
@@ -212,23 +289,24 @@ export class TokenService {
       claims.app_id = request.app.id;
     }
     const accessToken = await new SignJWT(claims)
-      .setProtectedHeader({ alg: signingAlg, kid, typ: accessTokenType })
+      .setProtectedHeader({ alg: signingAlg, kid: signing.kid, typ: accessTokenType })
       .setIssuer(this.issuer)
       .setSubject(String(request.user.id))
       .setAudience(request.app?.key ?? this.issuer)
-      .setJti(tokenId)
-      .setIssuedAt(Math.floor(now / 1000))
-      .setExpirationTime(Math.floor(expire / 1000))
-      .sign(key);
+      .setJti(fresh.tokenId)
+      .setIssuedAt(Math.floor(row.created_at / 1000))
+      .setExpirationTime(Math.floor(row.expire / 1000))
+      .sign(signing.key);
     return {
       accessToken,
-      refreshToken,
-      expiresIn: ttl,
+      refreshToken: fresh.refreshToken,
+      expiresIn: fresh.ttl,
       scopes: request.scopes,
+      listedScopes: await listedScopes(this.db, request.scopes),
       tokenRowId: rowId,
-      tokenId,
+      tokenId: fresh.tokenId,
       family,
-      issuedAt: now,
+      issuedAt: row.created_at,
     };
   }
 
@@ -255,10 +333,12 @@ export class TokenService {
    * has not been seen yet (then `verify` it), a 401 PorticoError when it is no longer acceptable.
    */
   verifiedBefore(token: string): VerifiedToken | undefined {
-    const cached = this.cache.get(token);
-    if (!cached) return undefined;
+    const key = cacheKey(token);
+    const entry = this.cache.get(key);
+    if (entry === undefined || entry.token !== token) return undefined;
+    const cached = entry.verified;
     if (cached.expiresAt > Date.now() && !this.revocations.has(cached.tokenId)) return cached;
-    this.cache.delete(token);
+    this.cache.delete(key);
     throw invalidToken(cached.expiresAt <= Date.now() ? 'Access token has expired' : 'Access token was revoked');
   }
 
@@ -289,7 +369,7 @@ export class TokenService {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
-    this.cache.set(token, verified);
+    this.cache.set(cacheKey(token), { token, verified });
     return verified;
   }
 

@@ -21,6 +21,7 @@ export const configKinds = [
   'setting',
   'app',
   'user',
+  'firewall',
 ] as const;
 
 export type ConfigKind = (typeof configKinds)[number];

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { DialectName } from '../db/database.js';
@@ -37,6 +38,9 @@ export interface ChangeOrigin {
  * into one change, and nothing a repository does can be forgotten: it announces its own kinds.
  */
 export class ChangeWriter {
+  /** the unit of a `writeAll` in progress: writes made inside it join it instead of opening their own */
+  private readonly shared = new AsyncLocalStorage<Unit>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly bus: ConfigBus,
@@ -62,7 +66,17 @@ export class ChangeWriter {
     });
   }
 
+  /**
+   * One change made of many writes (a deploy of a whole configuration): every `write` started inside
+   * `work` joins this unit, so they all commit together or not at all, each with its own audit row.
+   */
+  writeAll<T>(origin: ChangeOrigin | undefined, work: (unit: Unit) => Promise<T>): Promise<T> {
+    return this.write(origin, (unit) => this.shared.run(unit, () => work(unit)));
+  }
+
   async write<T>(origin: ChangeOrigin | undefined, work: (unit: Unit) => Promise<T>): Promise<T> {
+    const outer = this.shared.getStore();
+    if (outer) return this.join(outer, origin, work);
     const audit = origin?.audit;
     const caller = origin?.caller;
     const kinds = new Set<ConfigKind>();
@@ -103,5 +117,24 @@ export class ChangeWriter {
     }
     if (failure !== undefined) throw failure;
     return result;
+  }
+
+  /** A write inside a `writeAll`: the outer unit's transaction, this write's own audit row and target. */
+  private async join<T>(outer: Unit, origin: ChangeOrigin | undefined, work: (unit: Unit) => Promise<T>): Promise<T> {
+    let refId: number | null = null;
+    const unit: Unit = {
+      db: outer.db,
+      actor: origin?.caller
+        ? { userId: origin.caller.user?.id ?? null, appId: origin.caller.app?.id ?? null }
+        : outer.actor,
+      touched: (...kinds) => outer.touched(...kinds),
+      target: (id) => {
+        refId = id;
+      },
+      afterCommit: (job) => outer.afterCommit(job),
+    };
+    const value = await work(unit);
+    await origin?.audit?.record(outer.db, refId);
+    return value;
   }
 }

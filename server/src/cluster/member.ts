@@ -35,6 +35,9 @@ export function joinCluster(workerId: number, port: IpcPort = primaryPort()): Cl
   return {
     workerId,
     rateWindows,
+    clientErrors: {
+      hit: (address, windowMs, max) => peer.call<boolean>('clientError', [address, windowMs, max], callTimeoutMs),
+    },
     serveMetrics(renderer) {
       render = renderer;
     },

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { PorticoConfig } from '../config.js';
+import { MemoryClientErrors } from '../firewall/client-errors.js';
 import { PrimaryWindows, type TakeRequest } from '../limits/ipc-store.js';
 import { createPlatform } from '../runtime/create-platform.js';
 import { portico } from '../version.js';
@@ -41,7 +42,7 @@ function workerPort(worker: Worker): IpcPort {
 /**
  * The primary of `portico serve --workers N`: prepares the system database once (migrations, defaults, the
  * administrator), then forks the workers, which share the listening socket. It holds what the workers
- * count together (rate limits without Redis, failed logins), merges their metrics, restarts a worker that
+ * count together (rate limits without Redis, the firewall's client errors), merges their metrics, restarts a worker that
  * dies (with backoff), and forwards SIGTERM/SIGINT (stop) and SIGHUP (reload custom actions).
  */
 export async function runPrimary(config: PorticoConfig, logger: Logger): Promise<void> {
@@ -67,7 +68,11 @@ export async function runPrimary(config: PorticoConfig, logger: Logger): Promise
   if (password) printAdminPassword(config, password);
 
   const windows = new PrimaryWindows();
-  const sweeper = setInterval(() => windows.sweep(), 10_000);
+  const clientErrors = new MemoryClientErrors();
+  const sweeper = setInterval(() => {
+    windows.sweep();
+    clientErrors.sweep();
+  }, 10_000);
   sweeper.unref();
   let restarts = 0;
 
@@ -117,6 +122,10 @@ export async function runPrimary(config: PorticoConfig, logger: Logger): Promise
 
   const handlers = {
     rate: (batch: unknown) => windows.takeAll(batch as TakeRequest[]),
+    clientError: (params: unknown) => {
+      const [address, windowMs, max] = params as [string, number, number];
+      return clientErrors.hit(String(address), Number(windowMs), Number(max));
+    },
     metrics: () => collectMetrics(),
   };
 

@@ -75,6 +75,11 @@ export class ConnectionRepository {
     return maskSecrets(this.box.tryOpen(row.config) ?? {}, this.secretsOf(row.class));
   }
 
+  /** The config as stored, credentials included: for comparing a deployed file with it, never for showing. */
+  storedConfig(row: ConnectionRow): Record<string, unknown> {
+    return this.box.tryOpen(row.config) ?? {};
+  }
+
   /** Checks a new connection (outside any unit): the name is free, the config valid and working. */
   async checkNew(
     db: Kysely<Database>,
@@ -161,11 +166,23 @@ export class ConnectionRepository {
   }
 
   /** Validates a config for its class, proves it reaches its system, and seals it. */
-  private async sealed(
+  /**
+   * Tries a config against its system and stores nothing (the admin app's "Test connection"). For a stored
+   * connection (`id`) masked or missing credentials are its stored ones, as when it is saved.
+   */
+  async test(
+    db: Kysely<Database>,
+    input: { id?: number; className: string; config: Record<string, unknown> },
+  ): Promise<void> {
+    const previous = input.id === undefined ? null : this.box.tryOpen((await this.find(db, { id: input.id })).config);
+    await this.tested(input.className, input.config, previous);
+  }
+
+  private async tested(
     className: string,
     config: Record<string, unknown>,
     previous: Record<string, unknown> | null,
-  ): Promise<string> {
+  ): Promise<Record<string, unknown>> {
     const valid = this.registry.validateConfig(
       className,
       keepStoredSecrets(config, this.secretsOf(className), previous),
@@ -175,6 +192,14 @@ export class ConnectionRepository {
     } catch (error) {
       throw badRequest(`Connection test failed: ${(error as Error).message}`);
     }
-    return this.box.seal(valid);
+    return valid;
+  }
+
+  private async sealed(
+    className: string,
+    config: Record<string, unknown>,
+    previous: Record<string, unknown> | null,
+  ): Promise<string> {
+    return this.box.seal(await this.tested(className, config, previous));
   }
 }

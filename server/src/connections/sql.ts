@@ -92,8 +92,7 @@ export const sqlConnection = defineConnectionType<SqlConfig, SqlClient>({
       },
       host: { type: 'string', title: 'Host', description: 'The IP or hostname of the database server' },
       port: {
-        type: ['integer', 'string'],
-        pattern: '^[0-9]{0,5}$',
+        type: 'integer',
         minimum: 1,
         maximum: 65535,
         title: 'Port',

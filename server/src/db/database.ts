@@ -1,5 +1,15 @@
 import path from 'node:path';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  MysqlDialect,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import { createPool as createMysqlPool, type Pool as MysqlPool } from 'mysql2';
 import pg from 'pg';
 import { makeFolder } from '../folders.js';
@@ -39,6 +49,29 @@ const pgTypes = {
   },
 };
 
+/**
+ * SQLite transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred transaction that
+ * reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT when another connection committed in
+ * between — the request log's writer thread does, on every batch, as do other workers and nodes on the
+ * same file. One that takes the lock first waits for it (busy_timeout) and sees the latest rows. On the one
+ * connection Kysely keeps, transactions already run one at a time, so nothing is lost by it.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
 export interface OpenOptions {
   /** maximum pool size for PostgreSQL and MySQL */
   poolSize?: number;
@@ -55,7 +88,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): SystemData
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
     return { db, dialect, raw: { dialect, sqlite }, describe: `sqlite:${file}`, close: () => db.destroy() };
   }
   const parsed = new URL(url);

@@ -9,7 +9,14 @@ import type { ActionEnv, ActionHandler, JsonSchema } from '../plugins/action.js'
 import { newAjv, SchemaCompiler } from '../schema/json-schema.js';
 import { isPassthrough, schemaNameOf } from '../schema/names.js';
 import { type ContextDeps, invokeAction } from './invoke.js';
-import type { BodyRule, CompiledOperation, Exchange, HttpMethod, QueryParameterRule } from './types.js';
+import {
+  type BodyRule,
+  type CompiledOperation,
+  type Exchange,
+  type HttpMethod,
+  type QueryParameterRule,
+  stabilityNames,
+} from './types.js';
 
 /** The platform's own operations (backend, consumer, authorization, system) are code, found by name. */
 export interface SystemHandlerLookup {
@@ -119,6 +126,14 @@ export class OperationCompiler {
       active: row.active === 1,
       stability: row.stability,
       httpCode: row.http_code,
+      headers: Object.freeze([
+        'x-content-type-options',
+        'nosniff',
+        'x-operation-id',
+        row.name,
+        'x-stability',
+        stabilityNames[row.stability] ?? 'experimental',
+      ]),
       costs: row.costs ?? 0,
       allowedScopes: expandAllowedScopes(snapshot.scopesByOperation.get(row.id) ?? []),
       queryParameters: queryRules(row.parameters),

@@ -1,6 +1,7 @@
 import type { Caller } from '../auth/caller.js';
 import { PorticoError } from '../errors.js';
 import type { RateDecision, RateLimiter } from '../limits/limiter.js';
+import type { RateLimitHeaderForm } from '../settings/settings.js';
 import type { CompiledOperation } from './types.js';
 
 /**
@@ -15,29 +16,43 @@ export function limitRequest(
   caller: Caller,
   ip: string,
   headers: Record<string, string>,
+  form: RateLimitHeaderForm,
   onRejected?: (rateName: string) => void,
 ): Promise<void> | undefined {
   const decision = limiter.check(operation.id, caller, ip);
   if (decision === null) return undefined;
-  if (decision instanceof Promise) return decision.then((d) => apply(d, headers, onRejected));
-  apply(decision, headers, onRejected);
+  if (decision instanceof Promise) return decision.then((d) => apply(d, headers, form, onRejected));
+  apply(decision, headers, form, onRejected);
   return undefined;
 }
 
 /**
- * Headers of draft-ietf-httpapi-ratelimit-headers-10 (`RateLimit-Policy`, `RateLimit`), Fusio's
- * `RateLimit-Limit`/`RateLimit-Remaining`, and `X-RateLimit-Limit`/`X-RateLimit-Remaining` for older clients.
+ * The headers the `rate_limit_headers` setting asks for, in one form by default: `fusio` is what Fusio
+ * sends and its clients read (`RateLimit-Limit`, `RateLimit-Remaining`); `ietf` the fields of
+ * draft-ietf-httpapi-ratelimit-headers-10 (`RateLimit-Policy`, `RateLimit`); `all` both, plus
+ * `X-RateLimit-Limit`/`X-RateLimit-Remaining` for older clients. Every header costs on every response.
  */
-function apply(decision: RateDecision, headers: Record<string, string>, onRejected?: (rateName: string) => void): void {
+function apply(
+  decision: RateDecision,
+  headers: Record<string, string>,
+  form: RateLimitHeaderForm,
+  onRejected?: (rateName: string) => void,
+): void {
   const rate = decision.rate;
   const remaining = String(decision.remaining);
   const seconds = decision.resetMs < 0 ? Math.ceil(rate.windowMs / 1000) : Math.ceil(decision.resetMs / 1000);
-  headers['ratelimit-policy'] = rate.policyHeader;
-  headers.ratelimit = `${rate.policyId};r=${remaining};t=${seconds}`;
-  headers['ratelimit-limit'] = rate.limitText;
-  headers['ratelimit-remaining'] = remaining;
-  headers['x-ratelimit-limit'] = rate.limitText;
-  headers['x-ratelimit-remaining'] = remaining;
+  if (form !== 'ietf') {
+    headers['ratelimit-limit'] = rate.limitText;
+    headers['ratelimit-remaining'] = remaining;
+  }
+  if (form !== 'fusio') {
+    headers['ratelimit-policy'] = rate.policyHeader;
+    headers.ratelimit = `${rate.policyId};r=${remaining};t=${seconds}`;
+  }
+  if (form === 'all') {
+    headers['x-ratelimit-limit'] = rate.limitText;
+    headers['x-ratelimit-remaining'] = remaining;
+  }
   if (!decision.allowed) {
     onRejected?.(rate.name);
     throw new PorticoError('TOO_MANY_REQUESTS', 'Rate limit exceeded', { 'retry-after': String(Math.max(seconds, 1)) });

@@ -4,9 +4,11 @@ import { anonymousCaller, type Caller } from '../auth/caller.js';
 import type { TokenService } from '../auth/tokens.js';
 import { type AuditEntry, PendingAudit } from '../changes/audit.js';
 import { notFound, PorticoError, renderError, serviceUnavailable } from '../errors.js';
+import type { Firewall } from '../firewall/firewall.js';
 import type { RateLimiter } from '../limits/limiter.js';
 import type { PointsLedger } from '../plans/points.js';
 import type { ActionRequest } from '../plugins/action.js';
+import type { RateLimitHeaderForm } from '../settings/settings.js';
 import { isDatabaseUnavailable } from '../sql/errors.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
@@ -16,14 +18,16 @@ import { authorize } from './authorize.js';
 import { parseBody } from './body.js';
 import { chargeCall } from './charge.js';
 import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
+import { noteClientError, screenAddress } from './firewall.js';
 import type { Gateway } from './gateway.js';
 import { limitRequest } from './limit.js';
 import { respond, writeResponse } from './respond.js';
-import { stabilityNames } from './types.js';
 import { validateRequest } from './validate.js';
 
 export interface PipelineDeps {
   gateway: Gateway;
+  /** allow and deny rules by client address, automatic bans: checked before anything else */
+  firewall: Firewall;
   tokens: TokenService;
   /** rate limits: counted after authorize, before the body is read */
   limits: RateLimiter;
@@ -39,15 +43,18 @@ export interface PipelineDeps {
   tracer?: RequestTracer | null;
   /** LOG_REQUESTS: one info line per request */
   accessLog?: boolean;
+  /** the `rate_limit_headers` setting, as loaded */
+  rateLimitHeaders?: () => RateLimitHeaderForm;
 }
 
 /**
- * One request, top to bottom: route → authenticate → authorize → limit → parse and validate → charge →
+ * One request, top to bottom: firewall → route → authenticate → authorize → limit → parse and validate → charge →
  * invoke → respond → record. Nothing here reads the system database (except the one debit of an operation
  * that costs points); the request log is written later, in batches.
  */
 export function createPipeline(deps: PipelineDeps) {
   const rateLimited = (rate: string) => deps.metrics.rateLimited(rate);
+  const rateLimitHeaders = deps.rateLimitHeaders ?? (() => 'fusio' as const);
   const tracer = deps.tracer ?? null;
   if (tracer !== null) {
     return (req: FastifyRequest, reply: FastifyReply) => tracer.trace(req, reply, (span) => handle(req, reply, span));
@@ -60,6 +67,11 @@ export function createPipeline(deps: PipelineDeps) {
     const url = req.url;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    const refused = screenAddress(deps.firewall, req, path);
+    if (refused !== null) {
+      sendError(reply, refused, { 'x-request-id': req.id, 'x-content-type-options': 'nosniff' }, deps);
+      return;
+    }
     const table = deps.gateway.table;
     const origin = req.headers.origin;
 
@@ -73,13 +85,14 @@ export function createPipeline(deps: PipelineDeps) {
       writeResponse(
         reply,
         204,
-        { 'x-request-id': req.id, ...preflightHeaders(origin, requested, allow, deps.cors) },
+        { 'x-request-id': req.id, ...preflightHeaders(origin, requested, allow, deps.cors, rateLimitHeaders()) },
         undefined,
       );
       return;
     }
 
-    const cors = corsHeaders(origin, deps.cors);
+    const form = rateLimitHeaders();
+    const cors = corsHeaders(origin, deps.cors, form);
     const match = table.find(method, path);
     if (match.kind !== 'operation') {
       const headers: Record<string, string> = { 'x-request-id': req.id, 'x-content-type-options': 'nosniff', ...cors };
@@ -93,19 +106,16 @@ export function createPipeline(deps: PipelineDeps) {
           deps,
         );
       } else status = sendError(reply, notFound('Unknown location'), headers, deps);
+      noteClientError(deps.firewall, req, status, null, null);
       if (deps.accessLog) logAccess(deps.logger, req, path, status, performance.now() - started, null);
       return;
     }
 
     const operation = match.operation;
     if (span !== null) span.operation(operation.name, operation.path);
-    const headers: Record<string, string> = {
-      'x-request-id': req.id,
-      'x-content-type-options': 'nosniff',
-      'x-operation-id': operation.name,
-      'x-stability': stabilityNames[operation.stability] ?? 'experimental',
-      ...cors,
-    };
+    // what cannot change is pre-rendered in operation.headers; here only what this request adds
+    const headers: Record<string, string> =
+      cors === null ? { 'x-request-id': req.id } : { 'x-request-id': req.id, ...cors };
     let caller: Caller = anonymousCaller;
     let status: number;
     let failure: { message: string; trace: string } | undefined;
@@ -115,7 +125,7 @@ export function createPipeline(deps: PipelineDeps) {
       const authenticated = authenticate(req.headers.authorization, operation, deps.tokens);
       caller = authenticated instanceof Promise ? await authenticated : authenticated;
       authorize(operation, caller);
-      const limited = limitRequest(deps.limits, operation, caller, req.ip, headers, rateLimited);
+      const limited = limitRequest(deps.limits, operation, caller, req.ip, headers, form, rateLimited);
       if (limited) await limited;
       const body = parseBody(raw, req.headers['content-type'], operation.body);
       validateRequest(operation, body, req.query as ActionRequest['query']);
@@ -147,13 +157,14 @@ export function createPipeline(deps: PipelineDeps) {
       if (audit && !audit.recorded) await deps.audit({ ...audit.entry, refId: refIdOf(result) });
       status = respond(reply, operation, result, headers);
     } catch (error) {
-      status = sendError(reply, unavailableOr(error), headers, deps);
+      status = sendError(reply, unavailableOr(error), headers, deps, operation.headers);
       if (status >= 500) {
         const err = error instanceof Error ? error : new Error(String(error));
         failure = { message: err.message, trace: err.stack ?? '' };
       }
     }
     const elapsed = performance.now() - started;
+    noteClientError(deps.firewall, req, status, caller, operation.categoryId);
     deps.metrics.request(operation.name, method, status, elapsed);
     if (deps.accessLog) logAccess(deps.logger, req, path, status, elapsed, operation.name);
     deps.requestLog.record({
@@ -189,7 +200,13 @@ function logAccess(
   );
 }
 
-function sendError(reply: FastifyReply, error: unknown, headers: Record<string, string>, deps: PipelineDeps): number {
+function sendError(
+  reply: FastifyReply,
+  error: unknown,
+  headers: Record<string, string>,
+  deps: PipelineDeps,
+  fixed?: readonly string[],
+): number {
   const rendered = renderError(error, deps.debug);
   if (rendered.status >= 500) {
     deps.logger.error({ err: error, requestId: headers['x-request-id'] }, 'request failed');
@@ -197,7 +214,7 @@ function sendError(reply: FastifyReply, error: unknown, headers: Record<string, 
     // what the client is not told (a database's own words) stays with the request in the log
     deps.logger.info({ err: error.cause, requestId: headers['x-request-id'] }, `request refused: ${error.message}`);
   }
-  writeResponse(reply, rendered.status, { ...headers, ...lowerKeys(rendered.headers) }, rendered.body);
+  writeResponse(reply, rendered.status, { ...headers, ...lowerKeys(rendered.headers) }, rendered.body, fixed);
   return rendered.status;
 }
 

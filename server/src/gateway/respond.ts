@@ -16,10 +16,10 @@ export function respond(
     const status = result.status ?? operation.httpCode;
     const combined = { ...headers };
     for (const key in result.headers) combined[key.toLowerCase()] = result.headers[key] as string;
-    writeResponse(reply, status, combined, result.body);
+    writeResponse(reply, status, combined, result.body, operation.headers);
     return status;
   }
-  writeResponse(reply, operation.httpCode, headers, result);
+  writeResponse(reply, operation.httpCode, headers, result, operation.headers);
   return operation.httpCode;
 }
 
@@ -27,19 +27,25 @@ function isStream(body: unknown): boolean {
   return typeof body === 'object' && body !== null && typeof (body as { pipe?: unknown }).pipe === 'function';
 }
 
+const none: readonly string[] = [];
+
 /**
  * Writes status, headers and body straight to Node's response: the gateway uses nothing of Fastify's
  * reply pipeline (no hooks, no serializers), and skipping it saves about a sixth of the CPU of a small
  * response (bench/). Streams still go through Fastify, which handles their backpressure and errors.
+ * `fixed` are the operation's pre-rendered name/value pairs; a header of the same name in `headers` wins.
  */
 export function writeResponse(
   reply: FastifyReply,
   status: number,
   headers: Readonly<Record<string, string | readonly string[]>>,
   body: unknown,
+  fixed: readonly string[] = none,
 ): void {
   if (isStream(body)) {
-    reply.code(status).headers(headers as Record<string, string>);
+    const all: Record<string, string | readonly string[]> = {};
+    for (let i = 0; i < fixed.length; i += 2) all[fixed[i] as string] = fixed[i + 1] as string;
+    reply.code(status).headers({ ...all, ...headers } as Record<string, string>);
     reply.send(body);
     return;
   }
@@ -61,6 +67,10 @@ export function writeResponse(
     type = 'application/json; charset=utf-8';
   }
   const list: string[] = [];
+  for (let i = 0; i < fixed.length; i += 2) {
+    const name = fixed[i] as string;
+    if (headers[name] === undefined) list.push(name, fixed[i + 1] as string);
+  }
   let typed = false;
   for (const name in headers) {
     const value = headers[name];

@@ -37,6 +37,11 @@ export interface CompiledOperation {
   readonly active: boolean;
   readonly stability: number;
   readonly httpCode: number;
+  /**
+   * The headers every answer of this operation carries, pre-rendered as name/value pairs when it is
+   * compiled (`X-Content-Type-Options`, `X-Operation-Id`, `X-Stability`): nothing to build per request
+   */
+  readonly headers: readonly string[];
   readonly costs: number;
   /** scope names that grant access, with each scope's parent (`backend` for `backend.action`) */
   readonly allowedScopes: ReadonlySet<string>;

@@ -112,10 +112,10 @@ function propertySchema(column: ColumnInfo): Record<string, unknown> {
   return schema;
 }
 
-/** `app_news` → `App_News`, as Fusio names the entity type. */
+/** `app_news` → `App_News`, as Fusio names the entity type; `legacy.servers` → `Legacy_Servers`. */
 export function entityName(table: string): string {
   return table
-    .split('_')
+    .split(/[_.]/)
     .map((part) => (part ? part[0]?.toUpperCase() + part.slice(1) : part))
     .join('_');
 }
@@ -231,22 +231,53 @@ export const sqlTableProvider: GeneratorProvider = {
   },
 };
 
+/** The `tables` of the SQL-Database provider: a list of names, or absent (every table). */
+function chosenTables(raw: unknown): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw) || raw.some((t) => typeof t !== 'string' || t === '')) {
+    throw badRequest('Tables must be a list of table names');
+  }
+  if (raw.length === 0) throw badRequest('Choose at least one table');
+  return [...new Set(raw as string[])];
+}
+
 export const sqlDatabaseProvider: GeneratorProvider = {
   class: 'Fusio.Adapter.Sql.Generator.SqlDatabase',
   name: 'SQL-Database',
   config: {
     type: 'object',
-    properties: { connection: connectionField },
+    properties: {
+      connection: connectionField,
+      tables: {
+        type: 'array',
+        items: { type: 'string' },
+        title: 'Tables',
+        description: 'Only these tables (default: every table with a single-column primary key)',
+      },
+    },
     required: ['connection'],
   },
   async setup(config, platform) {
     const { name, client } = await connectionOf(platform, config.connection);
+    const chosen = chosenTables(config.tables);
     const out: GeneratorChangelog = { schemas: [], actions: [], operations: [] };
-    for (const tableName of await listTables(client)) {
+    const existing = await listTables(client);
+    for (const wanted of chosen ?? []) {
+      if (!existing.includes(wanted)) throw badRequest(`Table "${wanted}" does not exist`);
+    }
+    for (const tableName of chosen ?? existing) {
       // a table whose name cannot be part of a path and names, or without a single key, is left out
-      if (!isSafeName(tableName)) continue;
+      // unless it was asked for by name: then the answer says why it cannot be
+      if (!isSafeName(tableName)) {
+        if (chosen) throw badRequest(`Table "${tableName}" has a name that cannot be part of a path`);
+        continue;
+      }
       const table = await describeTable(client, tableName);
-      if (!table || typeof singlePrimaryKey(table) === 'string') continue;
+      const pk = table ? singlePrimaryKey(table) : `Table ${tableName} does not exist`;
+      if (typeof pk === 'string' || !table) {
+        if (chosen && typeof pk === 'string') throw badRequest(pk);
+        continue;
+      }
       const part = generateForTable(name, table, tableName);
       out.schemas.push(...part.schemas);
       out.actions.push(...part.actions);

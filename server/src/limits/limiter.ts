@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/caller.js';
-import type { Database } from '../db/schema.js';
+import { Category, type Database } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
 import { type CompiledRate, RateTable } from './rate-table.js';
 import { RedisWindows } from './redis-store.js';
@@ -56,6 +56,12 @@ export class RateLimiter {
   private table: RateTable = RateTable.empty;
   /** ids of the platform's own operations: they stay reachable when Redis is down, whatever the policy */
   private platformOperations: ReadonlySet<number> = new Set();
+  /**
+   * ids of the backend API's operations (and the authorization API's, for a token that holds a backend
+   * scope): an administrator's own calls are never limited, so no rate can lock them out (docs/rate-limits.md)
+   */
+  private backendOperations: ReadonlySet<number> = new Set();
+  private authorizationOperations: ReadonlySet<number> = new Set();
   private readonly shared: SharedWindows | null;
   /** how logs name the shared store */
   private readonly sharedName: string;
@@ -115,6 +121,7 @@ export class RateLimiter {
   check(operationId: number, caller: Caller, ip: string): RateDecision | Promise<RateDecision> | null {
     const user = caller.user;
     const userId = user === null ? null : user.id;
+    if (userId !== null && this.isAdministration(operationId, caller)) return null;
     const rate = this.table.select(operationId, userId, caller.app === null ? null : caller.app.id);
     if (rate === null) return null;
     const key = userId === null ? callerAddress(ip) : userId;
@@ -130,6 +137,17 @@ export class RateLimiter {
       },
       (error: unknown) => this.sharedUnavailable(operationId, rate, key, error),
     );
+  }
+
+  /**
+   * A call of the backend API made with a token (the token passed `authorize`, so it holds a backend scope),
+   * or of the authorization API (whoami, revoke) with a token that holds one.
+   */
+  private isAdministration(operationId: number, caller: Caller): boolean {
+    if (this.backendOperations.has(operationId)) return true;
+    if (!this.authorizationOperations.has(operationId)) return false;
+    for (const scope of caller.scopes) if (scope === 'backend' || scope.startsWith('backend.')) return true;
+    return false;
   }
 
   private sharedUnavailable(
@@ -199,7 +217,7 @@ export class RateLimiter {
     const [rates, allocations, platformOperations] = await Promise.all([
       this.db.selectFrom('rates').selectAll().execute(),
       this.db.selectFrom('rate_allocations').selectAll().execute(),
-      this.db.selectFrom('operations').select('id').where('action', 'like', 'system://%').execute(),
+      this.db.selectFrom('operations').select(['id', 'category_id']).where('action', 'like', 'system://%').execute(),
     ]);
     const plans = RateTable.plansNamedIn(allocations);
     const planOfUser = new Map<number, number>();
@@ -208,6 +226,12 @@ export class RateLimiter {
       for (const u of users) if (u.plan_id !== null) planOfUser.set(u.id, u.plan_id);
     }
     this.platformOperations = new Set(platformOperations.map((o) => o.id));
+    this.backendOperations = new Set(
+      platformOperations.filter((o) => o.category_id === Category.backend).map((o) => o.id),
+    );
+    this.authorizationOperations = new Set(
+      platformOperations.filter((o) => o.category_id === Category.authorization).map((o) => o.id),
+    );
     this.table = RateTable.compile(rates, allocations, planOfUser, this.table, (rate) =>
       this.logger.error(
         { rate: rate.name, timespan: rate.timespan },

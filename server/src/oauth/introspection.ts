@@ -1,4 +1,4 @@
-import { appScopes } from '../auth/scopes.js';
+import { appScopes, listedScopes } from '../auth/scopes.js';
 import type { AccessClaims } from '../auth/tokens.js';
 import { type TokenRow, TokenStatus } from '../db/schema.js';
 import { authenticateClient, type OAuthClient, type PresentedCredentials } from './clients.js';
@@ -99,7 +99,8 @@ export async function introspectToken(
   ]);
   const answer: IntrospectionResponse = {
     active: true,
-    scope: row.scope.split(',').filter(Boolean).join(' '),
+    // every scope the token holds, sub-scopes included, as its token response named them
+    scope: (await listedScopes(deps.db, row.scope.split(',').filter(Boolean))).join(' '),
     token_type: found.kind === 'access_token' ? 'Bearer' : 'refresh_token',
     sub: String(row.user_id),
     iss: deps.tokens.issuerUrl(),

@@ -42,7 +42,7 @@ function tokenResponse(issued: IssuedToken, idToken?: string): ActionResponse {
     expires_in: issued.expiresIn,
     refresh_token: issued.refreshToken,
     // comma-separated, as Fusio answers
-    scope: issued.scopes.join(','),
+    scope: issued.listedScopes.join(','),
   };
   if (idToken) body.id_token = idToken;
   return response(200, body, { ...noStore });

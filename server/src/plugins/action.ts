@@ -118,6 +118,12 @@ export interface ActionType<C = Record<string, unknown>> {
   readonly config: JsonSchema;
   /** builds the per-request handler; throws an Error whose message explains a bad config */
   create(config: C, env: ActionEnv): ActionHandler | Promise<ActionHandler>;
+  /**
+   * Checks the config against the systems it names when the action is saved (a SQL table exists), not
+   * at call time; throws an Error whose message names what is wrong. A system that cannot be reached
+   * must not block saving: the call then answers 503 until it can.
+   */
+  check?(config: C, env: ActionEnv): Promise<void>;
 }
 
 /** Identity helper that keeps the config type of an action type. */

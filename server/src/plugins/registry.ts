@@ -1,5 +1,6 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { badRequest } from '../errors.js';
+import { typeFormValues } from '../schema/form-values.js';
 import { describeValidationError, newAjv } from '../schema/json-schema.js';
 import type { JsonSchema } from './action.js';
 
@@ -48,7 +49,10 @@ export class PluginRegistry<T extends Plugin> {
     return [...this.types.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Returns the config with defaults applied; throws a 400 PorticoError that names the bad field. */
+  /**
+   * Returns the config typed (`"200"` → 200 where the schema wants a number) with defaults applied;
+   * throws a 400 PorticoError that names the bad field.
+   */
   validateConfig(className: string, config: unknown): Record<string, unknown> {
     const type = this.types.get(className);
     if (!type) throw badRequest(`${this.kind} class "${className}" does not exist`);
@@ -57,7 +61,8 @@ export class PluginRegistry<T extends Plugin> {
       validate = this.ajv.compile(type.config);
       this.validators.set(className, validate);
     }
-    const copy = structuredClone(config ?? {}) as Record<string, unknown>;
+    // Fusio's forms send numbers and booleans as text: store and show them typed
+    const copy = typeFormValues(type.config, structuredClone(config ?? {})) as Record<string, unknown>;
     if (!validate(copy)) throw badRequest(describeValidationError(validate.errors, `${this.kind} config`));
     return copy;
   }

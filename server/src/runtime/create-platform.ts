@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { accountMailJob, runAccountMailJob } from '../accounts/accounts.js';
 import type { LoginThrottle } from '../accounts/throttle.js';
@@ -32,10 +33,14 @@ import { UserStatus } from '../db/schema.js';
 import { PorticoError } from '../errors.js';
 import { type EventOptions, EventService } from '../events/event-service.js';
 import { CronjobRepository, EventRepository, TriggerRepository } from '../events/repository.js';
+import { type ClientErrorCounter, MemoryClientErrors, RedisClientErrors } from '../firewall/client-errors.js';
+import { Firewall } from '../firewall/firewall.js';
+import { FirewallRepository } from '../firewall/repository.js';
 import { OperationCompiler } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
 import { identityProviders } from '../identity/registry.js';
 import { IdentityRepository } from '../identity/repository.js';
+import { durationMillis } from '../limits/duration.js';
 import { RateLimiter } from '../limits/limiter.js';
 import { RateRepository } from '../limits/repository.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
@@ -156,6 +161,7 @@ async function assemble(
   await connections.refresh();
   const requestLog = new DatabaseRequestLog(db, dialect, sdb.raw, logger, {
     intervalMs: options.requestLogIntervalMs ?? 250,
+    thread: config.requestLogThread,
   });
 
   const metrics = new Metrics({
@@ -213,6 +219,32 @@ async function assemble(
   bus.on('rate limits', ['rate', 'plan', 'user'], () => rateLimits.reload());
   bus.on('events', ['event', 'trigger', 'cronjob', 'webhook'], () => events.configChanged());
   const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }), dialect);
+  const trustedNetworks = new TrustedNetworks(config.loginTrustedNetworks);
+  const firewallRules = new FirewallRepository(dialect);
+  const clientErrors = new MemoryClientErrors();
+  // one count per address: in Redis for every node, else in the cluster primary for the workers, else here
+  const errorsRedis = config.redisUrl
+    ? new RedisClientErrors(
+        redisClient(config.redisUrl, logger.child({ component: 'firewall' })),
+        config.rateLimitRedisPrefix,
+        clientErrors,
+      )
+    : null;
+  const errorCounter: ClientErrorCounter = errorsRedis ?? options.cluster?.clientErrors ?? clientErrors;
+  const firewall = new Firewall({
+    db,
+    rules: firewallRules,
+    changes: writer,
+    logger: logger.child({ component: 'firewall' }),
+    policy: () => ({
+      maxRetry: settings.number('firewall_max_retry'),
+      findMs: durationMillis(settings.string('firewall_find_time')) ?? 0,
+      banMs: durationMillis(settings.string('firewall_ban_time')) ?? 0,
+    }),
+    counter: errorCounter,
+    trusted: trustedNetworks,
+  });
+  bus.on('firewall', ['firewall'], () => firewall.reload());
   // repositories revoke after their change committed, through the pool (never inside the unit)
   const revokeBeyondRights = (change: RightsChange) => revokeTokensBeyondRights(db, tokens, change);
   const mailer = createMailer(config, logger, options.mailTransport);
@@ -241,6 +273,7 @@ async function assemble(
   const loginThrottle = options.loginThrottle ?? throttleRedis ?? databaseThrottle;
   const pruner = setInterval(() => {
     revocations.prune();
+    clientErrors.sweep();
     loginThrottle.prune().catch((error) => logger.warn({ err: error }, 'pruning login counters failed'));
   }, 60_000);
   pruner.unref();
@@ -263,7 +296,7 @@ async function assemble(
     connections,
     mailer,
     loginThrottle,
-    trustedNetworks: new TrustedNetworks(config.loginTrustedNetworks),
+    trustedNetworks,
     events,
     startedAt: Date.now(),
     changes: writer,
@@ -278,6 +311,8 @@ async function assemble(
     roles: new RoleRepository({ dialect, revokeBeyondRights }),
     plans: new PlanRepository({ dialect, revokeBeyondRights }),
     rates: new RateRepository(dialect),
+    firewall,
+    firewallRules,
     connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
     identities: new IdentityRepository(dialect, identityProviders, configBox),
     users: new UserRepository({ db, dialect, settings, changes: writer, tokens }),
@@ -296,7 +331,7 @@ async function assemble(
   system.bind(platform);
   // account mails go through the outbox: a crash between the request and the mail server loses none
   events.registerJob(accountMailJob, (payload) => runAccountMailJob(platform, payload));
-  await Promise.all([gateway.reload(), rateLimits.reload()]);
+  await Promise.all([gateway.reload(), rateLimits.reload(), firewall.reload()]);
   rateLimits.start();
   const generatedAdminPassword = await ensureAdmin(platform);
   tokens.start(logger);
@@ -318,6 +353,7 @@ async function assemble(
       await rateLimits.close();
       await tokens.close();
       await throttleRedis?.close();
+      await errorsRedis?.close();
       await requestLog.close();
       await points.close();
       await stripe.close();
@@ -327,6 +363,18 @@ async function assemble(
       await sdb.close();
     },
   };
+}
+
+/** A Redis client that fails at once while Redis is away (no offline queue) and reconnects by itself. */
+function redisClient(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  });
+  redis.on('error', (error) => logger.debug({ err: error.message }, 'firewall: redis unavailable'));
+  return redis;
 }
 
 /** The first administrator's user name: the part of their email before the @, as a valid name. */

@@ -7,10 +7,10 @@ export type JsonSchema = { [keyword: string]: unknown };
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 /** A JSON Schema (2020-12) validator set; schemas can reference each other by name (`{"$ref": "Address"}`). */
-export function newAjv(options: { useDefaults?: boolean; verbose?: boolean } = {}): Ajv2020 {
+export function newAjv(options: { useDefaults?: boolean; verbose?: boolean; allErrors?: boolean } = {}): Ajv2020 {
   const ajv = new Ajv2020({
     strict: false,
-    allErrors: false,
+    allErrors: options.allErrors ?? false,
     useDefaults: options.useDefaults ?? false,
     // errors carry the failing sub-schema, so its `x-error` can speak for it
     verbose: options.verbose ?? false,

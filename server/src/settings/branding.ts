@@ -1,4 +1,5 @@
-import type { Settings } from './settings.js';
+import { durationMillis } from '../limits/duration.js';
+import { rateLimitHeaderForms, type Settings } from './settings.js';
 
 /** One link in the developer portal's footer. */
 export interface FooterLink {
@@ -59,7 +60,7 @@ export function parseFooterLinks(text: string): { links: FooterLink[] } | { prob
 }
 
 /**
- * Checks a new value of a setting with rules beyond its type (the branding keys), so a bad value is a
+ * Checks a new value of a setting with rules beyond its type (the branding keys, the rate-limit headers), so a bad value is a
  * 400 at /backend/config rather than a broken portal. Null: the value is fine.
  */
 export function settingProblem(name: string, value: string): string | null {
@@ -74,8 +75,15 @@ export function settingProblem(name: string, value: string): string | null {
       const parsed = parseFooterLinks(value);
       return 'problem' in parsed ? parsed.problem : null;
     }
+    case 'firewall_find_time':
+    case 'firewall_ban_time':
+      return durationMillis(value) === undefined ? 'must be an ISO-8601 duration such as PT2M or PT1H' : null;
+    case 'firewall_max_retry':
+      return Number.isInteger(Number(value)) && Number(value) >= 0 ? null : 'must be a whole number from 0 up';
     case 'portal_dark_mode':
       return (colorSchemes as readonly string[]).includes(value) ? null : 'must be one of auto, light, dark';
+    case 'rate_limit_headers':
+      return (rateLimitHeaderForms as readonly string[]).includes(value) ? null : 'must be one of fusio, ietf, all';
     default:
       return null;
   }

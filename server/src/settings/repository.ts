@@ -23,6 +23,8 @@ function typedStoredValue(row: SettingRow, value: unknown): string {
     case ConfigType.boolean:
       if (typeof value === 'boolean') return value ? '1' : '0';
       if (value === 1 || value === 0 || value === '1' || value === '0') return String(value);
+      // a form's text of a boolean, as Fusio's admin app sends it
+      if (value === 'true' || value === 'false') return value === 'true' ? '1' : '0';
       throw badRequest(`Config ${row.name} must be a boolean`);
     case ConfigType.number: {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;

@@ -209,6 +209,32 @@ export const configDefaults: ConfigDefault[] = [
     value: 'auto',
   },
   {
+    name: 'rate_limit_headers',
+    type: T.string,
+    description:
+      'Rate-limit headers on responses: fusio (RateLimit-Limit and RateLimit-Remaining, what Fusio sends), ietf (RateLimit-Policy and RateLimit of the IETF draft) or all (both, and X-RateLimit-Limit and X-RateLimit-Remaining for older clients)',
+    value: 'fusio',
+  },
+  {
+    name: 'firewall_max_retry',
+    type: T.number,
+    description:
+      'Client errors (4xx) one address may cause within firewall_find_time before the firewall bans it; 0 turns automatic bans off',
+    value: '32',
+  },
+  {
+    name: 'firewall_find_time',
+    type: T.string,
+    description: 'The window in which client errors are counted for the automatic ban, as an ISO-8601 duration',
+    value: 'PT2M',
+  },
+  {
+    name: 'firewall_ban_time',
+    type: T.string,
+    description: 'How long an automatic ban lasts, as an ISO-8601 duration',
+    value: 'PT5M',
+  },
+  {
     name: 'webhook_allow_private',
     type: T.boolean,
     description: 'If true webhooks may point to private, loopback and link-local addresses (only for trusted networks)',
@@ -216,15 +242,25 @@ export const configDefaults: ConfigDefault[] = [
   },
 ];
 
+/** Which rate-limit header families a response carries (the `rate_limit_headers` setting). */
+export type RateLimitHeaderForm = 'fusio' | 'ietf' | 'all';
+export const rateLimitHeaderForms: readonly RateLimitHeaderForm[] = ['fusio', 'ietf', 'all'];
+
 /** The config table, cached in memory; refreshed after every change made through the API. */
 export class Settings {
   private values = new Map<string, { type: number; value: string }>();
+  /** read on every rate-limited request: resolved when the settings load, not looked up each time */
+  rateLimitHeaders: RateLimitHeaderForm = 'fusio';
 
   constructor(private readonly db: Kysely<Database>) {}
 
   async load(): Promise<void> {
     const rows = await this.db.selectFrom('config').select(['name', 'type', 'value']).execute();
     this.values = new Map(rows.map((r) => [r.name, { type: r.type, value: r.value }]));
+    const form = this.string('rate_limit_headers');
+    this.rateLimitHeaders = (rateLimitHeaderForms as readonly string[]).includes(form)
+      ? (form as RateLimitHeaderForm)
+      : 'fusio';
   }
 
   string(name: string): string {

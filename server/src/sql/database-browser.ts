@@ -3,7 +3,7 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import type { Query } from '../http/query.js';
 import type { SqlClient, SqlRow } from './client.js';
 import { alterTableStatements, createTableStatements, dropTableStatement } from './ddl.js';
-import { placeholder, placeholders, quoteIdentifier } from './dialect.js';
+import { placeholder, placeholders, quoteIdentifier, quoteTable } from './dialect.js';
 import { type Page, parseListRequest, RowLister } from './rows.js';
 import { type ColumnInfo, describeTable, forgetTable, listTables, singlePrimaryKey, type TableInfo } from './table.js';
 import { rowConverter, toColumnValue } from './values.js';
@@ -67,6 +67,11 @@ export class DatabaseBrowser {
 
   private q(name: string): string {
     return quoteIdentifier(this.dialect, name);
+  }
+
+  /** a table, possibly in another schema (`legacy.servers`) */
+  private qt(name: string): string {
+    return quoteTable(this.dialect, name);
   }
 
   /** A window of the table names. */
@@ -148,7 +153,7 @@ export class DatabaseBrowser {
     const table = await this.table(raw);
     const pk = primaryKey(table);
     const rows: SqlRow[] = await this.client.all(
-      `SELECT ${table.columns.map((c) => this.q(c.name)).join(', ')} FROM ${this.q(table.name)} WHERE ${this.q(pk.name)} = ${placeholder(this.dialect, 1)}`,
+      `SELECT ${table.columns.map((c) => this.q(c.name)).join(', ')} FROM ${this.qt(table.name)} WHERE ${this.q(pk.name)} = ${placeholder(this.dialect, 1)}`,
       [this.idOf(pk, rawId)],
     );
     const row = rows[0];
@@ -172,9 +177,9 @@ export class DatabaseBrowser {
     const sql =
       columns.length === 0
         ? this.dialect === 'mysql'
-          ? `INSERT INTO ${q(table.name)} () VALUES ()`
-          : `INSERT INTO ${q(table.name)} DEFAULT VALUES${returning}`
-        : `INSERT INTO ${q(table.name)} (${columns.map((c) => q(c.name)).join(', ')}) VALUES (${placeholders(this.dialect, columns.length)})${returning}`;
+          ? `INSERT INTO ${this.qt(table.name)} () VALUES ()`
+          : `INSERT INTO ${this.qt(table.name)} DEFAULT VALUES${returning}`
+        : `INSERT INTO ${this.qt(table.name)} (${columns.map((c) => q(c.name)).join(', ')}) VALUES (${placeholders(this.dialect, columns.length)})${returning}`;
     const result = await this.client.run(sql, values);
     const index = pk ? columns.indexOf(pk) : -1;
     const id = index >= 0 ? values[index] : result.insertId;
@@ -189,7 +194,7 @@ export class DatabaseBrowser {
     if (columns.length === 0) throw badRequest('Request body contains no property to update');
     const set = columns.map((c, i) => `${this.q(c.name)} = ${placeholder(this.dialect, i + 1)}`).join(', ');
     const result = await this.client.run(
-      `UPDATE ${this.q(table.name)} SET ${set} WHERE ${this.q(pk.name)} = ${placeholder(this.dialect, columns.length + 1)}`,
+      `UPDATE ${this.qt(table.name)} SET ${set} WHERE ${this.q(pk.name)} = ${placeholder(this.dialect, columns.length + 1)}`,
       [...values, id],
     );
     if (result.changes === 0) throw notFound('Row not found');
@@ -201,7 +206,7 @@ export class DatabaseBrowser {
     const pk = primaryKey(table);
     const id = this.idOf(pk, rawId);
     const result = await this.client.run(
-      `DELETE FROM ${this.q(table.name)} WHERE ${this.q(pk.name)} = ${placeholder(this.dialect, 1)}`,
+      `DELETE FROM ${this.qt(table.name)} WHERE ${this.q(pk.name)} = ${placeholder(this.dialect, 1)}`,
       [id],
     );
     if (result.changes === 0) throw notFound('Row not found');

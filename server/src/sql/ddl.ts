@@ -1,6 +1,6 @@
 import type { BackendDatabaseTable, BackendDatabaseTableColumn } from 'fusio-sdk';
 import { badRequest } from '../errors.js';
-import { isSafeName, literal, quoteIdentifier, type SqlDialect } from './dialect.js';
+import { isSafeName, literal, quoteIdentifier, quoteTable, type SqlDialect } from './dialect.js';
 import type { ColumnInfo, TableInfo } from './table.js';
 
 /**
@@ -275,7 +275,7 @@ export function createTableStatements(dialect: SqlDialect, table: BackendDatabas
 }
 
 export function dropTableStatement(dialect: SqlDialect, table: string): string {
-  return `DROP TABLE ${quoteIdentifier(dialect, table)}`;
+  return `DROP TABLE ${quoteTable(dialect, table)}`;
 }
 
 /** What a live column looks like as a spec, to compare with the requested one. */

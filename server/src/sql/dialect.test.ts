@@ -1,7 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { escapeLike, isSafeName, literal, placeholders, quoteIdentifier, trimStatement } from './dialect.js';
+import {
+  escapeLike,
+  isSafeName,
+  literal,
+  placeholders,
+  quoteIdentifier,
+  quoteTable,
+  tableName,
+  trimStatement,
+} from './dialect.js';
 
 describe('SQL dialect helpers', () => {
+  it('quotes a table in another schema or database as two identifiers', () => {
+    expect(quoteTable('postgres', 'legacy.servers')).toBe('"legacy"."servers"');
+    expect(quoteTable('mysql', 'legacy.servers')).toBe('`legacy`.`servers`');
+    expect(quoteTable('postgres', 'we"ird.t"x')).toBe('"we""ird"."t""x"');
+    expect(quoteTable('postgres', 'servers')).toBe('"servers"');
+    expect(quoteTable('sqlite', 'legacy.servers')).toBe('"legacy.servers"');
+    expect(tableName('postgres', 'a.b.c')).toEqual({ schema: 'a', table: 'b.c' });
+    expect(tableName('postgres', '.servers')).toEqual({ schema: null, table: '.servers' });
+    expect(tableName('mysql', 'servers.')).toEqual({ schema: null, table: 'servers.' });
+  });
+
   it('quotes identifiers by doubling the quote character', () => {
     expect(quoteIdentifier('postgres', 'we"ird')).toBe('"we""ird"');
     expect(quoteIdentifier('sqlite', 'news')).toBe('"news"');

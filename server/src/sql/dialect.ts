@@ -12,6 +12,30 @@ export function quoteIdentifier(dialect: SqlDialect, name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** A table name as configured, split into the schema (PostgreSQL) or database (MySQL) and the table. */
+export interface TableName {
+  /** null: the connection's default schema (`current_schema()`) or database (`database()`) */
+  readonly schema: string | null;
+  readonly table: string;
+}
+
+/**
+ * `legacy.servers` names table `servers` in schema `legacy` on PostgreSQL and in database `legacy` on
+ * MySQL/MariaDB (the first dot splits); SQLite takes the name whole.
+ */
+export function tableName(dialect: SqlDialect, name: string): TableName {
+  const dot = name.indexOf('.');
+  if (dialect === 'sqlite' || dot <= 0 || dot === name.length - 1) return { schema: null, table: name };
+  return { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+}
+
+/** A table name quoted for SQL: `"legacy"."servers"`, `` `legacy`.`servers` `` or `"servers"`. */
+export function quoteTable(dialect: SqlDialect, name: string): string {
+  const { schema, table } = tableName(dialect, name);
+  const quoted = quoteIdentifier(dialect, table);
+  return schema === null ? quoted : `${quoteIdentifier(dialect, schema)}.${quoted}`;
+}
+
 /** The placeholder of the n-th (1-based) bound value. */
 export function placeholder(dialect: SqlDialect, index: number): string {
   return dialect === 'postgres' ? `$${index}` : '?';

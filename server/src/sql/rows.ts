@@ -1,7 +1,7 @@
 import { badRequest } from '../errors.js';
 import { queryInt, queryString } from '../http/query.js';
 import { type SqlClient, type SqlRow, type SqlStatement, statement } from './client.js';
-import { escapeLike, placeholder, quoteIdentifier, type SqlDialect } from './dialect.js';
+import { escapeLike, placeholder, quoteIdentifier, quoteTable, type SqlDialect } from './dialect.js';
 import type { ColumnInfo } from './table.js';
 import { toColumnValue } from './values.js';
 
@@ -152,7 +152,7 @@ export class RowLister {
     /** null: unprepared statements (occasional admin queries should not pile up prepared statements) */
     private readonly salt: string | null,
   ) {
-    this.table = quoteIdentifier(client.dialect, table);
+    this.table = quoteTable(client.dialect, table);
   }
 
   async page(request: ListRequest): Promise<Page> {

@@ -1,4 +1,5 @@
 import type { SqlClient, SqlRow } from './client.js';
+import { tableName } from './dialect.js';
 
 /** How Portico treats a column's values: validation on the way in, conversion on the way out. */
 export type ColumnKind =
@@ -176,14 +177,18 @@ const pgKinds: Record<string, [string, ColumnKind]> = {
 };
 
 async function describePostgres(client: SqlClient, table: string): Promise<TableInfo | null> {
+  // `legacy.servers`: table servers in schema legacy; a bare name is looked up in current_schema()
+  const name = tableName('postgres', table);
+  const schema = name.schema === null ? 'current_schema()' : '$2';
+  const params = name.schema === null ? [name.table] : [name.table, name.schema];
   const columns = await client.all(
     `SELECT c.column_name, c.data_type, c.udt_name, c.character_maximum_length, c.numeric_precision,
             c.numeric_scale, c.is_nullable, c.column_default, c.is_identity,
             col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position::int) AS comment
      FROM information_schema.columns c
-     WHERE c.table_schema = current_schema() AND c.table_name = $1
+     WHERE c.table_schema = ${schema} AND c.table_name = $1
      ORDER BY c.ordinal_position`,
-    [table],
+    params,
   );
   if (columns.length === 0) return null;
   const [indexRows, fkRows] = await Promise.all([
@@ -196,10 +201,10 @@ async function describePostgres(client: SqlClient, table: string): Promise<Table
        JOIN pg_namespace ns ON ns.oid = t.relnamespace
        CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, n)
        JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-       WHERE ns.nspname = current_schema() AND t.relname = $1
+       WHERE ns.nspname = ${schema} AND t.relname = $1
        GROUP BY i.relname, ix.indisunique, ix.indisprimary
        ORDER BY i.relname`,
-      [table],
+      params,
     ),
     client.all(
       `SELECT con.conname AS name, ft.relname AS foreign_table,
@@ -211,9 +216,9 @@ async function describePostgres(client: SqlClient, table: string): Promise<Table
        JOIN pg_class t ON t.oid = con.conrelid
        JOIN pg_namespace ns ON ns.oid = t.relnamespace
        JOIN pg_class ft ON ft.oid = con.confrelid
-       WHERE con.contype = 'f' AND ns.nspname = current_schema() AND t.relname = $1
+       WHERE con.contype = 'f' AND ns.nspname = ${schema} AND t.relname = $1
        ORDER BY con.conname`,
-      [table],
+      params,
     ),
   ]);
   const result: ColumnInfo[] = columns.map((row) => {
@@ -268,39 +273,43 @@ export function postgresDefault(raw: string | null): string | number | null {
 // ---------------------------------------------------------------- MySQL / MariaDB
 
 async function describeMysql(client: SqlClient, table: string): Promise<TableInfo | null> {
+  // `legacy.servers`: table servers in database legacy of the same server; a bare name is in database()
+  const name = tableName('mysql', table);
+  const schema = name.schema === null ? 'database()' : '?';
+  const params = name.schema === null ? [name.table] : [name.schema, name.table];
   const columns = await client.all(
     `SELECT column_name AS name, data_type AS data_type, column_type AS column_type,
             character_maximum_length AS max_length, numeric_precision AS num_precision,
             numeric_scale AS num_scale, is_nullable AS nullable, column_default AS def,
             extra AS extra, column_comment AS comment
      FROM information_schema.columns
-     WHERE table_schema = database() AND table_name = ?
+     WHERE table_schema = ${schema} AND table_name = ?
      ORDER BY ordinal_position`,
-    [table],
+    params,
   );
   if (columns.length === 0) return null;
   const [indexRows, fkRows, checks] = await Promise.all([
     client.all(
       `SELECT index_name AS name, non_unique AS non_unique, column_name AS column_name
        FROM information_schema.statistics
-       WHERE table_schema = database() AND table_name = ?
+       WHERE table_schema = ${schema} AND table_name = ?
        ORDER BY index_name, seq_in_index`,
-      [table],
+      params,
     ),
     client.all(
       `SELECT constraint_name AS name, column_name AS column_name, referenced_table_name AS foreign_table,
               referenced_column_name AS foreign_column
        FROM information_schema.key_column_usage
-       WHERE table_schema = database() AND table_name = ? AND referenced_table_name IS NOT NULL
+       WHERE table_schema = ${schema} AND table_name = ? AND referenced_table_name IS NOT NULL
        ORDER BY constraint_name, ordinal_position`,
-      [table],
+      params,
     ),
     // MariaDB stores JSON as LONGTEXT guarded by json_valid(); MySQL has no table_name column here
     client
       .all(
         `SELECT check_clause AS clause FROM information_schema.check_constraints
-         WHERE constraint_schema = database() AND table_name = ?`,
-        [table],
+         WHERE constraint_schema = ${schema} AND table_name = ?`,
+        params,
       )
       .catch(() => [] as SqlRow[]),
   ]);

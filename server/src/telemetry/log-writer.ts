@@ -21,6 +21,9 @@ export type LogRowValues = [
 const columns =
   'category_id, operation_id, app_id, user_id, ip, user_agent, method, path, header, body, response_code, execution_time, date';
 
+/** One row's insert, with a placeholder per column (SQLite). */
+export const insertLogRowSql = `insert into logs (${columns}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
 /**
  * Writes a batch of request logs in one statement, without building SQL per batch: a prepared
  * statement in one transaction on SQLite, COPY on PostgreSQL (about an eighth more throughput on the
@@ -29,7 +32,7 @@ const columns =
 export function createLogWriter(raw: RawDriver): (rows: LogRowValues[]) => Promise<void> {
   switch (raw.dialect) {
     case 'sqlite': {
-      const insert = raw.sqlite.prepare(`insert into logs (${columns}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      const insert = raw.sqlite.prepare(insertLogRowSql);
       const writeAll = raw.sqlite.transaction((rows: LogRowValues[]) => {
         for (const row of rows) insert.run(row);
       });

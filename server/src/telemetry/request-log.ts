@@ -5,7 +5,8 @@ import type { DialectName, RawDriver } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
 import type { Database } from '../db/schema.js';
 import { BatchBuffer } from './batch-buffer.js';
-import { createLogWriter, type LogRowValues } from './log-writer.js';
+import { createLogWriter, insertLogRowSql, type LogRowValues } from './log-writer.js';
+import { SqliteLogThread } from './sqlite-log-thread.js';
 
 export interface RequestLogEntry {
   categoryId: number;
@@ -59,15 +60,23 @@ export interface BatchOptions {
   batchSize?: number;
   /** beyond this many unwritten entries the oldest are dropped (and counted), so memory stays bounded */
   maxBuffered?: number;
+  /**
+   * SQLite in a file: write on a worker thread with its own connection (the default), not on the
+   * serving event loop (REQUEST_LOG_THREAD=false)
+   */
+  thread?: boolean;
 }
 
 /**
  * Buffers request logs in memory and writes them to the system database in multi-row inserts, off the
- * hot path. A failed write keeps the batch and retries; `close()` writes what is left.
+ * hot path: on SQLite (a file) from a worker thread, elsewhere by the database server. A failed write
+ * keeps the batch and retries; `close()` writes what is left.
  */
 export class DatabaseRequestLog implements RequestLogSink {
   private readonly batches: BatchBuffer<RequestLogEntry>;
   private readonly writeRows: (rows: LogRowValues[]) => Promise<void>;
+  /** the SQLite writer thread, when there is one */
+  readonly thread: SqliteLogThread | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -76,7 +85,11 @@ export class DatabaseRequestLog implements RequestLogSink {
     logger: Logger,
     options: BatchOptions = {},
   ) {
-    this.writeRows = createLogWriter(raw);
+    if (raw.dialect === 'sqlite' && !raw.sqlite.memory && options.thread !== false) {
+      const thread = new SqliteLogThread({ file: raw.sqlite.name, sql: insertLogRowSql, logger });
+      this.thread = thread;
+      this.writeRows = (rows) => thread.write(rows);
+    } else this.writeRows = createLogWriter(raw);
     this.batches = new BatchBuffer({ ...options, write: (batch) => this.write(batch), logger, what: 'request logs' });
   }
 
@@ -96,8 +109,9 @@ export class DatabaseRequestLog implements RequestLogSink {
     return this.batches.flush();
   }
 
-  close(): Promise<void> {
-    return this.batches.close();
+  async close(): Promise<void> {
+    await this.batches.close();
+    await this.thread?.close();
   }
 
   private async write(batch: RequestLogEntry[]): Promise<void> {

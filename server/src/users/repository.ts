@@ -64,6 +64,8 @@ export interface UserInput {
   password?: string;
   scopes?: string[];
   metadata?: Record<string, string>;
+  /** the user's balance of points (operations with costs take from it) */
+  points?: number;
 }
 
 async function assertRole(db: Kysely<Database>, roleId: number): Promise<void> {
@@ -110,8 +112,13 @@ export class UserRepository {
     return this.table.find(db, ref);
   }
 
-  page<T>(db: Kysely<Database>, paging: Paging, map: (row: UserRow) => T) {
-    return this.table.page(db, paging, map);
+  page<T>(
+    db: Kysely<Database>,
+    paging: Paging,
+    map: (row: UserRow) => T,
+    narrow?: Parameters<EntityTable<'users'>['page']>[3],
+  ) {
+    return this.table.page(db, paging, map, narrow);
   }
 
   /** Checks a new user and hashes its password, before a unit opens (no hash holds a write lock). */
@@ -188,6 +195,7 @@ export class UserRepository {
       changes.status = input.status;
     }
     if (input.metadata !== undefined) changes.metadata = JSON.stringify(input.metadata);
+    if (input.points !== undefined) changes.points = input.points;
     if (Object.keys(changes).length > 0)
       await unit.db.updateTable('users').set(changes).where('id', '=', existing.id).execute();
     if (input.scopes !== undefined) await setUserScopes(unit.db, existing.id, input.scopes);

@@ -3,6 +3,7 @@ import { defineActionType } from '../../plugins/action.js';
 import { statement } from '../../sql/client.js';
 import { placeholder, quoteIdentifier } from '../../sql/dialect.js';
 import {
+  checkTableExists,
   idColumnOf,
   primaryKeyOf,
   requestedId,
@@ -17,6 +18,7 @@ export const sqlDeleteAction = defineActionType<TableActionConfig>({
   name: 'SQL-Delete',
   description: 'Deletes an existing row of a table',
   config: { type: 'object', properties: tableProperties, required: ['connection', 'table'] },
+  check: checkTableExists,
   create(config) {
     const access = new TableAccess(config, (plan) => {
       const pk = primaryKeyOf(plan.table);

@@ -4,7 +4,14 @@ import { defineActionType, response } from '../../plugins/action.js';
 import { type SqlStatement, statement } from '../../sql/client.js';
 import { placeholders, quoteIdentifier } from '../../sql/dialect.js';
 import { type ColumnInfo, singlePrimaryKey } from '../../sql/table.js';
-import { bodyObject, columnValues, TableAccess, type TableActionConfig, tableProperties } from './table-access.js';
+import {
+  bodyObject,
+  checkTableExists,
+  columnValues,
+  TableAccess,
+  type TableActionConfig,
+  tableProperties,
+} from './table-access.js';
 
 const maxShapes = 256;
 
@@ -14,6 +21,7 @@ export const sqlInsertAction = defineActionType<TableActionConfig>({
   name: 'SQL-Insert',
   description: 'Inserts the request body as a new row into a table',
   config: { type: 'object', properties: tableProperties, required: ['connection', 'table'] },
+  check: checkTableExists,
   create(config) {
     const access = new TableAccess(config, (plan) => {
       const pk = singlePrimaryKey(plan.table);

@@ -106,7 +106,8 @@ export const sqlQueryAllAction = defineActionType<QueryConfig>({
       connection: connectionProperty,
       sql: sqlProperty,
       limit: {
-        type: ['integer', 'string'],
+        type: 'integer',
+        minimum: 1,
         title: 'Limit',
         description: 'The default limit of the result (default is 16)',
       },

@@ -2,7 +2,7 @@ import { serviceUnavailable } from '../../errors.js';
 import { defineActionType } from '../../plugins/action.js';
 import { type ListSort, parseListRequest, RowLister } from '../../sql/rows.js';
 import type { ColumnInfo } from '../../sql/table.js';
-import { selection, TableAccess, type TableActionConfig, tableProperties } from './table-access.js';
+import { checkTableExists, selection, TableAccess, type TableActionConfig, tableProperties } from './table-access.js';
 
 interface SelectAllConfig extends TableActionConfig {
   columns?: string[];
@@ -47,13 +47,15 @@ export const sqlSelectAllAction = defineActionType<SelectAllConfig>({
         description: 'The order direction (default is descending)',
       },
       limit: {
-        type: ['integer', 'string'],
+        type: 'integer',
+        minimum: 1,
         title: 'Limit',
         description: 'The default limit of the result (default is 16)',
       },
     },
     required: ['connection', 'table'],
   },
+  check: checkTableExists,
   create(config) {
     const limit = positiveInt(config.limit, 16, 1024);
     const direction = config.orderDirection ?? 'DESC';

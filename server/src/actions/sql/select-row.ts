@@ -3,6 +3,7 @@ import { defineActionType } from '../../plugins/action.js';
 import { type SqlStatement, statement } from '../../sql/client.js';
 import { placeholder, quoteIdentifier } from '../../sql/dialect.js';
 import {
+  checkTableExists,
   idColumnOf,
   primaryKeyOf,
   requestedId,
@@ -34,6 +35,7 @@ export const sqlSelectRowAction = defineActionType<SelectRowConfig>({
     },
     required: ['connection', 'table'],
   },
+  check: checkTableExists,
   create(config) {
     const access = new TableAccess(config, (plan) => {
       const pk = primaryKeyOf(plan.table);

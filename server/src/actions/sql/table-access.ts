@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { sqlConnectionClasses } from '../../connections/sql.js';
-import { badRequest, serviceUnavailable } from '../../errors.js';
-import type { ActionRequest, ConnectionAccess, JsonSchema } from '../../plugins/action.js';
+import { badRequest, PorticoError, serviceUnavailable } from '../../errors.js';
+import type { ActionEnv, ActionRequest, ConnectionAccess, JsonSchema } from '../../plugins/action.js';
 import { isSqlClient, type SqlClient, type SqlRow } from '../../sql/client.js';
-import { quoteIdentifier, type SqlDialect } from '../../sql/dialect.js';
+import { quoteIdentifier, quoteTable, type SqlDialect } from '../../sql/dialect.js';
 import { type ColumnInfo, loadTable, peekTable, singlePrimaryKey, type TableInfo } from '../../sql/table.js';
 import { rowConverter, toColumnValue } from '../../sql/values.js';
 
@@ -31,6 +31,40 @@ export interface TableActionConfig {
   connection: string | number;
   table: string;
   mapping?: Record<string, string>;
+}
+
+/** How long saving an action waits for its database before it saves without the table check. */
+const checkTimeoutMs = 3000;
+
+/**
+ * When a table action is saved: its table must exist on its connection (`legacy.servers` in schema or
+ * database `legacy`). A connection that does not answer within a few seconds does not block the save.
+ */
+export async function checkTableExists(config: TableActionConfig, env: ActionEnv): Promise<void> {
+  const table = await withinTimeout(async () => {
+    const client = await env.connections.get(config.connection);
+    if (!isSqlClient(client)) throw badRequest(`Connection "${config.connection}" is not a SQL connection`);
+    return loadTable(client, config.table, true);
+  });
+  if (table === null) {
+    throw badRequest(`Table ${config.table} does not exist on connection "${config.connection}"`);
+  }
+}
+
+/** The value, or undefined when the work failed for a reason other than a 400 or took too long. */
+async function withinTimeout<T>(work: () => Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), checkTimeoutMs);
+  });
+  try {
+    return await Promise.race([work(), timeout]);
+  } catch (error) {
+    if (error instanceof PorticoError && error.status === 400) throw error;
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** What every plan knows about its table, built once per table metadata and client. */
@@ -112,7 +146,7 @@ export class TableAccess<P> {
       client,
       dialect: client.dialect,
       table,
-      quotedTable: quoteIdentifier(client.dialect, table.name),
+      quotedTable: quoteTable(client.dialect, table.name),
       byProperty,
       propertyOf: (column) => names.get(column.name) ?? column.name,
       salt: randomBytes(6).toString('hex'),

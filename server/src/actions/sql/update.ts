@@ -5,6 +5,7 @@ import { placeholder, quoteIdentifier } from '../../sql/dialect.js';
 import type { ColumnInfo } from '../../sql/table.js';
 import {
   bodyObject,
+  checkTableExists,
   columnValues,
   idColumnOf,
   primaryKeyOf,
@@ -22,6 +23,7 @@ export const sqlUpdateAction = defineActionType<TableActionConfig>({
   name: 'SQL-Update',
   description: 'Updates an existing row of a table with the request body',
   config: { type: 'object', properties: tableProperties, required: ['connection', 'table'] },
+  check: checkTableExists,
   create(config) {
     const access = new TableAccess(config, (plan) => {
       const pk = primaryKeyOf(plan.table);

@@ -72,6 +72,27 @@ export const connectionOperations: SystemOperation[] = [
       return created('Connection successfully created', id);
     },
   }),
+  systemOperation({
+    name: 'backend.connection.test',
+    method: 'POST',
+    path: '/backend/connection/test',
+    description: 'Tries a connection config against its system without storing it (Portico)',
+    incoming: {
+      type: 'object',
+      properties: { id: { type: 'integer', minimum: 1 }, class: { type: 'string' }, config: { type: 'object' } },
+      required: ['class'],
+    },
+    auditBody: (body, platform) => maskConfigSecrets(body, platform.connections.registry),
+    async handler(call) {
+      const body = call.request.body as { id?: number; class: string; config?: Record<string, unknown> };
+      await call.platform.connectionConfigs.test(call.platform.db, {
+        ...(body.id === undefined ? {} : { id: body.id }),
+        className: body.class,
+        config: body.config ?? {},
+      });
+      return message('Connection works');
+    },
+  }),
   ...classOperations({
     entity: 'connection',
     label: 'Connection',

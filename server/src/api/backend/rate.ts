@@ -73,6 +73,13 @@ export const rateOperations: SystemOperation[] = entityOperations<
   body: rateBody,
   required: ['name', 'rateLimit', 'timespan'],
   summary,
+  descriptions: {
+    getAll: 'Every rate, the one that wins first (highest priority first)',
+    create:
+      'A rate for the requests its allocations match. It never limits backend calls made with a token (an administrator cannot be locked out by a rate) nor whoami/revoke with a backend token',
+    update:
+      'Changes the fields given; without allocation the allocations stay. Backend calls made with a token are never limited',
+  },
   async detail(row, platform) {
     const allocations = await platform.rates.allocations(platform.db, row.id);
     return { ...summary(row), allocation: allocations.map(allocationView) };

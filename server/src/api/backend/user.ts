@@ -4,7 +4,7 @@ import { type UserRow, UserStatus } from '../../db/schema.js';
 import { isoDate, parseJsonColumn } from '../../db/values.js';
 import { badRequest } from '../../errors.js';
 import { planScopes } from '../../plans/plans.js';
-import { metadataField, nameField } from '../../schema/fragments.js';
+import { metadataField, nameField, rule, typed } from '../../schema/fragments.js';
 import { type NewUser, type UserInput, userView } from '../../users/repository.js';
 import { entityOperations } from '../crud.js';
 import type { Platform } from '../platform.js';
@@ -21,6 +21,7 @@ const userBody = {
     password: { type: 'string' },
     scopes: { type: 'array', items: { type: 'string' } },
     metadata: metadataField,
+    points: typed('integer', rule('Points must be a whole number from 0 up', { minimum: 0, maximum: 2_147_483_647 })),
   },
 };
 
@@ -62,6 +63,8 @@ export const userOperations: SystemOperation[] = entityOperations<UserRow, NewUs
   store: (platform) => platform.users,
   body: userBody,
   required: ['roleId', 'name', 'email', 'password'],
+  // the admin app asks who is on a plan or has a role before it deletes one
+  filters: { planId: ['equals', 'plan_id'], roleId: ['equals', 'role_id'] },
   summary,
   detail: (row, platform) => userView(platform, row, true),
   prepare: {
@@ -91,6 +94,7 @@ export const userOperations: SystemOperation[] = entityOperations<UserRow, NewUs
         email: body.email,
         scopes: body.scopes,
         metadata: body.metadata,
+        points: body.points,
       };
     },
     async delete({ platform, caller }, ref) {

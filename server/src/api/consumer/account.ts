@@ -47,7 +47,7 @@ function jwt(issued: IssuedToken): ConsumerUserJWT {
     token: issued.accessToken,
     expires_in: issued.expiresIn,
     refresh_token: issued.refreshToken,
-    scope: issued.scopes.join(','),
+    scope: issued.listedScopes.join(','),
   };
 }
 

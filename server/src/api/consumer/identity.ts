@@ -97,7 +97,7 @@ export const consumerIdentityOperations: SystemOperation[] = [
           token: issued.accessToken,
           expires_in: issued.expiresIn,
           refresh_token: issued.refreshToken,
-          scope: issued.scopes.join(','),
+          scope: issued.listedScopes.join(','),
         };
         return response(200, jwt, headers);
       }
@@ -107,7 +107,7 @@ export const consumerIdentityOperations: SystemOperation[] = [
         token_type: 'bearer',
         expires_in: String(issued.expiresIn),
         refresh_token: issued.refreshToken,
-        scope: issued.scopes.join(','),
+        scope: issued.listedScopes.join(','),
       }).toString();
       return response(302, undefined, { ...headers, location: target.toString(), 'referrer-policy': 'no-referrer' });
     },

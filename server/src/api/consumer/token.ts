@@ -36,7 +36,7 @@ function accessToken(issued: IssuedToken): ConsumerTokenAccessToken {
     token_type: 'bearer',
     expires_in: issued.expiresIn,
     refresh_token: issued.refreshToken,
-    scope: issued.scopes.join(','),
+    scope: issued.listedScopes.join(','),
   };
 }
 
@@ -142,7 +142,8 @@ export const consumerTokenOperations: SystemOperation[] = [
     name: 'consumer.token.update',
     method: 'PUT',
     path: `/consumer/token/$token_id<${idOrName}>`,
-    description: 'Renames a personal access token or changes its expiry: the token is replaced by a new one',
+    description:
+      'Renames a personal access token or changes its expiry: a new access token under the same id, the old one stops working',
     incoming: { type: 'object', properties: { name: { type: 'string', maxLength: 255 }, expire: { type: 'string' } } },
     async handler(call) {
       const { platform, request } = call;
@@ -160,10 +161,8 @@ export const consumerTokenOperations: SystemOperation[] = [
         user: await userScopes(platform.db, user.id, user.role_id),
       }).granted;
       if (scopes.length === 0) throw badRequest('No valid scope given');
-      if ((await platform.tokens.revokeWhere({ tokenId: existing.token_id })) === 0) {
-        throw notFound('Could not find token');
-      }
-      const issued = await platform.tokens.issue({
+      // the token keeps its id (Fusio's refresh of the row); the old JWT stops working on every node
+      const issued = await platform.tokens.reissue(existing.id, {
         user: { id: user.id, name: user.name, email: user.email },
         app: null,
         scopes,
@@ -172,6 +171,7 @@ export const consumerTokenOperations: SystemOperation[] = [
         ip: request.ip,
         ttl,
       });
+      if (!issued) throw notFound('Could not find token');
       return accessToken(issued);
     },
   }),

@@ -4,6 +4,7 @@ import { LogoutScreen } from '../../features/auth/components/logout-screen';
 import { AuditScreen } from '../../features/backend-audit/components/audit-screen';
 import { AdminLoginScreen } from '../../features/backend-auth/components/admin-login-screen';
 import { RequireAdmin } from '../../features/backend-auth/components/require-admin';
+import { BackupScreen } from '../../features/backend-backup/components/backup-screen';
 import { ConsoleScreen } from '../../features/backend-console/components/console-screen';
 import { DashboardScreen } from '../../features/backend-dashboard/components/dashboard-screen';
 import { entityNav, entityRoutes } from '../../features/backend-entities';
@@ -19,6 +20,7 @@ const coreNav: AdminNavItem[] = [
   { to: '/logs', label: 'Logs', group: 'System' },
   { to: '/audit', label: 'Audit trail', group: 'System' },
   { to: '/console', label: 'Console', group: 'System' },
+  { to: '/backup', label: 'Import and export', group: 'System' },
 ];
 
 const nav: AdminNavItem[] = [...coreNav, ...entityNav, ...pluginNav];
@@ -30,6 +32,7 @@ const coreRoutes: RouteObject[] = [
   { path: 'audit', element: <AuditScreen /> },
   { path: 'audit/:auditId', element: <AuditScreen /> },
   { path: 'console', element: <ConsoleScreen /> },
+  { path: 'backup', element: <BackupScreen /> },
 ];
 
 /** The login and logout pages stand alone, without the navigation. */

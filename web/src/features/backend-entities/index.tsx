@@ -1,7 +1,54 @@
 import type { RouteObject } from 'react-router';
+import {
+  EntityCreateScreen,
+  type EntityDefinition,
+  EntityEditScreen,
+  EntityListScreen,
+} from './components/entity-screens';
+import { apps } from './entities/apps';
+import { cronjobs, events, triggers, webhooks } from './entities/events';
+import { firewall } from './entities/firewall';
+import { identities } from './entities/identities';
+import { operations } from './entities/operations';
+import { plans } from './entities/plans';
+import { rates } from './entities/rates';
+import { roles } from './entities/roles';
+import { scopes } from './entities/scopes';
+import { users } from './entities/users';
 
-/** The admin app's entity screens (operations, actions, schemas, apps, users, …): routes under the logged-in layout. */
-export const entityRoutes: RouteObject[] = [];
+// the order of the navigation within each group
+// biome-ignore lint/suspicious/noExplicitAny: each definition has its own row type; the screens keep it
+const definitions: EntityDefinition<any>[] = [
+  operations,
+  scopes,
+  apps,
+  users,
+  roles,
+  plans,
+  rates,
+  identities,
+  events,
+  webhooks,
+  triggers,
+  cronjobs,
+  firewall,
+];
+
+/** The admin app's entity screens: list, create and edit (with delete) of each, under the logged-in layout. */
+export const entityRoutes: RouteObject[] = definitions.flatMap((def) => [
+  { path: def.path, element: <EntityListScreen def={def} /> },
+  { path: `${def.path}/new`, element: <EntityCreateScreen def={def} /> },
+  { path: `${def.path}/:id`, element: <EntityEditScreen def={def} /> },
+]);
 
 /** Their navigation entries; `group` is one of the admin app's navigation groups (API, Consumers, Events, Content, System). */
-export const entityNav: { label: string; to: string; group: string }[] = [];
+export const entityNav: { label: string; to: string; group: string }[] = definitions.map((def) => ({
+  label: def.plural,
+  to: `/${def.path}`,
+  group: def.group,
+}));
+
+export { ConfirmDelete } from './components/confirm-delete';
+export { EntityForm, type FieldSpec, type FormValues } from './components/entity-form';
+export { type Column, EntityList, type Page, type PageRequest } from './components/entity-list';
+export type { EntityDefinition } from './components/entity-screens';
