@@ -13,7 +13,7 @@ describe('the web build as Portico holds it', () => {
 
   function build(): string {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-web-unit-'));
-    for (const app of ['developer', 'account']) {
+    for (const app of ['developer', 'account', 'backend']) {
       fs.mkdirSync(path.join(dir, app));
       fs.writeFileSync(
         path.join(dir, app, 'index.html'),
@@ -45,7 +45,11 @@ describe('the web build as Portico holds it', () => {
     fs.writeFileSync(path.join(dir, '.build-stamp'), 'now');
     fs.writeFileSync(path.join(dir, 'developer', 'notes.exe'), 'MZ');
     const files = loadWebBuild(dir, '')?.files;
-    expect([...(files?.keys() ?? [])].sort()).toEqual(['account/index.html', 'developer/index.html']);
+    expect([...(files?.keys() ?? [])].sort()).toEqual([
+      'account/index.html',
+      'backend/index.html',
+      'developer/index.html',
+    ]);
   });
 });
 
