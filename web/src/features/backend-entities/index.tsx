@@ -14,12 +14,14 @@ import { plans } from './entities/plans';
 import { rates } from './entities/rates';
 import { roles } from './entities/roles';
 import { scopes } from './entities/scopes';
+import { taxonomies } from './entities/taxonomies';
 import { users } from './entities/users';
 
 // the order of the navigation within each group
 // biome-ignore lint/suspicious/noExplicitAny: each definition has its own row type; the screens keep it
 const definitions: EntityDefinition<any>[] = [
   operations,
+  taxonomies,
   scopes,
   apps,
   users,

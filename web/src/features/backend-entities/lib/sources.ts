@@ -26,6 +26,8 @@ const nameOf =
   async (client, id) =>
     (await get(client, id)).name ?? `#${id}`;
 
+export const taxonomyIds = byId((c, s) => c.backend().taxonomy().getAll(0, choices, s));
+export const taxonomyName = nameOf((c, id) => c.backend().taxonomy().get(id));
 export const scopeNames = byName((c, s) => c.backend().scope().getAll(0, choices, s));
 export const actionNames = byName((c, s) => c.backend().action().getAll(0, choices, s));
 export const schemaNames = byName((c, s) => c.backend().schema().getAll(0, choices, s));
