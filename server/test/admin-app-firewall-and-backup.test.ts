@@ -156,6 +156,15 @@ describe.skipIf(!sqlite || !hasChromium)(
       const all = (await h.admin.backend().taxonomy().getAll(0, 16)).entry ?? [];
       const billing = all.find((t) => t.name === 'Billing');
       expect(all.find((t) => t.name === 'Invoices')).toMatchObject({ parentId: billing?.id });
+
+      // newest first, then in the order asked for, kept in the address
+      await page.goto(app('taxonomies'));
+      const firstRow = () => page.getByRole('table').getByRole('link').first().textContent();
+      await expect.poll(firstRow).toBe('Invoices');
+      await page.getByLabel('Order').selectOption({ label: 'Name, A to Z' });
+      await expect.poll(firstRow).toBe('Billing');
+      expect(page.url()).toContain('sort=name-asc');
+      await checkpoint('08-folders-by-name');
     });
   },
 );

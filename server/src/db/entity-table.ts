@@ -80,7 +80,22 @@ export class EntityTable<TB extends keyof Database> {
       const columns = this.spec.searchColumns ?? [this.nameColumn];
       query = query.where((eb) => eb.or(columns.map((c) => containsIgnoreCase(c, search))));
     }
-    return pageOf(query as SelectQueryBuilder<Database, TB, object>, paging, map, this.spec.order);
+    return pageOf(query as SelectQueryBuilder<Database, TB, object>, paging, map, this.orderOf(paging));
+  }
+
+  /**
+   * Fusio's `sortBy`/`sortOrder`: `sortBy=name` (A–Z unless `sortOrder=desc`) or `sortBy=id`; any other
+   * column, or none, keeps the entity's own order (newest first by default), so a list never sorts by a
+   * column that has no index or that the caller should not probe.
+   */
+  private orderOf(paging: Paging): PageOrder | undefined {
+    const by = paging.sortBy;
+    if (by === 'name') {
+      const direction = paging.sortOrder === 'desc' ? 'desc' : 'asc';
+      return (query) => query.orderBy(this.nameColumn, direction).orderBy('id', direction);
+    }
+    if (by === 'id') return (query) => query.orderBy('id', paging.sortOrder === 'asc' ? 'asc' : 'desc');
+    return this.spec.order;
   }
 
   async delete(db: Kysely<Database>, id: number): Promise<void> {

@@ -1,4 +1,16 @@
-import { Alert, Anchor, Button, Group, Loader, Pagination, Stack, Table, Text, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Group,
+  Loader,
+  NativeSelect,
+  Pagination,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import type { Client } from 'fusio-sdk';
 import { type ReactNode, useEffect, useState } from 'react';
@@ -11,6 +23,24 @@ export interface PageRequest {
   startIndex: number;
   count: number;
   search: string | undefined;
+  /** Fusio's `sortBy`/`sortOrder`; absent: the API's own order (newest first for most) */
+  sortBy?: 'id' | 'name';
+  sortOrder?: 'asc' | 'desc';
+}
+
+/** The orders a list offers, as `?sort=` keeps them. */
+const sortChoices = [
+  { value: '', label: 'Default order' },
+  { value: 'id-desc', label: 'Newest first' },
+  { value: 'id-asc', label: 'Oldest first' },
+  { value: 'name-asc', label: 'Name, A to Z' },
+  { value: 'name-desc', label: 'Name, Z to A' },
+] as const;
+
+function sortOf(value: string | null): Pick<PageRequest, 'sortBy' | 'sortOrder'> {
+  const [by, order] = (value ?? '').split('-');
+  if ((by === 'id' || by === 'name') && (order === 'asc' || order === 'desc')) return { sortBy: by, sortOrder: order };
+  return {};
 }
 
 /** Fusio's collection answer, as fusio-sdk types it. */
@@ -42,6 +72,7 @@ export function EntityList<T>({
   searchLabel,
   empty,
   reloadKey,
+  sortable = false,
 }: {
   load(client: Client, page: PageRequest): Promise<Page<T>>;
   columns: readonly Column<T>[];
@@ -52,11 +83,14 @@ export function EntityList<T>({
   empty: ReactNode;
   /** changes when the list must be loaded again */
   reloadKey?: unknown;
+  /** offers an order (by name or age), passed to `load` as `sortBy`/`sortOrder` */
+  sortable?: boolean;
 }) {
   const { call } = useSession();
   const [params, setParams] = useSearchParams();
   const search = params.get('search') ?? '';
   const page = Math.max(1, Number(params.get('page') ?? '1') || 1);
+  const sort = sortable ? (params.get('sort') ?? '') : '';
   const [typed, setTyped] = useState(search);
   const [debounced] = useDebouncedValue(typed, 300);
   const [state, setState] = useState<
@@ -86,13 +120,20 @@ export function EntityList<T>({
       state: 'loading',
       last: s.state === 'ready' ? s.value : s.state === 'loading' ? s.last : undefined,
     }));
-    call((client) => load(client, { startIndex: (page - 1) * pageSize, count: pageSize, search: search || undefined }))
+    call((client) =>
+      load(client, {
+        startIndex: (page - 1) * pageSize,
+        count: pageSize,
+        search: search || undefined,
+        ...sortOf(sort),
+      }),
+    )
       .then((value) => live && setState({ state: 'ready', value }))
       .catch((error) => live && setState({ state: 'error', message: errorMessage(error) }));
     return () => {
       live = false;
     };
-  }, [call, page, search, round, reloadKey]);
+  }, [call, page, search, sort, round, reloadKey]);
 
   const shown = state.state === 'ready' ? state.value : state.state === 'loading' ? state.last : undefined;
   const total = shown?.totalResults ?? 0;
@@ -111,6 +152,24 @@ export function EntityList<T>({
           onChange={(e) => setTyped(e.currentTarget.value)}
           style={{ flex: '1 1 240px', maxWidth: 420 }}
         />
+        {sortable ? (
+          <NativeSelect
+            label="Order"
+            data={sortChoices.map((c) => ({ value: c.value, label: c.label }))}
+            value={sortChoices.some((c) => c.value === sort) ? sort : ''}
+            onChange={(e) => {
+              const value = e.currentTarget.value;
+              setParams((p) => {
+                const next = new URLSearchParams(p);
+                if (value) next.set('sort', value);
+                else next.delete('sort');
+                next.delete('page');
+                return next;
+              });
+            }}
+            style={{ flex: '0 0 180px' }}
+          />
+        ) : null}
         <Group gap="xs" aria-live="polite">
           {state.state === 'loading' ? <Loader size="xs" aria-label="Loading" /> : null}
           {shown ? (

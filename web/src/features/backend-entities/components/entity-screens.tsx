@@ -6,6 +6,7 @@ import { QueryView } from '../../../components/ui/query-view';
 import { useDocumentTitle } from '../../../lib/branding';
 import { useSession } from '../../../lib/session';
 import { useApiQuery } from '../../../lib/use-api';
+import { sortedPage } from '../lib/sources';
 import { ConfirmDelete } from './confirm-delete';
 import { EntityForm, type FieldSpec, type FormValues } from './entity-form';
 import { type Column, EntityList, type Page, type PageRequest } from './entity-list';
@@ -26,6 +27,8 @@ export interface EntityDefinition<T> {
   readonly group: string;
   readonly intro?: ReactNode;
   list(client: Client, page: PageRequest): Promise<Page<T>>;
+  /** the collection under /backend (`scope`): lists it in another order, which fusio-sdk cannot ask for */
+  readonly api?: string;
   readonly columns: readonly Column<T>[];
   readonly searchLabel?: string;
   idOf(row: T): number | undefined;
@@ -88,6 +91,7 @@ const capital = (text: string) => `${text[0]?.toUpperCase() ?? ''}${text.slice(1
 
 export function EntityListScreen<T>({ def }: { def: EntityDefinition<T> }) {
   useDocumentTitle(def.plural);
+  const { callWithToken } = useSession();
   return (
     <Stack>
       <Group justify="space-between">
@@ -101,7 +105,12 @@ export function EntityListScreen<T>({ def }: { def: EntityDefinition<T> }) {
       <FlashMessage />
       {def.intro ? <Text>{def.intro}</Text> : null}
       <EntityList<T>
-        load={(client, page) => def.list(client, page)}
+        load={(client, page) =>
+          page.sortBy && def.api
+            ? callWithToken((token) => sortedPage<T>(token, def.api as string, page))
+            : def.list(client, page)
+        }
+        sortable={def.api !== undefined}
         columns={def.columns}
         linkTo={(row) => `/${def.path}/${def.idOf(row)}`}
         rowName={(row) => def.nameOf(row)}

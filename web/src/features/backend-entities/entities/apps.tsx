@@ -86,6 +86,7 @@ function AppTokens({ row, reload }: { row: BackendApp; reload(): void }) {
 
 export const apps = defineEntity<BackendApp>({
   path: 'apps',
+  api: 'app',
   what: 'app',
   plural: 'Apps',
   group: 'Consumers',

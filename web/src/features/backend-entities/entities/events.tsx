@@ -22,6 +22,7 @@ const nameRule = 'letters, digits, "-" or "_"';
 
 export const events = defineEntity<BackendEvent>({
   path: 'events',
+  api: 'event',
   what: 'event',
   plural: 'Events',
   group: 'Events',
@@ -149,6 +150,7 @@ function Deliveries({ row }: { row: BackendWebhook }) {
 
 export const webhooks = defineEntity<BackendWebhook>({
   path: 'webhooks',
+  api: 'webhook',
   what: 'webhook',
   plural: 'Webhooks',
   group: 'Events',
@@ -224,6 +226,7 @@ type Run = { id: number; status: number; attempts: number; messageId: string; er
 
 export const triggers = defineEntity<BackendTrigger & { runs?: Run[] }>({
   path: 'triggers',
+  api: 'trigger',
   what: 'trigger',
   plural: 'Triggers',
   group: 'Events',
@@ -303,6 +306,7 @@ type CronError = NonNullable<BackendCronjob['errors']>[number] & { insertDate?: 
 
 export const cronjobs = defineEntity<BackendCronjob>({
   path: 'cronjobs',
+  api: 'cronjob',
   what: 'cronjob',
   plural: 'Cronjobs',
   group: 'Events',

@@ -27,6 +27,7 @@ function expireBody(value: unknown): string | null {
 
 export const firewall = defineEntity<BackendFirewall>({
   path: 'firewall',
+  api: 'firewall',
   what: 'firewall rule',
   plural: 'Firewall',
   group: 'System',

@@ -126,6 +126,7 @@ function ProviderConfig({
 
 export const identities = defineEntity<BackendIdentity>({
   path: 'identities',
+  api: 'identity',
   what: 'identity provider',
   plural: 'Identity providers',
   group: 'Consumers',

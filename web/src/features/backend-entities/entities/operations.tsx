@@ -15,6 +15,7 @@ const withBody = (method: unknown) => method === 'POST' || method === 'PUT' || m
 
 export const operations = defineEntity<BackendOperation>({
   path: 'operations',
+  api: 'operation',
   what: 'operation',
   plural: 'Operations',
   group: 'API',

@@ -9,6 +9,7 @@ const periods = [
 
 export const plans = defineEntity<BackendPlan>({
   path: 'plans',
+  api: 'plan',
   what: 'plan',
   plural: 'Plans',
   group: 'Consumers',

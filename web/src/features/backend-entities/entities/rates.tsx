@@ -223,6 +223,7 @@ function AdministratorWarning({ values }: { values: FormValues }) {
 
 export const rates = defineEntity<BackendRate>({
   path: 'rates',
+  api: 'rate',
   what: 'rate',
   plural: 'Rates',
   group: 'Consumers',

@@ -10,6 +10,7 @@ const builtIn = new Set(['Administrator', 'Backend', 'Consumer']);
 
 export const roles = defineEntity<BackendRole>({
   path: 'roles',
+  api: 'role',
   what: 'role',
   plural: 'Roles',
   group: 'Consumers',

@@ -4,6 +4,7 @@ import { count, defineEntity, Mono, metadataBody, metadataField, metadataValue }
 
 export const scopes = defineEntity<BackendScope>({
   path: 'scopes',
+  api: 'scope',
   what: 'scope',
   plural: 'Scopes',
   group: 'Consumers',

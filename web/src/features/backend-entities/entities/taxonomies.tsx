@@ -4,6 +4,7 @@ import { defineEntity } from './common';
 
 export const taxonomies = defineEntity<BackendTaxonomy>({
   path: 'taxonomies',
+  api: 'taxonomy',
   what: 'folder',
   plural: 'Folders',
   group: 'API',

@@ -101,6 +101,7 @@ function UserApps({ row }: { row: BackendUser }) {
 
 export const users = defineEntity<BackendUser>({
   path: 'users',
+  api: 'user',
   what: 'user',
   plural: 'Users',
   group: 'Consumers',

@@ -88,4 +88,25 @@ export async function countWhere(token: string, collection: string, filter: stri
   return body?.totalResults ?? 0;
 }
 
+/**
+ * One page of a backend collection in an order fusio-sdk cannot ask for (its `getAll` takes no `sortBy`):
+ * the same call with Fusio's `sortBy`/`sortOrder` added.
+ */
+export async function sortedPage<T>(
+  token: string,
+  collection: string,
+  page: { startIndex: number; count: number; search?: string; sortBy?: string; sortOrder?: string },
+): Promise<{ totalResults?: number; startIndex?: number; itemsPerPage?: number; entry?: T[] }> {
+  const query = new URLSearchParams({ startIndex: String(page.startIndex), count: String(page.count) });
+  if (page.search) query.set('search', page.search);
+  if (page.sortBy) query.set('sortBy', page.sortBy);
+  if (page.sortOrder) query.set('sortOrder', page.sortOrder);
+  const res = await fetch(`${apiBaseUrl()}/backend/${collection}?${query}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const body = (await res.json().catch(() => null)) as { totalResults?: number; entry?: T[] } | null;
+  if (!res.ok || body === null) throw Object.assign(new Error('The list could not be loaded'), { payload: body });
+  return body;
+}
+
 export const usersWhere = (token: string, filter: string) => countWhere(token, 'user', filter);
