@@ -99,7 +99,7 @@ describe.skipIf(!sqlite || !hasChromium || !hasPostgres)(
       await choose('Type', 'PostgreSQL');
       const config = legacy.sqlConfig;
       await page.getByLabel('Host', { exact: true }).fill(String(config.host));
-      await page.getByLabel('Port', { exact: true }).fill('not a port');
+      await page.getByLabel('Port', { exact: true }).fill('70000');
       await page.getByLabel('Username', { exact: true }).fill(String(config.username));
       await page.getByLabel('Database', { exact: true }).fill(String(config.database));
       await checkpoint('01-connection-form');

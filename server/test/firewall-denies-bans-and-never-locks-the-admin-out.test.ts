@@ -214,7 +214,7 @@ describe.each(databases)('the firewall, through the fusio-sdk ($kind)', (databas
     for (let i = 0; i < 6; i++) {
       const res = await h.fetch('/backend/rate', { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
-      expect(res.headers.get('ratelimit-policy')).toBeNull();
+      expect(res.headers.get('ratelimit-limit')).toBeNull();
     }
     const whoami = await h.fetch('/authorization/whoami', { headers: { authorization: `Bearer ${token}` } });
     expect(whoami.status).toBe(200);

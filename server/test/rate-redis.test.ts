@@ -137,7 +137,7 @@ describe.runIf(redisUp)('rate limits counted in Redis', () => {
       expect(perNode[0]! + perNode[1]!).toBe(25);
       const remaining = outcomes
         .filter((o) => o.status === 200)
-        .map((o) => Number(o.headers.get('x-ratelimit-remaining')))
+        .map((o) => Number(o.headers.get('ratelimit-remaining')))
         .sort((x, y) => x - y);
       expect(remaining).toEqual(Array.from({ length: 25 }, (_, i) => i));
       // counted in Redis, under the configured prefix
@@ -196,7 +196,7 @@ describe.runIf(redisUp)('rate limits counted in Redis', () => {
         });
         const outcomes = await Promise.all(Array.from({ length: 5 }, () => call(h, '/open/ping')));
         expect(statuses(outcomes).sort()).toEqual([200, 200, 200, 429, 429]);
-        expect(outcomes[0]?.headers.get('ratelimit-policy')).toBe('"Open";q=3;w=60');
+        expect(outcomes[0]?.headers.get('ratelimit-limit')).toBe('3');
       } finally {
         await h.close();
       }
@@ -216,10 +216,10 @@ describe.runIf(redisUp)('rate limits counted in Redis', () => {
         });
         expect(backend.status).toBe(200);
         // the backend is never limited for a token; the other platform APIs count on this node meanwhile
-        expect(backend.headers.get('ratelimit-policy')).toBeNull();
+        expect(backend.headers.get('ratelimit-limit')).toBeNull();
         const about = await call(h, '/system/about');
         expect(about.status).toBe(200);
-        expect(about.headers.get('ratelimit-policy')).toBe('"Default-Anonymous";q=900;w=3600');
+        expect(about.headers.get('ratelimit-limit')).toBe('900');
         // the API it protects is closed while the limit cannot be checked
         const refused = await call(h, '/closed/ping');
         expect(refused.status).toBe(503);
