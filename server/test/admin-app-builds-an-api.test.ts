@@ -170,11 +170,11 @@ describe.skipIf(!sqlite || !hasChromium || !hasPostgres)(
       expect(await page.getByLabel('Table', { exact: true }).inputValue()).toBe('catalog_items');
       await checkpoint('08-action-form');
 
-      await limit.fill('two');
+      await limit.fill('0');
       await choose('Order direction', 'Ascending');
       await page.getByRole('button', { name: 'Save' }).click();
       await expect.poll(() => limit.getAttribute('aria-invalid')).toBe('true');
-      await page.getByText('Action config: property /limit must be a positive integer').waitFor();
+      await page.getByText(/Action config: property \/limit must be >= 1/).waitFor();
       expect(await page.getByLabel('Order direction', { exact: true }).first().inputValue()).toBe('Ascending');
       await checkpoint('09-action-refused');
 
