@@ -55,7 +55,7 @@ return 0`;
 /** The part of an ioredis client used here. */
 export interface RedisEval {
   eval(script: string, keys: number, ...args: (string | number)[]): Promise<unknown>;
-  quit(): Promise<unknown>;
+  disconnect(): void;
 }
 
 /**
@@ -77,7 +77,8 @@ export class RedisClientErrors implements ClientErrorCounter {
     );
   }
 
+  /** Closes at once, like the rate store: no QUIT left waiting on a connection that may be going away. */
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => {});
+    this.redis.disconnect();
   }
 }
