@@ -15,11 +15,12 @@ import {
   Title,
 } from '@mantine/core';
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { errorMessage } from '../../../lib/api-client';
 import { useDocumentTitle } from '../../../lib/branding';
-import { type Collection, useBackendGet } from '../../backend-core/backend-api';
+import { useBackendGet } from '../../backend-core/backend-api';
 import { EntitySelect } from '../../backend-core/entity-select';
+import { pageSize, useFilteredCollection } from '../../backend-core/filtered-collection';
 import { formatDate, isoToLocalInput, localInputToIso } from '../../backend-core/format';
 
 interface AuditEntry {
@@ -38,17 +39,6 @@ interface AuditEntry {
 
 const filterKeys = ['userId', 'appId', 'event', 'ip', 'message', 'from', 'to'] as const;
 type Filters = Partial<Record<(typeof filterKeys)[number], string>>;
-const pageSize = 25;
-
-function filtersOf(params: URLSearchParams): Filters {
-  const out: Filters = {};
-  for (const key of filterKeys) {
-    const value = params.get(key);
-    if (value) out[key] = value;
-  }
-  return out;
-}
-
 function AuditFilters({ filters, apply }: { filters: Filters; apply(next: Filters): void }) {
   const [draft, setDraft] = useState<Filters>(filters);
   useEffect(() => setDraft(filters), [filters]);
@@ -104,33 +94,10 @@ function AuditFilters({ filters, apply }: { filters: Filters; apply(next: Filter
 
 function AuditList() {
   useDocumentTitle('Audit trail');
-  const get = useBackendGet();
-  const [params, setParams] = useSearchParams();
-  const filters = filtersOf(params);
-  const page = Math.max(Number(params.get('page') ?? '1') || 1, 1);
-  const [state, setState] = useState<
-    { kind: 'loading' } | { kind: 'ready'; value: Collection<AuditEntry> } | { kind: 'error'; message: string }
-  >({ kind: 'loading' });
-  const key = params.toString();
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the address (key) holds every filter
-  useEffect(() => {
-    let live = true;
-    setState({ kind: 'loading' });
-    get<Collection<AuditEntry>>('/backend/audit', { ...filters, startIndex: (page - 1) * pageSize, count: pageSize })
-      .then((value) => live && setState({ kind: 'ready', value }))
-      .catch((error) => live && setState({ kind: 'error', message: errorMessage(error) }));
-    return () => {
-      live = false;
-    };
-  }, [get, key]);
-
-  const apply = (next: Filters) => {
-    const out = new URLSearchParams();
-    for (const [k, v] of Object.entries(next)) if (v) out.set(k, v);
-    setParams(out);
-  };
-  const total = state.kind === 'ready' ? (state.value.totalResults ?? 0) : 0;
+  const { filters, page, state, total, apply, goTo } = useFilteredCollection<AuditEntry, (typeof filterKeys)[number]>(
+    '/backend/audit',
+    filterKeys,
+  );
 
   return (
     <Stack>
@@ -188,11 +155,7 @@ function AuditList() {
             <Pagination
               total={Math.ceil(total / pageSize)}
               value={page}
-              onChange={(next) => {
-                const out = new URLSearchParams(params);
-                out.set('page', String(next));
-                setParams(out);
-              }}
+              onChange={goTo}
               getControlProps={(control) => ({ 'aria-label': `${control} page` })}
               getItemProps={(n) => ({ 'aria-label': `Page ${n}` })}
             />

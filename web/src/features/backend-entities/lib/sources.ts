@@ -1,5 +1,6 @@
 import type { Client } from 'fusio-sdk';
 import { apiBaseUrl } from '../../../lib/runtime';
+import { backendGet } from '../../backend-core/backend-api';
 import type { LabelSource, Option, OptionSource } from '../components/entity-select';
 
 /** How many choices a picker loads for what was typed: enough to choose, never the whole table. */
@@ -92,21 +93,12 @@ export async function countWhere(token: string, collection: string, filter: stri
  * One page of a backend collection in an order fusio-sdk cannot ask for (its `getAll` takes no `sortBy`):
  * the same call with Fusio's `sortBy`/`sortOrder` added.
  */
-export async function sortedPage<T>(
+export function sortedPage<T>(
   token: string,
   collection: string,
   page: { startIndex: number; count: number; search?: string; sortBy?: string; sortOrder?: string },
 ): Promise<{ totalResults?: number; startIndex?: number; itemsPerPage?: number; entry?: T[] }> {
-  const query = new URLSearchParams({ startIndex: String(page.startIndex), count: String(page.count) });
-  if (page.search) query.set('search', page.search);
-  if (page.sortBy) query.set('sortBy', page.sortBy);
-  if (page.sortOrder) query.set('sortOrder', page.sortOrder);
-  const res = await fetch(`${apiBaseUrl()}/backend/${collection}?${query}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const body = (await res.json().catch(() => null)) as { totalResults?: number; entry?: T[] } | null;
-  if (!res.ok || body === null) throw Object.assign(new Error('The list could not be loaded'), { payload: body });
-  return body;
+  return backendGet(token, `/backend/${collection}`, page);
 }
 
 export const usersWhere = (token: string, filter: string) => countWhere(token, 'user', filter);

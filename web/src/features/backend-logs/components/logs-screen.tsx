@@ -17,11 +17,12 @@ import {
   Title,
 } from '@mantine/core';
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { errorMessage } from '../../../lib/api-client';
 import { useDocumentTitle } from '../../../lib/branding';
-import { type Collection, useBackendGet } from '../../backend-core/backend-api';
+import { useBackendGet } from '../../backend-core/backend-api';
 import { EntitySelect } from '../../backend-core/entity-select';
+import { pageSize, useFilteredCollection } from '../../backend-core/filtered-collection';
 import { formatDate, isoToLocalInput, localInputToIso, prettyBody, statusColor } from '../../backend-core/format';
 
 export interface LogEntry {
@@ -56,8 +57,6 @@ const filterKeys = [
 ] as const;
 type Filters = Partial<Record<(typeof filterKeys)[number], string>>;
 
-const pageSize = 25;
-
 export const categories = [
   { value: '1', label: 'Your API' },
   { value: '2', label: 'Backend API' },
@@ -65,15 +64,6 @@ export const categories = [
   { value: '4', label: 'System API' },
   { value: '5', label: 'Authorization API' },
 ];
-
-function filtersOf(params: URLSearchParams): Filters {
-  const out: Filters = {};
-  for (const key of filterKeys) {
-    const value = params.get(key);
-    if (value) out[key] = value;
-  }
-  return out;
-}
 
 /** A link to the log narrowed by these filters (the dashboard's charts and the console use it). */
 export function logLink(filters: Filters): string {
@@ -162,33 +152,10 @@ function LogFilters({ filters, apply }: { filters: Filters; apply(next: Filters)
 
 function LogList() {
   useDocumentTitle('Logs');
-  const get = useBackendGet();
-  const [params, setParams] = useSearchParams();
-  const filters = filtersOf(params);
-  const page = Math.max(Number(params.get('page') ?? '1') || 1, 1);
-  const [state, setState] = useState<
-    { kind: 'loading' } | { kind: 'ready'; value: Collection<LogEntry> } | { kind: 'error'; message: string }
-  >({ kind: 'loading' });
-  const key = params.toString();
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the address (key) holds every filter
-  useEffect(() => {
-    let live = true;
-    setState({ kind: 'loading' });
-    get<Collection<LogEntry>>('/backend/log', { ...filters, startIndex: (page - 1) * pageSize, count: pageSize })
-      .then((value) => live && setState({ kind: 'ready', value }))
-      .catch((error) => live && setState({ kind: 'error', message: errorMessage(error) }));
-    return () => {
-      live = false;
-    };
-  }, [get, key]);
-
-  const apply = (next: Filters) => {
-    const out = new URLSearchParams();
-    for (const [k, v] of Object.entries(next)) if (v) out.set(k, v);
-    setParams(out);
-  };
-  const total = state.kind === 'ready' ? (state.value.totalResults ?? 0) : 0;
+  const { filters, page, state, total, apply, goTo } = useFilteredCollection<LogEntry, (typeof filterKeys)[number]>(
+    '/backend/log',
+    filterKeys,
+  );
 
   return (
     <Stack>
@@ -251,11 +218,7 @@ function LogList() {
             <Pagination
               total={Math.ceil(total / pageSize)}
               value={page}
-              onChange={(next) => {
-                const out = new URLSearchParams(params);
-                out.set('page', String(next));
-                setParams(out);
-              }}
+              onChange={goTo}
               getControlProps={(control) => ({ 'aria-label': `${control} page` })}
               getItemProps={(n) => ({ 'aria-label': `Page ${n}` })}
             />
