@@ -46,6 +46,25 @@ function previewHtml(name: string, source: Record<string, unknown>): string {
   return `<div class="portico-schema"><h3>${esc(source.title ?? name)}</h3>${description}${table}</div>`;
 }
 
+/**
+ * `Passthru` is no row: an operation naming it takes or gives any body. Fusio keeps it as a schema, and its
+ * admin app reads `~Passthru` as the default outgoing schema of a new operation, so it is answered here.
+ */
+const passthru: BackendSchema = {
+  id: 0,
+  status: 1,
+  name: 'Passthru',
+  source: { description: 'Any body: no schema information is given', type: 'object', additionalProperties: true },
+};
+
+function answerPassthru(operation: SystemOperation): SystemOperation {
+  if (operation.name !== 'backend.schema.get') return operation;
+  return {
+    ...operation,
+    handler: (call) => (call.request.params.schema_id === '~Passthru' ? passthru : operation.handler(call)),
+  };
+}
+
 export const schemaOperations: SystemOperation[] = [
   ...entityOperations<SchemaRow, BackendSchema & { name: string }, BackendSchema>({
     entity: 'schema',
@@ -60,7 +79,7 @@ export const schemaOperations: SystemOperation[] = [
       return rest;
     },
     detail: (row) => view(row),
-  }),
+  }).map(answerPassthru),
   systemOperation({
     name: 'backend.schema.getPreview',
     method: 'POST',
