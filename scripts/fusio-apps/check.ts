@@ -146,6 +146,20 @@ async function walk(
     await settle(page);
     screens.push(href);
     await page.screenshot({ path: path.join(shots, `${app}${href.replaceAll('/', '_')}.png`), fullPage: false });
+    // the first entry of a list, if it has one: its detail screen loads more than the list did
+    const detail = await page.evaluate(
+      (list) =>
+        [...document.querySelectorAll('a[href]')]
+          .map((a) => a.getAttribute('href') ?? '')
+          .find((h) => h.startsWith(`${list}/`) && /\/\d+$/.test(h)),
+      href,
+    );
+    if (detail) {
+      state.screen = detail;
+      await page.goto(`${appUrl}${detail}`);
+      await settle(page);
+      screens.push(detail);
+    }
   }
   return { menu, screens };
 }
