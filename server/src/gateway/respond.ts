@@ -16,8 +16,12 @@ export function respond(
 ): number {
   if (isActionResponse(result)) {
     const status = result.status ?? operation.httpCode;
-    const combined = { ...headers };
-    for (const key in result.headers) combined[key.toLowerCase()] = result.headers[key] as string;
+    // copied only when the action adds headers (a static response usually adds none)
+    let combined = headers;
+    for (const key in result.headers) {
+      if (combined === headers) combined = { ...headers };
+      combined[key.toLowerCase()] = result.headers[key] as string;
+    }
     writeResponse(res, status, combined, result.body, operation.headers, streamFailed);
     return status;
   }
