@@ -101,7 +101,8 @@ class CallContext implements ActionContext {
         : Promise.reject(serviceUnavailable('Events cannot be dispatched here'));
       // an action that does not await its dispatch still gets the request failed, not the event lost
       stored.catch(() => {});
-      (this.dispatches ??= []).push(stored);
+      this.dispatches ??= [];
+      this.dispatches.push(stored);
       return stored;
     };
     return this.bound;
