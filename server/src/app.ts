@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { CustomActionLoader, type LoadReport } from './actions/custom/loader.js';
@@ -10,7 +10,8 @@ import { recordAudit } from './changes/audit.js';
 import type { PorticoConfig } from './config.js';
 import { renderError } from './errors.js';
 import { corsHeaders, corsPolicy } from './gateway/cors.js';
-import { createPipeline } from './gateway/pipeline.js';
+import { gatewayEntry, requestIdOf } from './gateway/entry.js';
+import { createPipeline, type GatewayRequest } from './gateway/pipeline.js';
 import { createPlatform, type PlatformOptions } from './runtime/create-platform.js';
 import { captchaWidget } from './settings/branding.js';
 import { startTracing } from './telemetry/tracing.js';
@@ -28,8 +29,6 @@ export interface Portico {
    */
   close(): Promise<void>;
 }
-
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds Portico: the platform and its HTTP server, ready to `listen` (or to `inject` in tests). */
 export async function createPortico(config: PorticoConfig, options: PlatformOptions = {}): Promise<Portico> {
@@ -49,6 +48,9 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
   // OpenTelemetry is imported only when an OTLP endpoint is configured
   const tracer = await startTracing(config.tracing, platform.logger);
   const cors = corsPolicy(config.corsOrigins);
+  // the server's listener: Fastify's handler until the gateway's entry is in front of it (gateway/entry.ts)
+  let listener: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  let fastifyHandler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   const fastify = Fastify({
     logger: false,
     bodyLimit: config.bodyLimit,
@@ -56,30 +58,59 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     return503OnClosing: true,
     exposeHeadRoutes: false,
     requestIdHeader: false,
-    genReqId(req) {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
-    },
+    genReqId: (req) => requestIdOf(req.headers),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Fastify may ask for more than one server (a host name that resolves to several addresses)
+    serverFactory(handler) {
+      fastifyHandler = handler;
+      const server = http.createServer((req, res) => (listener ?? handler)(req, res));
+      // what Fastify sets on a server it makes itself: its keep-alive timeout, no request or idle timeout
+      server.keepAliveTimeout = 72_000;
+      server.requestTimeout = 0;
+      server.setTimeout(0);
+      return server;
+    },
+  });
+  let closingDown = false;
+  fastify.addHook('preClose', async () => {
+    closingDown = true;
   });
 
   // bodies stay raw until the operation says how to read them
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  fastify.setErrorHandler((error, req, reply) => {
+  /** The headers and body of an error no stage answered (Fastify's own, or a bug's). */
+  const failure = (error: unknown, req: { id: string; headers: IncomingMessage['headers'] }) => {
     const rendered = renderError(error, config.debug);
     if (rendered.status >= 500) platform.logger.error({ err: error, requestId: req.id }, 'request failed');
-    reply
-      .code(rendered.status)
-      .headers({
-        'x-request-id': req.id,
-        'x-content-type-options': 'nosniff',
-        ...corsHeaders(req.headers.origin, cors, platform.settings.rateLimitHeaders),
-        ...rendered.headers,
-      })
-      .send(rendered.body);
+    const headers: Record<string, string> = {
+      'x-request-id': req.id,
+      'x-content-type-options': 'nosniff',
+      ...corsHeaders(req.headers.origin, cors, platform.settings.rateLimitHeaders),
+      ...rendered.headers,
+    };
+    return { status: rendered.status, headers, body: rendered.body };
+  };
+  fastify.setErrorHandler((error, req, reply) => {
+    const { status, headers, body } = failure(error, req);
+    reply.code(status).headers(headers).send(body);
   });
+  const failed = (req: GatewayRequest, res: ServerResponse, error: unknown) => {
+    if (res.headersSent) {
+      platform.logger.error({ err: error, requestId: req.id }, 'request failed after its answer began');
+      res.destroy();
+      return;
+    }
+    const { status, headers, body } = failure(error, req);
+    const payload = JSON.stringify(body);
+    res.writeHead(status, {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(payload)),
+    });
+    res.end(payload);
+  };
 
   const pipeline = createPipeline({
     gateway: platform.gateway,
@@ -93,7 +124,6 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     debug: config.debug,
     logger: platform.logger,
     audit: (entry) => recordAudit(platform.db, entry),
-    tracer,
     accessLog: config.logRequests,
     rateLimitHeaders: () => platform.settings.rateLimitHeaders,
   });
@@ -136,15 +166,29 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     captcha: () => captchaWidget(platform.settings),
   });
 
+  // what the entry does not take (bodies, odd paths, traced requests) reaches the pipeline through Fastify
   fastify.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url: '*',
-    // returning the reply tells Fastify an action's streamed body is still being sent; don't end it
-    handler: async (req, reply) => {
-      await pipeline(req, reply);
-      return reply;
+    handler: (req, reply) => {
+      // the pipeline writes the answer itself
+      reply.hijack();
+      const handled = tracer
+        ? tracer.trace(req, reply, (span) => pipeline(req, reply.raw, span))
+        : pipeline(req, reply.raw);
+      handled.catch((error: unknown) => failed(req, reply.raw, error));
     },
   });
+  // with tracing on, every request takes the Fastify way (the tracer reads Fastify's request)
+  if (!tracer && fastifyHandler) {
+    listener = gatewayEntry({
+      handle: pipeline,
+      fastify: fastifyHandler,
+      trustProxy: config.trustProxy,
+      closing: () => closingDown,
+      failed,
+    });
+  }
 
   let closing: Promise<void> | null = null;
   return {

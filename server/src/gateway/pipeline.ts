@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { anonymousCaller, type Caller } from '../auth/caller.js';
 import type { TokenService } from '../auth/tokens.js';
@@ -12,7 +12,7 @@ import type { RateLimitHeaderForm } from '../settings/settings.js';
 import { isDatabaseUnavailable } from '../sql/errors.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
-import type { RequestSpan, RequestTracer } from '../telemetry/tracer.js';
+import type { RequestSpan } from '../telemetry/tracer.js';
 import { authenticate } from './authenticate.js';
 import { authorize } from './authorize.js';
 import { parseBody } from './body.js';
@@ -39,8 +39,6 @@ export interface PipelineDeps {
   debug: boolean;
   logger: Logger;
   audit(entry: AuditEntry): Promise<void>;
-  /** OpenTelemetry server spans; null (the default) when no OTLP endpoint is configured */
-  tracer?: RequestTracer | null;
   /** LOG_REQUESTS: one info line per request */
   accessLog?: boolean;
   /** the `rate_limit_headers` setting, as loaded */
@@ -48,20 +46,37 @@ export interface PipelineDeps {
 }
 
 /**
+ * What the pipeline reads of a request: Fastify's request has it, and so has the gateway's own entry for
+ * the common case (entry.ts), which skips Fastify's per-request machinery.
+ */
+export interface GatewayRequest {
+  /** the request id: the caller's `X-Request-Id` when well-formed, else a new one */
+  readonly id: string;
+  readonly method: string;
+  /** as sent: path and query string */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly query: unknown;
+  /** the raw body (a Buffer) or undefined */
+  readonly body: unknown;
+  /** the client's address (behind TRUST_PROXY, from X-Forwarded-For) */
+  readonly ip: string;
+}
+
+/** Runs one request to its answer; never rejects for the request's own failures (they are its answer). */
+export type GatewayHandler = (req: GatewayRequest, res: ServerResponse, span?: RequestSpan | null) => Promise<void>;
+
+/**
  * One request, top to bottom: firewall → route → authenticate → authorize → limit → parse and validate → charge →
  * invoke → respond → record. Nothing here reads the system database (except the one debit of an operation
  * that costs points); the request log is written later, in batches.
  */
-export function createPipeline(deps: PipelineDeps) {
+export function createPipeline(deps: PipelineDeps): GatewayHandler {
   const rateLimited = (rate: string) => deps.metrics.rateLimited(rate);
   const rateLimitHeaders = deps.rateLimitHeaders ?? (() => 'fusio' as const);
-  const tracer = deps.tracer ?? null;
-  if (tracer !== null) {
-    return (req: FastifyRequest, reply: FastifyReply) => tracer.trace(req, reply, (span) => handle(req, reply, span));
-  }
   return handle;
 
-  async function handle(req: FastifyRequest, reply: FastifyReply, span: RequestSpan | null = null): Promise<void> {
+  async function handle(req: GatewayRequest, res: ServerResponse, span: RequestSpan | null = null): Promise<void> {
     const started = performance.now();
     const method = req.method;
     const url = req.url;
@@ -69,7 +84,7 @@ export function createPipeline(deps: PipelineDeps) {
     const path = q === -1 ? url : url.slice(0, q);
     const refused = screenAddress(deps.firewall, req, path);
     if (refused !== null) {
-      sendError(reply, refused, { 'x-request-id': req.id, 'x-content-type-options': 'nosniff' }, deps);
+      sendError(res, refused, { 'x-request-id': req.id, 'x-content-type-options': 'nosniff' }, deps);
       return;
     }
     const table = deps.gateway.table;
@@ -78,12 +93,12 @@ export function createPipeline(deps: PipelineDeps) {
     if (method === 'OPTIONS') {
       const allow = table.allowedMethods(path);
       if (allow.length === 0) {
-        sendError(reply, notFound('Unknown location'), { 'x-request-id': req.id }, deps);
+        sendError(res, notFound('Unknown location'), { 'x-request-id': req.id }, deps);
         return;
       }
       const requested = req.headers['access-control-request-headers'];
       writeResponse(
-        reply,
+        res,
         204,
         { 'x-request-id': req.id, ...preflightHeaders(origin, requested, allow, deps.cors, rateLimitHeaders()) },
         undefined,
@@ -100,12 +115,12 @@ export function createPipeline(deps: PipelineDeps) {
       if (match.kind === 'method-not-allowed') {
         headers.allow = match.allow.join(', ');
         status = sendError(
-          reply,
+          res,
           new PorticoError('METHOD_NOT_ALLOWED', `Method ${method} is not allowed here`),
           headers,
           deps,
         );
-      } else status = sendError(reply, notFound('Unknown location'), headers, deps);
+      } else status = sendError(res, notFound('Unknown location'), headers, deps);
       noteClientError(deps.firewall, req, status, null, null);
       if (deps.accessLog) logAccess(deps.logger, req, path, status, performance.now() - started, null);
       return;
@@ -152,12 +167,16 @@ export function createPipeline(deps: PipelineDeps) {
             content: operation.auditBody ? operation.auditBody(body) : body,
           })
         : undefined;
-      const result = await operation.run({ request, caller, operation, audit });
+      const ran = operation.run({ request, caller, operation, audit });
+      // an answer that is ready (a static response, a cached one) costs no turn of the microtask queue
+      const result = isThenable(ran) ? await ran : ran;
       // a write that changed the system database wrote its audit row in its own transaction
       if (audit && !audit.recorded) await deps.audit({ ...audit.entry, refId: refIdOf(result) });
-      status = respond(reply, operation, result, headers);
+      status = respond(res, operation, result, headers, (error) =>
+        sendError(res, error, headers, deps, operation.headers),
+      );
     } catch (error) {
-      status = sendError(reply, unavailableOr(error), headers, deps, operation.headers);
+      status = sendError(res, unavailableOr(error), headers, deps, operation.headers);
       if (status >= 500) {
         const err = error instanceof Error ? error : new Error(String(error));
         failure = { message: err.message, trace: err.stack ?? '' };
@@ -188,7 +207,7 @@ export function createPipeline(deps: PipelineDeps) {
 /** An access-log line, as a reverse proxy would write it, plus the operation and the request id. */
 function logAccess(
   logger: Logger,
-  req: FastifyRequest,
+  req: GatewayRequest,
   path: string,
   status: number,
   elapsed: number,
@@ -201,7 +220,7 @@ function logAccess(
 }
 
 function sendError(
-  reply: FastifyReply,
+  res: ServerResponse,
   error: unknown,
   headers: Record<string, string>,
   deps: PipelineDeps,
@@ -214,7 +233,7 @@ function sendError(
     // what the client is not told (a database's own words) stays with the request in the log
     deps.logger.info({ err: error.cause, requestId: headers['x-request-id'] }, `request refused: ${error.message}`);
   }
-  writeResponse(reply, rendered.status, { ...headers, ...lowerKeys(rendered.headers) }, rendered.body, fixed);
+  writeResponse(res, rendered.status, { ...headers, ...lowerKeys(rendered.headers) }, rendered.body, fixed);
   return rendered.status;
 }
 
@@ -228,6 +247,10 @@ function lowerKeys(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key in headers) out[key.toLowerCase()] = headers[key] as string;
   return out;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 function refIdOf(result: unknown): number | null {

@@ -94,3 +94,44 @@ function escapeCopy(value: string): string {
     c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '',
   );
 }
+
+/**
+ * A batch of rows packed for the SQLite writer thread: the numbers of every row in one typed array (null
+ * as NaN) and every text in one string, cut by the lengths in the array (-1 for null). Handing this over
+ * copies two blocks of memory; a structured clone of the rows walked every value of every row on both
+ * threads (about as much CPU per row, on the serving thread, as answering a small request's headers).
+ */
+export interface PackedLogRows {
+  count: number;
+  numbers: Float64Array;
+  text: string;
+}
+
+/** per row: category, operation, app, user, response code, execution time, date; then the lengths of
+ * ip, user agent, method, path, header and body (sqlite-log-thread.ts reads them back) */
+export const packedRowWidth = 13;
+
+export function packLogRows(rows: readonly LogRowValues[]): PackedLogRows {
+  const numbers = new Float64Array(rows.length * packedRowWidth);
+  const texts: string[] = [];
+  let i = 0;
+  for (const row of rows) {
+    numbers[i] = row[0];
+    numbers[i + 1] = row[1] ?? Number.NaN;
+    numbers[i + 2] = row[2] ?? Number.NaN;
+    numbers[i + 3] = row[3] ?? Number.NaN;
+    numbers[i + 4] = row[10];
+    numbers[i + 5] = row[11];
+    numbers[i + 6] = row[12];
+    for (let c = 4; c <= 9; c++) {
+      const text = row[c] as string | null;
+      if (text === null) numbers[i + 3 + c] = -1;
+      else {
+        numbers[i + 3 + c] = text.length;
+        texts.push(text);
+      }
+    }
+    i += packedRowWidth;
+  }
+  return { count: rows.length, numbers, text: texts.join('') };
+}

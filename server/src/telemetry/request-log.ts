@@ -5,7 +5,7 @@ import type { DialectName, RawDriver } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
 import type { Database } from '../db/schema.js';
 import { BatchBuffer } from './batch-buffer.js';
-import { createLogWriter, insertLogRowSql, type LogRowValues } from './log-writer.js';
+import { createLogWriter, insertLogRowSql, type LogRowValues, packLogRows } from './log-writer.js';
 import { SqliteLogThread } from './sqlite-log-thread.js';
 
 export interface RequestLogEntry {
@@ -88,7 +88,7 @@ export class DatabaseRequestLog implements RequestLogSink {
     if (raw.dialect === 'sqlite' && !raw.sqlite.memory && options.thread !== false) {
       const thread = new SqliteLogThread({ file: raw.sqlite.name, sql: insertLogRowSql, logger });
       this.thread = thread;
-      this.writeRows = (rows) => thread.write(rows);
+      this.writeRows = (rows) => thread.write(packLogRows(rows));
     } else this.writeRows = createLogWriter(raw);
     this.batches = new BatchBuffer({ ...options, write: (batch) => this.write(batch), logger, what: 'request logs' });
   }

@@ -71,6 +71,40 @@ describe('the SQLite request log written by a worker thread', () => {
     expect(new Set(paths)).toEqual(new Set(Array.from({ length: 1234 }, (_, i) => `/thread/${i}`)));
   });
 
+  it('writes every column as the serving thread would: nulls, numbers, bodies and any text', async () => {
+    const odd = (i: number): RequestLogEntry => ({
+      categoryId: 3,
+      operationId: i % 2 === 0 ? null : 17,
+      appId: i % 3 === 0 ? null : 2_000_000_000 + i,
+      userId: i % 2 === 0 ? 5 : null,
+      ip: i % 2 === 0 ? '::ffff:10.0.0.1' : '203.0.113.9',
+      method: i % 2 === 0 ? 'POST' : 'HEAD',
+      path: `/thread/${i}/ünïcödé/✓/${'x'.repeat(i)}`,
+      headers: { 'user-agent': `agent ${i} 🚀`, authorization: 'Bearer secret', 'x-list': ['a', 'b'] },
+      body: i % 2 === 0 ? Buffer.from(`{"n":${i},"text":"é🚀"}`) : i % 3 === 0 ? '' : undefined,
+      responseCode: 200 + i,
+      executionTime: i * 1.6,
+      date: 1_795_000_000_000 + i,
+    });
+    const read = async () =>
+      await sdb.db.selectFrom('logs').selectAll().where('path', 'like', '/thread/%').orderBy('date').execute();
+    const threaded = new DatabaseRequestLog(sdb.db, 'sqlite', sdb.raw, logger, { intervalMs: 5, batchSize: 7 });
+    for (let i = 0; i < 25; i++) threaded.record(odd(i));
+    await threaded.close();
+    const viaThread = (await read()).map(({ id: _id, ...rest }) => rest);
+    await sdb.db.deleteFrom('logs').execute();
+    const inline = new DatabaseRequestLog(sdb.db, 'sqlite', sdb.raw, logger, { thread: false });
+    for (let i = 0; i < 25; i++) inline.record(odd(i));
+    await inline.close();
+    const onServingThread = (await read()).map(({ id: _id, ...rest }) => rest);
+    expect(viaThread).toHaveLength(25);
+    expect(viaThread).toEqual(onServingThread);
+    expect(viaThread[1]).toMatchObject({ operation_id: 17, app_id: 2_000_000_001, user_id: null, body: null });
+    expect(viaThread[2]).toMatchObject({ operation_id: null, user_id: 5, body: '{"n":2,"text":"é🚀"}' });
+    expect(viaThread[3]?.user_agent).toBe('agent 3 🚀');
+    expect(viaThread[3]?.header).toContain('authorization: [redacted]');
+  });
+
   it('loses no row when its thread is terminated again and again in the middle of the run', async () => {
     const log = new DatabaseRequestLog(sdb.db, 'sqlite', sdb.raw, logger, { intervalMs: 2, batchSize: 40 });
     const thread = log.thread;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { sqliteDriverName } from '../db/sqlite-driver.js';
-import type { LogRowValues } from './log-writer.js';
+import type { PackedLogRows } from './log-writer.js';
 
 /**
  * The thread's code, evaluated as a CommonJS script so that it runs the same from the sources (tsx), from
@@ -18,7 +18,28 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 const insert = db.prepare(workerData.sql);
-const writeAll = db.transaction((rows) => { for (const row of rows) insert.run(row); });
+const orNull = (v) => (v !== v ? null : v);
+// the rows of a PackedLogRows (log-writer.ts), each inserted as it is read back
+const writeAll = db.transaction((packed) => {
+  const n = packed.numbers;
+  const all = packed.text;
+  let at = 0;
+  const text = (length) => {
+    if (length < 0) return null;
+    const value = all.slice(at, at + length);
+    at += length;
+    return value;
+  };
+  for (let r = 0, i = 0; r < packed.count; r++, i += 13) {
+    const ip = text(n[i + 7]);
+    const userAgent = text(n[i + 8]);
+    const method = text(n[i + 9]);
+    const path = text(n[i + 10]);
+    const header = text(n[i + 11]);
+    const body = text(n[i + 12]);
+    insert.run(n[i], orNull(n[i + 1]), orNull(n[i + 2]), orNull(n[i + 3]), ip, userAgent, method, path, header, body, n[i + 4], n[i + 5], n[i + 6]);
+  }
+});
 parentPort.on('message', (message) => {
   if (message.close) {
     db.close();
@@ -35,7 +56,7 @@ parentPort.on('message', (message) => {
 `;
 
 interface Batch {
-  rows: LogRowValues[];
+  rows: PackedLogRows;
   resolve(): void;
   reject(error: Error): void;
   attempts: number;
@@ -82,7 +103,7 @@ export class SqliteLogThread {
     return this.inFlight.size;
   }
 
-  write(rows: LogRowValues[]): Promise<void> {
+  write(rows: PackedLogRows): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the request log writer thread is closed'));
     let batch: Batch | undefined;
     const written = new Promise<void>((resolve, reject) => {
