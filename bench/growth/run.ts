@@ -2,8 +2,9 @@
  * Does Portico stay fast as an installation grows? One command, on the default SQLite install unless said:
  *
  *   npm run bench:growth                       # all sections (≈ 6 min)
- *   npm run bench:growth -- --only routing     # routing | users | nodes | coldstart
- *   npm run bench:growth -- --operations 10000 --users 100000
+ *   npm run bench:growth -- --only routing     # routing | users | nodes | coldstart | log (commas for several)
+ *   npm run bench:growth -- --operations 10000 --users 100000 --log-rows 10000000
+ *   npm run bench:growth -- --node24           # the servers under Node 24 (npm package node@24, as .ci/run)
  *
  * - routing: 10 operations, then 10,000 more (written straight into the system database, then one change
  *   through the API so the table is rebuilt), then back to 10: the time a change takes to be live (the API
@@ -26,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import SQLite from '../../server/src/db/sqlite-driver.js';
-import { api, freePort, median, rssOf, tokenFor, waitForPort } from '../support.js';
+import { api, freePort, load, median, node24, rssOf, tokenFor, waitForPort } from '../support.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -36,9 +37,11 @@ const option = (name: string, fallback: number) => {
   return i === -1 ? fallback : Number(args[i + 1]);
 };
 const onlyIndex = args.indexOf('--only');
-const only = onlyIndex === -1 ? null : String(args[onlyIndex + 1]);
+const only = onlyIndex === -1 ? null : new Set(String(args[onlyIndex + 1]).split(','));
 const operationCount = option('--operations', 10_000);
 const userCount = option('--users', 100_000);
+/** the Node that runs the servers: this one, or Node 24 from the npm package with --node24 */
+const serverNode = args.includes('--node24') ? node24() : process.execPath;
 const adminUrl = process.env.PORTICO_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const password = 'bench-admin-password';
 
@@ -58,7 +61,7 @@ interface Node {
 async function startNode(env: Record<string, string> = {}, command = ['server/src/main.ts', 'serve']): Promise<Node> {
   const port = await freePort();
   const dataDir = env.PORTICO_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'portico-growth-'));
-  const child = spawn(process.execPath, [...(command[0]?.endsWith('.ts') ? ['--import', 'tsx'] : []), ...command], {
+  const child = spawn(serverNode, [...(command[0]?.endsWith('.ts') ? ['--import', 'tsx'] : []), ...command], {
     cwd: root,
     env: {
       ...process.env,
@@ -92,13 +95,11 @@ async function startNode(env: Record<string, string> = {}, command = ['server/sr
   };
 }
 
-/** req/s of a URL under wrk; a run with refused or failed answers is an error, not a figure */
-function wrk(url: string, seconds: number, headers: Record<string, string>): number {
-  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, ...headerArgs, url], { encoding: 'utf8' });
-  const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  if (bad > 0) throw new Error(`${url}: ${bad} answers were not 2xx`);
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+/** req/s of a URL under load (wrk when installed, else autocannon); refused or failed answers are an error */
+async function wrk(url: string, seconds: number, headers: Record<string, string>): Promise<number> {
+  const result = await load(url, seconds, headers);
+  if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} answers were not 2xx`);
+  return result.rps;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<number> {
@@ -166,8 +167,8 @@ async function routing(): Promise<void> {
   const state = async (label: string) => {
     const rebuilds: number[] = [];
     for (let i = 0; i < 7; i++) rebuilds.push(await timed(change));
-    wrk(`${node.base}/protected`, 2, auth);
-    const rps = wrk(`${node.base}/protected`, 5, auth);
+    await wrk(`${node.base}/protected`, 2, auth);
+    const rps = await wrk(`${node.base}/protected`, 5, auth);
     const rss = node.child.pid ? rssOf(node.child.pid) : 0;
     const figures = { rebuildMs: median(rebuilds), rps, rssMiB: rss / 2 ** 20 };
     say(
@@ -195,7 +196,7 @@ async function routing(): Promise<void> {
   })();
   db.close();
   const large = await state(`${operationCount} more operations`);
-  const direct = wrk(`${node.base}/growth/r${Math.floor(operationCount / 8)}/items/7`, 5, {});
+  const direct = await wrk(`${node.base}/growth/r${Math.floor(operationCount / 8)}/items/7`, 5, {});
   say(`  a public operation among the ${operationCount}: ${Math.round(direct)} req/s`);
   const remove = new SQLite(path.join(node.dataDir, 'portico.db'));
   remove.prepare("delete from operations where name like 'growth.op%'").run();
@@ -406,10 +407,16 @@ async function coldstart(): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  say(`Portico growth benchmark, ${os.cpus()[0]?.model ?? 'CPU'} × ${os.cpus().length}, Node ${process.versions.node}`);
+  const nodeVersion = execFileSync(serverNode, ['--version'], { encoding: 'utf8' }).trim().slice(1);
+  say(
+    `Portico growth benchmark, ${os.cpus()[0]?.model ?? 'CPU'} × ${os.cpus().length}, servers on Node ${nodeVersion}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the start`,
+  );
   const sections: Record<string, () => Promise<void>> = { routing, users, nodes, coldstart };
   for (const [name, run] of Object.entries(sections)) {
-    if (only && only !== name) continue;
+    if (only ? !only.has(name) : name === 'log') continue;
     try {
       await run();
     } catch (error) {
