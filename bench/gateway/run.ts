@@ -711,9 +711,7 @@ async function firewallCost(runtime: Runtime, legacyUrl: string): Promise<string
         if (result.non2xx > 0)
           throw new Error(`${result.non2xx} answers were not 2xx with the firewall ${on ? 'full' : 'empty'}`);
         (on ? many : none).push(result);
-        console.log(
-          `  round ${round + 1} ${on ? `${ruleCount} rules` : 'no rules'}: ${fmt(result)}`,
-        );
+        console.log(`  round ${round + 1} ${on ? `${ruleCount} rules` : 'no rules'}: ${fmt(result)}`);
       }
     }
     const cost = median(

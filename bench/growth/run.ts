@@ -444,7 +444,8 @@ async function log(): Promise<void> {
     );
     const consumerFirst = await times('`/consumer/log` first page', '/consumer/log?count=16', devToken);
     const consumerDeep = await times('`/consumer/log` page 50', '/consumer/log?count=16&startIndex=784', devToken);
-    const newest = (await db.query('select max(id) as id from logs where user_id = $1 and category_id = 1', [userId])).rows[0] as {
+    const newest = (await db.query('select max(id) as id from logs where user_id = $1 and category_id = 1', [userId]))
+      .rows[0] as {
       id: string;
     };
     const one = await times('`/consumer/log/{id}`', `/consumer/log/${newest.id}`, devToken);
