@@ -6,6 +6,7 @@
  *   npm run bench -- --quick           # a smoke run: short rounds (≈ 2 min; figures only indicative)
  *   npm run bench -- --no-machine-node # Node 24 only
  *   npm run bench -- --db sqlite --rounds 5 --duration 10 --soak 120 --profile
+ *   npm run bench -- --firewall        # only the firewall's cost: protected static with 5,000 rules vs none
  *
  * Starts a small upstream HTTP server, nginx as a reverse proxy to it (Debian's nginx-light, installed if
  * missing; skipped with a note when that is not possible), a bare Fastify route, a hand-written
@@ -54,6 +55,8 @@ const withNode24 = flag('--node24') || process.env.PORTICO_BENCH_NODE24 === '1';
 const compareLogThread = !quick && !flag('--no-log-thread-compare') && databases.includes('sqlite');
 // only the scenarios whose name (dashes for spaces) contains this, e.g. --only protected-static
 const only = textOption('--only', '');
+// only the firewall's cost per request (issue 13: under 2 %), written to bench/results/firewall.md
+const firewallOnly = flag('--firewall');
 const adminUrl = process.env.PORTICO_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 type SystemDb = 'sqlite' | 'postgres';
@@ -357,6 +360,8 @@ interface Portico {
   countLog(since: number): Promise<number>;
   dispose(): Promise<void>;
   profileDir: string | null;
+  adminToken: string;
+  dataDir: string;
 }
 
 async function startPortico(
@@ -482,6 +487,8 @@ async function startPortico(
     process: child,
     countLog,
     profileDir,
+    adminToken,
+    dataDir,
     dispose: async () => {
       await stopChild(child);
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -652,6 +659,89 @@ async function benchPortico(
   };
 }
 
+/**
+ * What the firewall costs a request: the protected static operation on the default install, rounds
+ * alternating between no rules and 5,000 deny rules that do not cover the client (written straight into
+ * the system database, then one rule through the API so every node rebuilds), CPU per request of each.
+ */
+async function firewallCost(runtime: Runtime, legacyUrl: string): Promise<string[]> {
+  const lines: string[] = [];
+  const say = (line: string) => {
+    console.log(line);
+    lines.push(line);
+  };
+  const portico = await startPortico(runtime, 'sqlite', legacyUrl, 1);
+  const { default: SQLite } = await import('../../server/src/db/sqlite-driver.js');
+  const url = `${portico.base}/protected`;
+  const ruleCount = option('--firewall-rules', 5000);
+  const setRules = async (on: boolean) => {
+    const db = new SQLite(path.join(portico.dataDir, 'portico.db'));
+    try {
+      db.prepare("delete from firewall where name like 'bench-%'").run();
+      if (on) {
+        const insert = db.prepare(
+          'insert into firewall (name, type, ip, expire, metadata, updated_at) values (?, 0, ?, null, null, ?)',
+        );
+        const now = Date.now();
+        db.transaction(() => {
+          for (let i = 0; i < ruleCount; i++) insert.run(`bench-${i}`, `100.${(i >> 8) & 255}.${i & 255}.0/24`, now);
+        })();
+      }
+    } finally {
+      db.close();
+    }
+    // one change through the API: the firewall reloads every rule (with none, the trigger goes again)
+    const trigger = (await api(portico.base, portico.adminToken, 'POST', '/backend/firewall', {
+      name: `bench-trigger-${Date.now()}`,
+      type: 0,
+      ip: '198.18.0.1',
+    })) as { id?: string | number };
+    if (!on) await api(portico.base, portico.adminToken, 'DELETE', `/backend/firewall/${trigger.id}`);
+  };
+  try {
+    await load(url, warmup, portico.auth);
+    const none: LoadResult[] = [];
+    const many: LoadResult[] = [];
+    const firewallRounds = Math.max(rounds, 5);
+    for (let round = 0; round < firewallRounds; round++) {
+      for (const on of round % 2 === 0 ? [false, true] : [true, false]) {
+        await setRules(on);
+        await load(url, 1, portico.auth);
+        const result = await measure(url, duration, portico.auth);
+        if (result.non2xx > 0)
+          throw new Error(`${result.non2xx} answers were not 2xx with the firewall ${on ? 'full' : 'empty'}`);
+        (on ? many : none).push(result);
+        console.log(`  round ${round + 1} ${on ? `${ruleCount} rules` : 'no rules'}: ${fmt(result)}`);
+      }
+    }
+    const cost = median(
+      none.map((r, i) => ((many[i]?.cpuUs ?? Number.NaN) - (r.cpuUs ?? Number.NaN)) / (r.cpuUs ?? Number.NaN)),
+    );
+    const rpsCost = median(none.map((r, i) => 1 - (many[i]?.rps ?? Number.NaN) / r.rps));
+    say(
+      `## Firewall cost on the protected static operation (${runtime.name}, SQLite, ${firewallRounds} alternating rounds of ${duration} s)`,
+    );
+    say(
+      `  no rules: ${median(none.map((r) => r.cpuUs ?? Number.NaN)).toFixed(1)} µs CPU per request, ${Math.round(median(none.map((r) => r.rps)))} req/s`,
+    );
+    say(
+      `  ${ruleCount} deny rules not covering the client: ${median(many.map((r) => r.cpuUs ?? Number.NaN)).toFixed(1)} µs CPU per request, ${Math.round(median(many.map((r) => r.rps)))} req/s`,
+    );
+    say(
+      `  cost: ${(cost * 100).toFixed(1)} % CPU per request (median of the rounds' differences; target < 2 %), ${(rpsCost * 100).toFixed(1)} % req/s`,
+    );
+    say(
+      `  (load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} at the end; ${new Date().toISOString().slice(0, 16)} UTC)`,
+    );
+  } finally {
+    await portico.dispose();
+  }
+  return lines;
+}
+
 async function main(): Promise<void> {
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
   const generator = have('wrk') ? 'wrk (1 thread)' : 'autocannon';
@@ -681,6 +771,18 @@ async function main(): Promise<void> {
   );
   await legacy.end();
 
+  if (firewallOnly) {
+    try {
+      const lines: string[] = [];
+      for (const runtime of runtimes) lines.push(...(await firewallCost(runtime, legacyUrl)), '');
+      fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'bench/results/firewall.md'), `${lines.join('\n')}`);
+    } finally {
+      await admin.query(`drop database if exists ${legacyDb} with (force)`);
+      await admin.end();
+    }
+    return;
+  }
   const allScenarios: ScenarioResult[] = [];
   const runs: PorticoRun[] = [];
   const matrix = (peers: Peers): ScenarioPlan[] => [

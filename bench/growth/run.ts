@@ -2,8 +2,9 @@
  * Does Portico stay fast as an installation grows? One command, on the default SQLite install unless said:
  *
  *   npm run bench:growth                       # all sections (≈ 6 min)
- *   npm run bench:growth -- --only routing     # routing | users | nodes | coldstart
- *   npm run bench:growth -- --operations 10000 --users 100000
+ *   npm run bench:growth -- --only routing     # routing | users | nodes | coldstart | log (commas for several)
+ *   npm run bench:growth -- --operations 10000 --users 100000 --log-rows 10000000
+ *   npm run bench:growth -- --node24           # the servers under Node 24 (npm package node@24, as .ci/run)
  *
  * - routing: 10 operations, then 10,000 more (written straight into the system database, then one change
  *   through the API so the table is rebuilt), then back to 10: the time a change takes to be live (the API
@@ -13,10 +14,16 @@
  *   users and apps, and with 100,000 of each.
  * - nodes: two Portico nodes on one PostgreSQL; a change made on one, polled on the other until it serves
  *   it: p50/p99 of 20 changes, with the database change feed and with Redis.
+ * - log (not in the default run: loading takes minutes): PostgreSQL with --log-rows request logs (10 M) over
+ *   100 days, ids growing with time as the gateway writes them; a developer owns 1 % of them. The dashboard
+ *   (`/backend/dashboard`, its default 30 days), the developer's `/consumer/log` (first page and page 50)
+ *   and one log by id, each the median of 5; then a retention pass (90 days: a tenth of the rows) run
+ *   while a protected operation is under load, its p99 against the p99 without the pass.
  * - coldstart: `npm start` in this checkout on an empty data folder to the first healthy answer (migrations
  *   and seed included; web build present), the sources through tsx against the build (`npm run build`).
  *
- * Writes bench/results/growth.json and growth.md. Never a pass/fail: figures to read beside each other.
+ * Writes bench/results/growth.json and growth.md, replacing only the sections run (per Node major version),
+ * each with the load average at its start. Never a pass/fail: figures to read beside each other.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -26,7 +33,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import SQLite from '../../server/src/db/sqlite-driver.js';
-import { api, freePort, median, rssOf, tokenFor, waitForPort } from '../support.js';
+import { api, freePort, load, median, node24, rssOf, tokenFor, waitForPort } from '../support.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -36,9 +43,12 @@ const option = (name: string, fallback: number) => {
   return i === -1 ? fallback : Number(args[i + 1]);
 };
 const onlyIndex = args.indexOf('--only');
-const only = onlyIndex === -1 ? null : String(args[onlyIndex + 1]);
+const only = onlyIndex === -1 ? null : new Set(String(args[onlyIndex + 1]).split(','));
 const operationCount = option('--operations', 10_000);
 const userCount = option('--users', 100_000);
+const logRows = option('--log-rows', 10_000_000);
+/** the Node that runs the servers: this one, or Node 24 from the npm package with --node24 */
+const serverNode = args.includes('--node24') ? node24() : process.execPath;
 const adminUrl = process.env.PORTICO_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const password = 'bench-admin-password';
 
@@ -58,7 +68,7 @@ interface Node {
 async function startNode(env: Record<string, string> = {}, command = ['server/src/main.ts', 'serve']): Promise<Node> {
   const port = await freePort();
   const dataDir = env.PORTICO_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'portico-growth-'));
-  const child = spawn(process.execPath, [...(command[0]?.endsWith('.ts') ? ['--import', 'tsx'] : []), ...command], {
+  const child = spawn(serverNode, [...(command[0]?.endsWith('.ts') ? ['--import', 'tsx'] : []), ...command], {
     cwd: root,
     env: {
       ...process.env,
@@ -92,13 +102,11 @@ async function startNode(env: Record<string, string> = {}, command = ['server/sr
   };
 }
 
-/** req/s of a URL under wrk; a run with refused or failed answers is an error, not a figure */
-function wrk(url: string, seconds: number, headers: Record<string, string>): number {
-  const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, ...headerArgs, url], { encoding: 'utf8' });
-  const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  if (bad > 0) throw new Error(`${url}: ${bad} answers were not 2xx`);
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+/** req/s of a URL under load (wrk when installed, else autocannon); refused or failed answers are an error */
+async function wrk(url: string, seconds: number, headers: Record<string, string>): Promise<number> {
+  const result = await load(url, seconds, headers);
+  if (result.non2xx > 0) throw new Error(`${url}: ${result.non2xx} answers were not 2xx`);
+  return result.rps;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<number> {
@@ -113,7 +121,7 @@ const p99 = (values: number[]) => {
 };
 
 const results: Record<string, unknown> = {};
-const lines: string[] = [];
+let lines: string[] = [];
 const say = (line: string) => {
   console.log(line);
   lines.push(line);
@@ -166,8 +174,8 @@ async function routing(): Promise<void> {
   const state = async (label: string) => {
     const rebuilds: number[] = [];
     for (let i = 0; i < 7; i++) rebuilds.push(await timed(change));
-    wrk(`${node.base}/protected`, 2, auth);
-    const rps = wrk(`${node.base}/protected`, 5, auth);
+    await wrk(`${node.base}/protected`, 2, auth);
+    const rps = await wrk(`${node.base}/protected`, 5, auth);
     const rss = node.child.pid ? rssOf(node.child.pid) : 0;
     const figures = { rebuildMs: median(rebuilds), rps, rssMiB: rss / 2 ** 20 };
     say(
@@ -195,7 +203,7 @@ async function routing(): Promise<void> {
   })();
   db.close();
   const large = await state(`${operationCount} more operations`);
-  const direct = wrk(`${node.base}/growth/r${Math.floor(operationCount / 8)}/items/7`, 5, {});
+  const direct = await wrk(`${node.base}/growth/r${Math.floor(operationCount / 8)}/items/7`, 5, {});
   say(`  a public operation among the ${operationCount}: ${Math.round(direct)} req/s`);
   const remove = new SQLite(path.join(node.dataDir, 'portico.db'));
   remove.prepare("delete from operations where name like 'growth.op%'").run();
@@ -352,6 +360,142 @@ async function nodes(): Promise<void> {
   }
 }
 
+async function log(): Promise<void> {
+  say(`\n## Request log of ${logRows.toLocaleString('en')} rows (PostgreSQL)`);
+  const name = `portico_growth_${process.pid}_log`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const node = await startNode({ DATABASE_URL: u.toString(), LOG_RETENTION_DAYS: '0' });
+  const db = new pg.Client({ connectionString: u.toString() });
+  await db.connect();
+  try {
+    const { token, operationId } = await protectedOperation(node);
+    // a developer with an app, who calls through it: their rows are 1 % of the log
+    const developer = (await api(node.base, node.adminToken, 'POST', '/backend/user', {
+      name: 'developer',
+      email: 'developer@example.com',
+      password: 'developer-password-1',
+      roleId: 3,
+      status: 1,
+      scopes: ['growth'],
+    })) as { id: string };
+    const userId = Number(developer.id);
+    const app = (await api(node.base, node.adminToken, 'POST', '/backend/app', {
+      userId,
+      name: 'Developer app',
+      url: 'https://developer.example.com',
+      scopes: ['growth'],
+    })) as { id: string };
+    const appId = Number(app.id);
+    const day = 86_400_000;
+    const end = Date.now();
+    const start = end - 100 * day;
+    const headers =
+      'host: api.example.com\nuser-agent: bench-agent/1.0\naccept: application/json\nx-request-id: 4f7c2d8e-3b1a-4c9e-8f2d-7a6b5c4d3e2f';
+    const loadStarted = performance.now();
+    const chunk = 1_000_000;
+    for (let from = 1; from <= logRows; from += chunk) {
+      const to = Math.min(logRows, from + chunk - 1);
+      await db.query(
+        `insert into logs (category_id, operation_id, app_id, user_id, ip, user_agent, method, path, header, body, response_code, execution_time, date)
+         select case when g % 10 = 0 then 2 else 1 end, case when g % 10 = 0 then null else $1::int end,
+           case when g % 100 = 7 then $2::int when g % 3 = 0 then null else 100000 + g % 5000 end,
+           case when g % 100 = 7 then $3::int else null end,
+           '10.' || (g % 200) || '.' || (g % 250) || '.' || (g % 25), 'bench-agent/1.0',
+           case when g % 5 = 0 then 'POST' else 'GET' end, '/protected', $4,
+           null, case when g % 50 = 0 then 500 else 200 end, g % 200,
+           $5::bigint + (g::bigint * $6::bigint) / $7::bigint
+         from generate_series($8::bigint, $9::bigint) g`,
+        [operationId, appId, userId, headers, start, end - start, logRows, from, to],
+      );
+    }
+    await db.query('vacuum analyze logs');
+    say(
+      `  loaded ${logRows.toLocaleString('en')} rows over 100 days in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s (generate_series, then vacuum analyze)`,
+    );
+    const devToken = await tokenFor(node.base, 'developer', 'developer-password-1');
+    const times = async (label: string, path: string, bearer: string) => {
+      const runs: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        runs.push(
+          await timed(async () => {
+            const res = await fetch(`${node.base}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+            if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+            await res.arrayBuffer();
+          }),
+        );
+      }
+      const figure = median(runs.slice(1));
+      say(`  ${label}: ${figure.toFixed(0)} ms (median of 5 after one)`);
+      return figure;
+    };
+    const dashboard = await times(
+      'dashboard (`/backend/dashboard`, last 30 days)',
+      '/backend/dashboard',
+      node.adminToken,
+    );
+    const requests = await times(
+      'one chart (`/backend/statistic/incoming_requests`)',
+      '/backend/statistic/incoming_requests',
+      node.adminToken,
+    );
+    const consumerFirst = await times('`/consumer/log` first page', '/consumer/log?count=16', devToken);
+    const consumerDeep = await times('`/consumer/log` page 50', '/consumer/log?count=16&startIndex=784', devToken);
+    const newest = (await db.query('select max(id) as id from logs where user_id = $1 and category_id = 1', [userId]))
+      .rows[0] as {
+      id: string;
+    };
+    const one = await times('`/consumer/log/{id}`', `/consumer/log/${newest.id}`, devToken);
+    // retention while the gateway serves: p99 of a protected operation with and without a pass
+    const auth = { authorization: `Bearer ${token}` };
+    await load(`${node.base}/protected`, 3, auth);
+    const quiet = await load(`${node.base}/protected`, 10, auth);
+    const { openDatabase } = await import('../../server/src/db/database.js');
+    const { LogRetention } = await import('../../server/src/telemetry/log-retention.js');
+    const pino = (await import('pino')).default;
+    const sdb = openDatabase(u.toString());
+    const retention = new LogRetention(sdb.db, pino({ level: 'silent' }), { days: 90 });
+    let deleted = 0;
+    let passMs = 0;
+    const pass = timed(async () => {
+      deleted = await retention.run();
+    }).then((ms) => {
+      passMs = ms;
+    });
+    const during = await load(`${node.base}/protected`, 10, auth);
+    await pass;
+    await retention.close();
+    await sdb.close();
+    say(
+      `  retention (90 days): ${deleted.toLocaleString('en')} rows deleted in ${(passMs / 1000).toFixed(1)} s; /protected p99 ${during.p99.toFixed(1)} ms during the first 10 s of it (${Math.round(during.rps)} req/s) against ${quiet.p99.toFixed(1)} ms without (${Math.round(quiet.rps)} req/s)`,
+    );
+    results.log = {
+      rows: logRows,
+      dashboardMs: dashboard,
+      chartMs: requests,
+      consumerFirstMs: consumerFirst,
+      consumerDeepMs: consumerDeep,
+      consumerOneMs: one,
+      retention: {
+        deleted,
+        passMs,
+        p99During: during.p99,
+        p99Quiet: quiet.p99,
+        rpsDuring: during.rps,
+        rpsQuiet: quiet.rps,
+      },
+    };
+  } finally {
+    await db.end();
+    await node.stop();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
 async function coldstart(): Promise<void> {
   say('\n## Cold start to the first healthy answer (empty data folder: migrations and seed included)');
   const healthy = async (command: string[], cwd = root) => {
@@ -406,20 +550,60 @@ async function coldstart(): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  say(`Portico growth benchmark, ${os.cpus()[0]?.model ?? 'CPU'} × ${os.cpus().length}, Node ${process.versions.node}`);
-  const sections: Record<string, () => Promise<void>> = { routing, users, nodes, coldstart };
+  const nodeVersion = execFileSync(serverNode, ['--version'], { encoding: 'utf8' }).trim().slice(1);
+  console.log(
+    `Portico growth benchmark, ${os.cpus()[0]?.model ?? 'CPU'} × ${os.cpus().length}, servers on Node ${nodeVersion}`,
+  );
+  const sections: Record<string, () => Promise<void>> = { routing, users, nodes, log, coldstart };
+  // each section's lines and figures replace that section's in the results, per Node major version:
+  // sections run one at a time (--only) on a busy machine add up to one file
+  const file = path.join(root, 'bench/results/growth.json');
+  type Stored = Record<string, Record<string, { lines: string[]; figures: unknown; load: number[]; date: string }>>;
+  let stored: Stored = {};
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Stored;
+    if (parsed && typeof parsed === 'object' && Object.keys(parsed).every((k) => k.startsWith('Node ')))
+      stored = parsed;
+  } catch {
+    // no results yet
+  }
+  const runtime = `Node ${nodeVersion.split('.')[0]}`;
+  stored[runtime] ??= {};
   for (const [name, run] of Object.entries(sections)) {
-    if (only && only !== name) continue;
+    if (only ? !only.has(name) : name === 'log') continue;
+    lines = [];
+    const load = os.loadavg();
+    const before = new Set(Object.keys(results));
     try {
       await run();
     } catch (error) {
       say(`  ${name} failed: ${(error as Error).message}`);
     }
+    const figures = Object.fromEntries(Object.entries(results).filter(([k]) => !before.has(k)));
+    (stored[runtime] as Stored[string])[name] = {
+      lines: [
+        ...lines,
+        `  (Node ${nodeVersion}, load average ${load.map((l) => l.toFixed(1)).join(' ')} at the start)`,
+      ],
+      figures,
+      load,
+      date: new Date().toISOString().slice(0, 16),
+    };
   }
-  say(`\n(${((Date.now() - started) / 60_000).toFixed(1)} min; ${new Date().toISOString().slice(0, 10)})`);
+  console.log(`\n(${((Date.now() - started) / 60_000).toFixed(1)} min)`);
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'bench/results/growth.json'), `${JSON.stringify(results, null, 2)}\n`);
-  fs.writeFileSync(path.join(root, 'bench/results/growth.md'), `${lines.join('\n')}\n`);
+  fs.writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`);
+  const md = [
+    `Portico growth benchmark, ${os.cpus()[0]?.model ?? 'CPU'} × ${os.cpus().length} (each section as last run)`,
+  ];
+  for (const [version, byName] of Object.entries(stored)) {
+    md.push(`\n# ${version}`);
+    for (const name of Object.keys(sections)) {
+      const section = byName[name];
+      if (section) md.push(...section.lines, `  (${section.date} UTC)`);
+    }
+  }
+  fs.writeFileSync(path.join(root, 'bench/results/growth.md'), `${md.join('\n')}\n`);
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 }
 

@@ -51,6 +51,8 @@ export interface PorticoConfig {
   logRequests: boolean;
   /** SQLite: the request log written by a worker thread (true) or on the serving thread */
   requestLogThread: boolean;
+  /** request logs older than this many days are deleted in small batches; 0 keeps them */
+  logRetentionDays: number;
   debug: boolean;
   corsOrigins: string[] | '*';
   bodyLimit: number;
@@ -161,6 +163,11 @@ const envSchema = z.object({
     .default('auto'),
   LOG_REQUESTS: bool.default(false),
   REQUEST_LOG_THREAD: bool.default(true),
+  LOG_RETENTION_DAYS: z.coerce
+    .number({ message: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(0, 'must be 0 (keep every log) or more days')
+    .default(90),
   PORTICO_DEBUG: bool.default(false),
   CORS_ORIGIN: z.string().trim().default('*'),
   BODY_LIMIT: z.coerce
@@ -278,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PorticoConfig 
     logFormat: e.LOG_FORMAT,
     logRequests: e.LOG_REQUESTS,
     requestLogThread: e.REQUEST_LOG_THREAD,
+    logRetentionDays: e.LOG_RETENTION_DAYS,
     debug: e.PORTICO_DEBUG,
     corsOrigins,
     bodyLimit: e.BODY_LIMIT,

@@ -79,6 +79,19 @@ describe.each(await systemDatabases())('a developer’s own calls on $kind', (da
     expect(bobLogs.totalResults).toBe(4);
     const bobIds = new Set(bobLogs.entry?.map((l) => l.id));
     expect(aliceLogs.entry?.some((l) => bobIds.has(l.id))).toBe(false);
+    // paged two at a time, newest first: the pages hold every entry once, in the same order as one page
+    const pages = await Promise.all(
+      [0, 2, 4].map((start) => bearerClient(h, alice.token).consumer().log().getAll(start, 2)),
+    );
+    expect(pages.map((p) => p.entry?.length ?? 0)).toEqual([2, 2, 0]);
+    expect(pages.every((p) => p.totalResults === 4)).toBe(true);
+    expect(pages.flatMap((p) => p.entry?.map((l) => l.id) ?? [])).toEqual(aliceLogs.entry?.map((l) => l.id));
+    const dates = aliceLogs.entry?.map((l) => Date.parse(String(l.date))) ?? [];
+    expect(dates).toEqual([...dates].sort((a, b) => b - a));
+    const oldestFirst = await call(h, '/consumer/log?count=100&sortOrder=asc', bearer(alice.token));
+    expect((oldestFirst.body.entry as { id: number }[]).map((l) => l.id)).toEqual(
+      [...(aliceLogs.entry?.map((l) => l.id) ?? [])].reverse(),
+    );
 
     // one entry in full, including the headers as logged (credentials redacted)
     const oldest = aliceLogs.entry?.[aliceLogs.entry.length - 1];

@@ -8,7 +8,7 @@ import { type ConfigKind, configKinds, isConfigKind } from './kinds.js';
 
 /**
  * How a configuration change made through one node reaches every other node. The database feed
- * needs no extra service (each node polls a small table twice a second); with Redis, changes are
+ * needs no extra service (each node polls a small table four times a second); with Redis, changes are
  * also pushed at once over pub/sub, and the database stays the safety net for a missed message.
  */
 export interface ChangeFeed {
@@ -51,7 +51,7 @@ export class DatabaseChangeFeed implements ChangeFeed {
     private readonly logger: Logger,
     options: DatabaseFeedOptions = {},
   ) {
-    this.intervalMs = Math.max(options.intervalMs ?? 500, 20);
+    this.intervalMs = Math.max(options.intervalMs ?? 250, 20);
     this.retainMs = options.retainMs ?? 3_600_000;
   }
 
@@ -131,7 +131,7 @@ export class DatabaseChangeFeed implements ChangeFeed {
 }
 
 /**
- * Adds Redis pub/sub to the database feed: changes arrive in milliseconds instead of up to half a
+ * Adds Redis pub/sub to the database feed: changes arrive in milliseconds instead of up to a quarter of a
  * second later. Redis being down only slows propagation back to the database feed's pace.
  */
 export class RedisChangeFeed implements ChangeFeed {

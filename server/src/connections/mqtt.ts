@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { defineConnectionType } from '../plugins/connection.js';
 
 export interface MqttConfig {
@@ -68,7 +68,9 @@ export const mqttConnection = defineConnectionType<MqttConfig, MqttClient>({
     },
     anyOf: [{ required: ['url'] }, { required: ['host'] }],
   },
-  connect(config, env) {
+  async connect(config, env) {
+    // loaded on first use: the MQTT client is a large module most installations never need at start
+    const { default: mqtt } = await import('mqtt');
     const options: IClientOptions = {
       protocolVersion: config.protocolVersion ?? 5,
       clientId: config.clientId || config.clientid || `portico_${randomBytes(6).toString('hex')}`,

@@ -93,6 +93,8 @@ export class OperationCompiler {
   private readonly systemAjv = newAjv({ verbose: true });
   private readonly systemBodies = new Map<string, BodyRule>();
   private readonly actionCache = new Map<number, CachedAction>();
+  /** compiled operations by id, reused while their row, scopes, action and schemas are unchanged */
+  private readonly operationCache = new Map<number, { key: string; operation: CompiledOperation }>();
 
   constructor(private readonly deps: CompilerDeps) {}
 
@@ -103,12 +105,40 @@ export class OperationCompiler {
       snapshot.schemas.map((s) => ({ name: s.name, source: parseJsonColumn(s.source) ?? {} })),
     );
     const seenActions = new Set<number>();
+    const seenOperations = new Set<number>();
     const compiled: CompiledOperation[] = [];
     for (const row of snapshot.operations) {
-      compiled.push(await this.compileOne(row, snapshot, seenActions));
+      seenOperations.add(row.id);
+      const key = this.operationKey(row, snapshot, schemaGeneration, seenActions);
+      const cached = this.operationCache.get(row.id);
+      if (cached && cached.key === key) {
+        compiled.push(cached.operation);
+        continue;
+      }
+      const operation = await this.compileOne(row, snapshot, seenActions);
+      // one that could not be built is tried again next time (its action may be repaired)
+      if (!failed.has(operation)) this.operationCache.set(row.id, { key, operation });
+      else this.operationCache.delete(row.id);
+      compiled.push(operation);
     }
     for (const id of this.actionCache.keys()) if (!seenActions.has(id)) this.actionCache.delete(id);
+    for (const id of this.operationCache.keys()) if (!seenOperations.has(id)) this.operationCache.delete(id);
     return compiled;
+  }
+
+  /** Everything a compiled operation is made of: its row, its scopes, its action's version, the schemas. */
+  private operationKey(
+    row: OperationRow,
+    snapshot: ConfigSnapshot,
+    schemaGeneration: string,
+    seenActions: Set<number>,
+  ): string {
+    const scopes = snapshot.scopesByOperation.get(row.id)?.join(',') ?? '';
+    if (row.action.startsWith('system://')) return `${row.updated_at}|${scopes}`;
+    const action = snapshot.actions.get(actionNameOf(row.action));
+    if (action) seenActions.add(action.id);
+    const actionKey = action ? `${action.id}:${action.updated_at}:${this.deps.actions.generation(action.class)}` : '-';
+    return `${row.updated_at}|${scopes}|${actionKey}|${isPassthrough(row.incoming) ? '' : schemaGeneration}`;
   }
 
   private async compileOne(
@@ -162,6 +192,9 @@ export class OperationCompiler {
       run = (exchange) => invokeAction(handler, exchange, contextFor);
     } catch (error) {
       run = unavailable(`Operation ${row.name} is not available: ${(error as Error).message}`);
+      const operation = { ...common, body, logBody: true, audited: false, run };
+      failed.add(operation);
+      return operation;
     }
     return { ...common, body, logBody: true, audited: false, run };
   }
@@ -193,7 +226,10 @@ export class OperationCompiler {
   }
 }
 
-/** Builds one action's handler from its stored class and config. */
+/** operations compiled to an error answer: not kept between rebuilds */
+const failed = new WeakSet<CompiledOperation>();
+
+/** An operation that answers 503 with the reason. */
 function unavailable(message: string): () => never {
   return () => {
     throw serviceUnavailable(message);

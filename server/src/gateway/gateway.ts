@@ -47,9 +47,14 @@ export class Gateway {
     const started = performance.now();
     const snapshot = await loadSnapshot(this.db);
     const operations = await this.compiler.compile(snapshot);
-    const table = new RoutingTable(++this.generation, operations, (operation, error) => {
-      this.logger.error({ operation: operation.name, err: error.message }, 'operation left out of the routing table');
-    });
+    const table = new RoutingTable(
+      ++this.generation,
+      operations,
+      (operation, error) => {
+        this.logger.error({ operation: operation.name, err: error.message }, 'operation left out of the routing table');
+      },
+      this.current,
+    );
     this.current = table;
     this.logger.debug(
       { generation: table.generation, operations: operations.length, ms: Math.round(performance.now() - started) },

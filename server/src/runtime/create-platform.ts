@@ -60,6 +60,7 @@ import { SettingRepository } from '../settings/repository.js';
 import { Settings } from '../settings/settings.js';
 import { checkFolders } from '../startup.js';
 import { TaxonomyRepository } from '../taxonomies/repository.js';
+import { LogRetention } from '../telemetry/log-retention.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
 import { createUser, UserRepository } from '../users/repository.js';
@@ -278,6 +279,8 @@ async function assemble(
     loginThrottle.prune().catch((error) => logger.warn({ err: error }, 'pruning login counters failed'));
   }, 60_000);
   pruner.unref();
+  const logRetention = new LogRetention(db, logger, { days: config.logRetentionDays });
+  logRetention.start();
 
   const platform: Platform = {
     config,
@@ -349,6 +352,7 @@ async function assemble(
       if (closed) return;
       closed = true;
       clearInterval(pruner);
+      await logRetention.close();
       await bus.close();
       // deliveries and cron runs in flight finish (bounded) while the database and connections are open
       await events.close();

@@ -1,4 +1,3 @@
-import { MqttClient } from 'mqtt';
 import { mqttConnection } from '../../connections/mqtt.js';
 import { defineActionType } from '../../plugins/action.js';
 import { messageFromRequest, messageHeaders } from './message.js';
@@ -62,7 +61,9 @@ export const mqttPublishAction = defineActionType<MqttPublishConfig>({
     const where = `topic "${config.topic}"`;
     return async (request, context) => {
       const client = await context.connections.get(config.connection);
-      if (!(client instanceof MqttClient)) throw wrongConnection(config.connection, 'MQTT');
+      // the connection loaded the module already (a cached import: no load here)
+      const { MqttClient: Client } = await import('mqtt');
+      if (!(client instanceof Client)) throw wrongConnection(config.connection, 'MQTT');
       const message = messageFromRequest(request, context);
       const { 'content-type': contentType, ...userProperties } = messageHeaders(message);
       const v5 = client.options.protocolVersion === 5;

@@ -1,5 +1,5 @@
 import type { ConsumerLog } from 'fusio-sdk';
-import type { ExpressionBuilder } from 'kysely';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { collection, containsIgnoreCase } from '../../db/listing.js';
 import { Category, type Database } from '../../db/schema.js';
 import { isoDate } from '../../db/values.js';
@@ -56,20 +56,71 @@ export const consumerLogOperations: SystemOperation[] = [
     async handler(call) {
       const { platform, request } = call;
       const page = paging(request.query);
-      // the last 30 days: what a developer looks for, and what the logs' covering index answers quickly
-      let base = platform.db
+      const db = platform.db;
+      const userId = currentUserId(call);
+      // the last 30 days: what a developer looks for. The developer's own calls and their apps' calls are
+      // read from the indexes that start with user_id and app_id (migration 2026-12-04g), one source at a
+      // time, so a developer's page costs their rows only, never the other developers' millions.
+      const since = Date.now() - consumerLogWindowMs;
+      const apps = (await db.selectFrom('apps').select('id').where('user_id', '=', userId).execute()).map((a) => a.id);
+      const recent = (eb: ExpressionBuilder<Database, 'logs'>) => {
+        const conditions: Expression<SqlBool>[] = [
+          eb('logs.category_id', '=', Category.default),
+          eb('logs.date', '>=', since),
+        ];
+        if (page.search) conditions.push(containsIgnoreCase('path', page.search));
+        return eb.and(conditions);
+      };
+      const byUser = db.selectFrom('logs').where(recent).where('logs.user_id', '=', userId);
+      /** calls through one of the developer's apps that the developer did not make themselves (counted once) */
+      const byApps = db
         .selectFrom('logs')
-        .where(ownCalls(currentUserId(call)))
-        .where('logs.date', '>=', Date.now() - consumerLogWindowMs);
-      if (page.search) base = base.where(containsIgnoreCase('path', page.search));
-      const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      const rows = await base
-        .select([...listColumns])
-        .orderBy('id', page.sortOrder ?? 'desc')
-        .limit(page.count)
-        .offset(page.startIndex)
-        .execute();
-      return collection(Number(total.n), page, rows.map(view));
+        .where(recent)
+        .where('logs.app_id', 'in', apps.length > 0 ? apps : [0])
+        .where((eb) => eb.or([eb('logs.user_id', 'is', null), eb('logs.user_id', '!=', userId)]));
+      const counts = await Promise.all(
+        [byUser, byApps].map((q) => q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
+      );
+      const total = counts.reduce((sum, c) => sum + Number(c.n), 0);
+      if (page.startIndex >= total) return collection(total, page, []);
+      const descending = (page.sortOrder ?? 'desc') === 'desc';
+      const direction = descending ? 'desc' : 'asc';
+      const wanted = page.startIndex + page.count;
+      // the first `wanted` of each source in the order asked, merged: no offset into the whole log
+      const sources = [byUser, ...apps.map((appId) => byApps.where('logs.app_id', '=', appId))];
+      const heads = await Promise.all(
+        sources.map((q) =>
+          q
+            .select(['logs.id', 'logs.date'])
+            .orderBy('logs.date', direction)
+            .orderBy('logs.id', direction)
+            .limit(wanted)
+            .execute(),
+        ),
+      );
+      const seen = new Set<number>();
+      const merged = heads
+        .flat()
+        .filter((r) => !seen.has(r.id) && seen.add(r.id))
+        .sort((a, b) => (Number(a.date) - Number(b.date) || a.id - b.id) * (descending ? -1 : 1))
+        .slice(page.startIndex, wanted);
+      const ids = merged.map((r) => r.id);
+      const rows = ids.length
+        ? await db
+            .selectFrom('logs')
+            .select([...listColumns])
+            .where('id', 'in', ids)
+            .execute()
+        : [];
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return collection(
+        total,
+        page,
+        ids.flatMap((id) => {
+          const row = byId.get(id);
+          return row ? [view(row)] : [];
+        }),
+      );
     },
   }),
   systemOperation({
