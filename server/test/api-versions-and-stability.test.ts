@@ -1,0 +1,186 @@
+import { CommonMessageException } from 'fusio-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemDatabases } from './support/databases.js';
+import { type Harness, startHarness } from './support/harness.js';
+
+const databases = await systemDatabases();
+
+async function sdkError(promise: Promise<unknown>): Promise<{ success?: boolean; message?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof CommonMessageException) return error.getPayload();
+    throw error;
+  }
+  throw new Error('expected the SDK call to fail');
+}
+
+const staticResponse = 'Fusio.Adapter.Util.Action.UtilStaticResponse';
+const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+describe.each(databases)('a stable operation keeps its promise to callers ($kind)', (database) => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness(database);
+    const backend = h.admin.backend();
+    await backend.schema().create({
+      name: 'Order',
+      source: { type: 'object', properties: { item: { type: 'string' } }, required: ['item'] },
+    });
+    await backend.action().create({
+      name: 'order-place',
+      class: staticResponse,
+      config: { response: JSON.stringify({ served: 'v1' }) },
+    });
+    await backend.operation().create({
+      name: 'order.place',
+      httpMethod: 'POST',
+      httpPath: '/order',
+      action: 'order-place',
+      incoming: 'Order',
+      public: true,
+      stability: 1,
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('an experimental operation follows its action and says it is experimental', async () => {
+    const res = await h.fetch('/order', post({ item: 'tea' }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-stability')).toBe('experimental');
+    expect(res.headers.get('deprecation')).toBeNull();
+    expect(await res.json()).toEqual({ served: 'v1' });
+  });
+
+  it('a release tags the current action and schema; Api-Version of it is served that way later', async () => {
+    const released = await h.fetch('/backend/release', {
+      ...post({ version: '1.0.0' }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await h.adminToken()}` },
+    });
+    expect(released.status).toBe(201);
+    expect(await released.json()).toMatchObject({ success: true, id: '1.0.0' });
+
+    // the same version twice is refused, and so is a name that is not x.y.z
+    const again = await h.fetch('/backend/release', {
+      ...post({ version: '1.0.0' }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await h.adminToken()}` },
+    });
+    expect(again.status).toBe(409);
+    const bad = await h.fetch('/backend/release', {
+      ...post({ version: 'latest' }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await h.adminToken()}` },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toContain('x.y.z');
+
+    // version 2 of the action and the schema: `item` became `sku`
+    const backend = h.admin.backend();
+    await backend.action().update('~order-place', { config: { response: JSON.stringify({ served: 'v2' }) } });
+    await backend.schema().update('~Order', {
+      source: { type: 'object', properties: { sku: { type: 'string' } }, required: ['sku'] },
+    });
+
+    const now = await h.fetch('/order', post({ sku: 'T-1' }));
+    expect(now.status).toBe(200);
+    expect(await now.json()).toEqual({ served: 'v2' });
+    expect((await h.fetch('/order', post({ item: 'tea' }))).status).toBe(400);
+
+    // Api-Version: 1.0.0 is the release: its action and its schema
+    const old = await h.fetch('/order', post({ item: 'tea' }, { 'api-version': '1.0.0' }));
+    expect(old.status).toBe(200);
+    expect(await old.json()).toEqual({ served: 'v1' });
+    expect((await h.fetch('/order', post({ sku: 'T-1' }, { 'api-version': '1.0.0' }))).status).toBe(400);
+    // an unknown version is served as now
+    const unknown = await h.fetch('/order', post({ sku: 'T-1' }, { 'api-version': '9.9.9' }));
+    expect(await unknown.json()).toEqual({ served: 'v2' });
+
+    const releases = await h.fetch('/backend/release', {
+      headers: { authorization: `Bearer ${await h.adminToken()}` },
+    });
+    expect(((await releases.json()) as { entry: unknown[] }).entry).toEqual([
+      expect.objectContaining({ version: '1.0.0', actions: expect.any(Number), schemas: expect.any(Number) }),
+    ]);
+  });
+
+  it('moved to stable, the operation pins its action and schema and refuses edits and deletion', async () => {
+    const backend = h.admin.backend();
+    await backend.operation().update('~order.place', { stability: 2 });
+    const stable = await backend.operation().get('~order.place');
+    expect(stable.stability).toBe(2);
+    expect(stable.action).toMatch(/^action:\/\/order-place@[0-9a-f]{64}$/);
+    expect(stable.incoming).toMatch(/^schema:\/\/Order@[0-9a-f]{64}$/);
+
+    // the action and the schema change again: the stable operation serves what it was pinned to
+    await backend.action().update('~order-place', { config: { response: JSON.stringify({ served: 'v3' }) } });
+    await backend.schema().update('~Order', {
+      source: { type: 'object', properties: { code: { type: 'integer' } }, required: ['code'] },
+    });
+    const res = await h.fetch('/order', post({ sku: 'T-1' }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-stability')).toBe('stable');
+    expect(await res.json()).toEqual({ served: 'v2' });
+    expect((await h.fetch('/order', post({ code: 7 }))).status).toBe(400);
+    // a release is still served as released
+    expect(await (await h.fetch('/order', post({ item: 'tea' }, { 'api-version': '1.0.0' }))).json()).toEqual({
+      served: 'v1',
+    });
+
+    const edit = await sdkError(backend.operation().update('~order.place', { httpPath: '/orders' }));
+    expect(edit.success).toBe(false);
+    expect(edit.message).toContain(
+      'Operation "order.place" is stable: only its stability can change, not its httpPath',
+    );
+    // a client that sends the action back by name asks for no change: accepted, still pinned
+    await backend.operation().update('~order.place', { action: 'action://order-place', stability: 2 });
+    expect((await backend.operation().get('~order.place')).action).toBe(stable.action);
+    const other = await sdkError(backend.operation().update('~order.place', { public: false }));
+    expect(other.message).toContain('public');
+    const deleted = await sdkError(backend.operation().delete('~order.place'));
+    expect(deleted.message).toContain('It is not possible to delete an operation which is marked as stable');
+    // the refusals are 409s and changed nothing
+    const raw = await h.fetch('/backend/operation/~order.place', {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${await h.adminToken()}` },
+    });
+    expect(raw.status).toBe(409);
+    const same = await backend.operation().get('~order.place');
+    expect(same).toMatchObject({ httpPath: '/order', public: true, action: stable.action, incoming: stable.incoming });
+    expect((await h.fetch('/order', post({ sku: 'T-1' }))).status).toBe(200);
+  });
+
+  it('deprecated, it says so (Deprecation, Sunset); back to experimental, it follows the action again', async () => {
+    const backend = h.admin.backend();
+    await backend.operation().update('~order.place', {
+      stability: 0,
+      metadata: { sunset: '2027-06-30T00:00:00Z' },
+    });
+    const res = await h.fetch('/order', post({ sku: 'T-1' }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-stability')).toBe('deprecated');
+    expect(res.headers.get('deprecation')).toMatch(/^@\d{10}$/);
+    const since = Number(res.headers.get('deprecation')?.slice(1)) * 1000;
+    expect(Math.abs(since - Date.now())).toBeLessThan(5 * 60_000);
+    expect(res.headers.get('sunset')).toBe('Wed, 30 Jun 2027 00:00:00 GMT');
+    expect(await res.json()).toEqual({ served: 'v2' });
+
+    await backend.operation().update('~order.place', { stability: 1 });
+    const relaxed = await backend.operation().get('~order.place');
+    expect(relaxed).toMatchObject({ action: 'action://order-place', incoming: 'schema://Order' });
+    const now = await h.fetch('/order', post({ code: 7 }));
+    expect(now.status).toBe(200);
+    expect(now.headers.get('deprecation')).toBeNull();
+    expect(await now.json()).toEqual({ served: 'v3' });
+
+    // experimental again, it may be edited and deleted
+    await backend.operation().update('~order.place', { httpPath: '/orders' });
+    await backend.operation().delete('~order.place');
+    expect((await h.fetch('/orders', post({ code: 7 }))).status).toBe(404);
+  });
+});
