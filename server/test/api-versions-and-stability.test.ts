@@ -1,5 +1,9 @@
 import { CommonMessageException } from 'fusio-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployConfiguration, exportConfiguration, operationsByName } from '../src/api/configuration/engine.js';
+import { parseConfiguration } from '../src/api/configuration/file.js';
+import { platformOperations } from '../src/api/index.js';
+import type { Caller } from '../src/auth/caller.js';
 import { systemDatabases } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';
 
@@ -14,6 +18,15 @@ async function sdkError(promise: Promise<unknown>): Promise<{ success?: boolean;
   }
   throw new Error('expected the SDK call to fail');
 }
+
+const operator: Caller = { user: null, app: null, token: null, scopes: ['backend'] };
+const applier = { caller: operator, label: 'deploy versions.yaml', ip: '127.0.0.1' };
+
+type OpenApi = {
+  info: { version: string };
+  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref: string } }> } }>>;
+  components: { schemas: Record<string, { required?: string[] }> };
+};
 
 const staticResponse = 'Fusio.Adapter.Util.Action.UtilStaticResponse';
 const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
@@ -153,6 +166,48 @@ describe.each(databases)('a stable operation keeps its promise to callers ($kind
     const same = await backend.operation().get('~order.place');
     expect(same).toMatchObject({ httpPath: '/order', public: true, action: stable.action, incoming: stable.incoming });
     expect((await h.fetch('/order', post({ sku: 'T-1' }))).status).toBe(200);
+  });
+
+  it('the OpenAPI document shows what is served: now, and per release', async () => {
+    const now = (await (await h.fetch('/system/openapi')).json()) as OpenApi;
+    // the current Order asks for `code`; the stable operation is pinned to the one that asked for `sku`
+    expect(now.components.schemas.Order?.required).toEqual(['code']);
+    const ref = now.paths['/order']?.post?.requestBody?.content['application/json']?.schema.$ref ?? '';
+    expect(ref).toMatch(/^#\/components\/schemas\/Order\.[0-9a-f]{8}$/);
+    expect(now.components.schemas[ref.split('/').pop() ?? '']?.required).toEqual(['sku']);
+
+    const released = (await (await h.fetch('/system/openapi?version=1.0.0')).json()) as OpenApi;
+    expect(released.info.version).toBe('1.0.0');
+    expect(released.components.schemas.Order?.required).toEqual(['item']);
+    expect(released.paths['/order']?.post?.requestBody?.content['application/json']?.schema.$ref).toBe(
+      '#/components/schemas/Order',
+    );
+    const byHeader = (await (
+      await h.fetch('/system/openapi', { headers: { 'api-version': '1.0.0' } })
+    ).json()) as OpenApi;
+    expect(byHeader.components.schemas.Order?.required).toEqual(['item']);
+    expect((await h.fetch('/system/openapi?version=2.0.0')).status).toBe(404);
+  });
+
+  it('configuration as code: an unchanged stable operation deploys as a no-op; a change fails naming it', async () => {
+    const operations = operationsByName(platformOperations);
+    const deploy = (yaml: string) =>
+      deployConfiguration(h.portico.platform, operations, applier, parseConfiguration(yaml), {
+        env: {},
+        prune: false,
+        dryRun: false,
+      });
+    const exported = (await exportConfiguration(h.portico.platform, operations, operator)).yaml;
+    expect(exported).toContain('name: order.place');
+    const same = await deploy(exported);
+    expect(same.changes).toEqual([]);
+
+    const moved = exported.replace('httpPath: /order\n', 'httpPath: /orders\n');
+    expect(moved).not.toBe(exported);
+    await expect(deploy(moved)).rejects.toThrow(
+      /operations "order\.place" could not be changed: Operation "order\.place" is stable: only its stability can change, not its httpPath/,
+    );
+    expect((await h.admin.backend().operation().get('~order.place')).httpPath).toBe('/order');
   });
 
   it('deprecated, it says so (Deprecation, Sunset); back to experimental, it follows the action again', async () => {
