@@ -1,10 +1,15 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { CommonMessageException } from 'fusio-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployConfiguration, exportConfiguration, operationsByName } from '../src/api/configuration/engine.js';
 import { parseConfiguration } from '../src/api/configuration/file.js';
 import { platformOperations } from '../src/api/index.js';
 import type { Caller } from '../src/auth/caller.js';
-import { systemDatabases } from './support/databases.js';
+import { systemDatabases, type TestDatabase } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 const databases = await systemDatabases();
@@ -237,5 +242,93 @@ describe.each(databases)('a stable operation keeps its promise to callers ($kind
     await backend.operation().update('~order.place', { httpPath: '/orders' });
     await backend.operation().delete('~order.place');
     expect((await h.fetch('/orders', post({ code: 7 }))).status).toBe(404);
+  });
+});
+
+const run = promisify(execFile);
+const bin = path.resolve(import.meta.dirname, '../bin/portico.js');
+const sqlite = databases.find((d) => d.kind === 'sqlite');
+
+/** SQLite in a file, so the command and the running node share it (the harness's default is in memory). */
+function onDisk(): TestDatabase {
+  return {
+    kind: 'sqlite',
+    async create() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-release-db-'));
+      return { url: `sqlite:${path.join(dir, 'portico.db')}`, drop: async () => fs.rmSync(dir, { recursive: true }) };
+    },
+  };
+}
+
+describe.skipIf(!sqlite)('portico release tags a version a running node serves', { timeout: 200_000 }, () => {
+  let h: Harness;
+  let work: string;
+
+  async function portico(args: string[]) {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+        cwd: work,
+        env: {
+          ...process.env,
+          DATABASE_URL: h.databaseUrl,
+          PORTICO_DATA_DIR: work,
+          PORTICO_SECRET_KEY: 'test-secret-key-0123456789',
+          LOG_LEVEL: 'warn',
+        },
+        timeout: 90_000,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  beforeAll(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-release-'));
+    h = await startHarness(onDisk());
+    const backend = h.admin.backend();
+    await backend.action().create({ name: 'hello', class: staticResponse, config: { response: '{"say":"hi"}' } });
+    await backend
+      .operation()
+      .create({ name: 'hello.get', httpMethod: 'GET', httpPath: '/hello', action: 'hello', public: true });
+  });
+  afterAll(async () => {
+    await h?.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('tags every action from the command line; Api-Version selects it on the running node', async () => {
+    const released = await portico(['release', '2.0.0']);
+    expect(released.stderr).toBe('');
+    expect(released.code).toBe(0);
+    expect(released.stdout).toContain('Release 2.0.0: 1 actions and 0 schemas tagged');
+    await h.admin
+      .backend()
+      .action()
+      .update('~hello', { config: { response: '{"say":"hello"}' } });
+    expect(await (await h.fetch('/hello')).json()).toEqual({ say: 'hello' });
+    // the node hears of the release through the change feed (polled twice a second)
+    const until = Date.now() + 15_000;
+    let body: unknown;
+    do {
+      body = await (await h.fetch('/hello', { headers: { 'api-version': '2.0.0' } })).json();
+      if ((body as { say?: string }).say === 'hi') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } while (Date.now() < until);
+    expect(body).toEqual({ say: 'hi' });
+
+    const again = await portico(['release', '2.0.0']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('Release 2.0.0 exists already');
+    const bad = await portico(['release', 'v2']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Version "v2" must be of the form x.y.z');
+    // the audit trail names the command
+    const audits = await h.portico.platform.db.selectFrom('audits').select(['event', 'message']).execute();
+    expect(audits).toContainEqual({
+      event: 'backend.release.create',
+      message: 'backend.release.create by release 2.0.0',
+    });
   });
 });
