@@ -19,6 +19,7 @@ import { platformOperations } from './api/index.js';
 import type { Caller } from './auth/caller.js';
 import { rotateSigningKeys } from './auth/keys.js';
 import { hashPassword } from './auth/passwords.js';
+import { PendingAudit } from './changes/audit.js';
 import { joinCluster } from './cluster/member.js';
 import { runPrimary } from './cluster/primary.js';
 import { printAdminPassword, serveProcess } from './cluster/serve-process.js';
@@ -150,6 +151,28 @@ async function rotateKeys(): Promise<void> {
   }
 }
 
+/** Tags the current commit of every action and schema as a release, through the backend's own operation. */
+async function releaseCommand(version: string): Promise<void> {
+  const running = await createPlatform(config(), { logger: pino({ level: 'warn' }), ...oneShot });
+  try {
+    const { platform } = running;
+    const audit = new PendingAudit({
+      userId: null,
+      appId: null,
+      event: 'backend.release.create',
+      ip: '127.0.0.1',
+      message: `backend.release.create by release ${version}`,
+      content: { version },
+    });
+    const tagged = await platform.changes.write({ audit }, (unit) => platform.releases.release(unit, version));
+    process.stdout.write(
+      `Release ${version}: ${tagged.actions} actions and ${tagged.schemas} schemas tagged. Callers select it with Api-Version: ${version}\n`,
+    );
+  } finally {
+    await running.close();
+  }
+}
+
 /** The operator at the command line: the administrator's rights, no user (audit rows name the command). */
 const operator: Caller = {
   user: null,
@@ -275,6 +298,11 @@ export function buildCli(): Command {
     .option('--apply', 'apply the configuration at once (as deploy does, without pruning)')
     .option('--dry-run', 'print the difference applying it would make, and change nothing')
     .action(importCommand);
+  program
+    .command('release')
+    .description('tag the current version of every action and schema as release x.y.z (selected by Api-Version)')
+    .argument('<version>', 'the release, x.y.z')
+    .action(releaseCommand);
   const keys = program.command('keys').description('manage the keys that sign access tokens and id_tokens');
   keys
     .command('rotate')

@@ -1,10 +1,11 @@
 import type { ActionRow } from '../db/schema.js';
 import type { ActionEnv, ActionHandler } from '../plugins/action.js';
+import { withoutPin } from '../schema/names.js';
 import type { ActionRegistry } from './registry.js';
 
-/** How operations and triggers name an action: `action://name` or just `name`. */
+/** How operations and triggers name an action: `action://name`, just `name`, or pinned `action://name@hash`. */
 export function actionNameOf(reference: string): string {
-  return reference.startsWith('action://') ? reference.slice('action://'.length) : reference;
+  return withoutPin(reference.startsWith('action://') ? reference.slice('action://'.length) : reference);
 }
 
 /** A handler from a stored action: its class's factory with the validated config. */

@@ -70,7 +70,7 @@ export class ActionRepository {
       }),
       this.dialect,
     );
-    await recordCommit(unit.db, 'action', id, unit.actor?.userId ?? null, config);
+    await recordCommit(unit.db, 'action', id, unit.actor?.userId ?? null, config, input.class);
     unit.touched('action');
     unit.target(id);
     return id;
@@ -100,8 +100,8 @@ export class ActionRepository {
       })
       .where('id', '=', existing.id)
       .execute();
-    if (config !== existing.config) {
-      await recordCommit(unit.db, 'action', existing.id, unit.actor?.userId ?? null, config);
+    if (config !== existing.config || className !== existing.class) {
+      await recordCommit(unit.db, 'action', existing.id, unit.actor?.userId ?? null, config, className);
     }
     unit.touched('action');
     unit.target(existing.id);
@@ -128,7 +128,10 @@ export class ActionRepository {
     const rows = await db
       .selectFrom('operations')
       .select(['name', 'action'])
-      .where('action', 'in', [name, `action://${name}`])
+      // a stable operation pins its action to a commit: action://name@hash
+      .where((eb) =>
+        eb.or([eb('action', 'in', [name, `action://${name}`]), eb('action', 'like', `action://${name}@%`)]),
+      )
       .execute();
     return rows.filter((r) => actionNameOf(r.action) === name).map((r) => r.name);
   }

@@ -19,6 +19,7 @@ import { operationOperations } from './backend/operation.js';
 import { pageOperations } from './backend/page.js';
 import { planOperations } from './backend/plan.js';
 import { rateOperations } from './backend/rate.js';
+import { releaseOperations } from './backend/release.js';
 import { roleOperations } from './backend/role.js';
 import { schemaOperations } from './backend/schema.js';
 import { scopeOperations } from './backend/scope.js';
@@ -66,6 +67,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...identityOperations,
   ...logOperations,
   ...operationOperations,
+  ...releaseOperations,
   ...pageOperations,
   ...planOperations,
   ...rateOperations,

@@ -37,6 +37,7 @@ import type { TaxonomyRepository } from '../taxonomies/repository.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
 import type { UserRepository } from '../users/repository.js';
+import type { ReleaseRepository } from '../versions/repository.js';
 
 /** The running platform: every service a handler may use, built once at start by `createPlatform`. */
 export interface Platform {
@@ -95,6 +96,8 @@ export interface Platform {
   readonly pages: PageRepository;
   /** the admin app's folders of operations, actions, schemas, events, cronjobs and triggers */
   readonly taxonomies: TaxonomyRepository;
+  /** releases: the tags `Api-Version` selects */
+  readonly releases: ReleaseRepository;
   /** the settings as stored (`settings` is their cache) */
   readonly configValues: SettingRepository;
   /** announces a change made outside a unit (custom actions reloaded from disk) */

@@ -11,14 +11,18 @@ function hashOf(prev: string, content: string): string {
   return createHash('sha256').update(prev).update('\n').update(content).digest('hex');
 }
 
-/** Records a version of an action config or schema source, chained to the previous one by hash. */
+/**
+ * Records a version of an action config (with the action's class) or schema source, chained to the
+ * previous one by hash; answers the new commit's hash.
+ */
 export async function recordCommit(
   db: Kysely<Database>,
   kind: CommitKind,
   id: number,
   userId: number | null,
   content: string,
-): Promise<void> {
+  className?: string,
+): Promise<string> {
   const now = Date.now();
   if (kind === 'action') {
     const last = await db
@@ -29,17 +33,20 @@ export async function recordCommit(
       .limit(1)
       .executeTakeFirst();
     const prev = last?.commit_hash ?? '';
+    const hash = hashOf(prev, `${className ?? ''}\n${content}`);
     await db
       .insertInto('action_commits')
       .values({
         action_id: id,
         user_id: userId,
         prev_hash: prev,
-        commit_hash: hashOf(prev, content),
+        commit_hash: hash,
         config: content,
+        class: className ?? null,
         created_at: now,
       })
       .execute();
+    return hash;
   } else {
     const last = await db
       .selectFrom('schema_commits')
@@ -49,18 +56,74 @@ export async function recordCommit(
       .limit(1)
       .executeTakeFirst();
     const prev = last?.commit_hash ?? '';
+    const hash = hashOf(prev, content);
     await db
       .insertInto('schema_commits')
       .values({
         schema_id: id,
         user_id: userId,
         prev_hash: prev,
-        commit_hash: hashOf(prev, content),
+        commit_hash: hash,
         source: content,
         created_at: now,
       })
       .execute();
+    return hash;
   }
+}
+
+/** Whether an action or schema has a commit of this hash. */
+export async function commitExists(db: Kysely<Database>, kind: CommitKind, id: number, hash: string): Promise<boolean> {
+  const row =
+    kind === 'action'
+      ? await db
+          .selectFrom('action_commits')
+          .select('id')
+          .where('action_id', '=', id)
+          .where('commit_hash', '=', hash)
+          .executeTakeFirst()
+      : await db
+          .selectFrom('schema_commits')
+          .select('id')
+          .where('schema_id', '=', id)
+          .where('commit_hash', '=', hash)
+          .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The hash of the version an action or schema serves now: its newest commit, when that holds what the
+ * row holds; otherwise (an entity written before commits were kept, or whose class changed without a
+ * commit) a commit of what it holds is recorded first, so a pin always names what is served.
+ */
+export async function currentCommit(db: Kysely<Database>, kind: CommitKind, id: number): Promise<string> {
+  if (kind === 'action') {
+    const row = await db
+      .selectFrom('actions')
+      .select(['config', 'class'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const last = await db
+      .selectFrom('action_commits')
+      .select(['commit_hash', 'config', 'class'])
+      .where('action_id', '=', id)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const config = row.config ?? '{}';
+    if (last && last.config === config && last.class === row.class) return last.commit_hash;
+    return recordCommit(db, 'action', id, null, config, row.class);
+  }
+  const row = await db.selectFrom('schemas').select('source').where('id', '=', id).executeTakeFirstOrThrow();
+  const last = await db
+    .selectFrom('schema_commits')
+    .select(['commit_hash', 'source'])
+    .where('schema_id', '=', id)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (last && last.source === row.source) return last.commit_hash;
+  return recordCommit(db, 'schema', id, null, row.source);
 }
 
 /** The users named by commits, as the small BackendUser the commit views carry. */

@@ -51,6 +51,8 @@ export interface OperationTable {
   costs: number | null;
   metadata: Json;
   updated_at: Millis;
+  /** when the operation moved to deprecated or legacy (its Deprecation header's date), else null */
+  deprecated_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export interface ActionTable {
@@ -232,6 +234,17 @@ export interface ActionCommitTable {
   prev_hash: string;
   commit_hash: string;
   config: string;
+  /** the action's class when this commit was made (null: recorded before releases existed) */
+  class: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Millis;
+}
+
+/** A release name on one commit of an action or a schema (`Api-Version: x.y.z` selects it). */
+export interface TagTable {
+  id: Id;
+  commit_id: number;
+  user_id: number | null;
+  version: string;
   created_at: Millis;
 }
 
@@ -256,6 +269,8 @@ export interface Database {
   changes: ChangeTable;
   action_commits: ActionCommitTable;
   schema_commits: SchemaCommitTable;
+  action_tags: TagTable;
+  schema_tags: TagTable;
   categories: CategoryTable;
   scopes: ScopeTable;
   scope_operations: ScopeOperationTable;

@@ -7,13 +7,14 @@ import { parseJsonColumn } from '../db/values.js';
 import { serviceUnavailable } from '../errors.js';
 import type { ActionEnv, ActionHandler, JsonSchema } from '../plugins/action.js';
 import { newAjv, SchemaCompiler } from '../schema/json-schema.js';
-import { isPassthrough, schemaNameOf } from '../schema/names.js';
+import { isPassthrough, pinOf, schemaNameOf } from '../schema/names.js';
 import { type ContextDeps, invokeAction } from './invoke.js';
 import {
   type BodyRule,
   type CompiledOperation,
   type Exchange,
   type HttpMethod,
+  isDeprecated,
   type QueryParameterRule,
   stabilityNames,
 } from './types.js';
@@ -26,11 +27,27 @@ export interface SystemHandlerLookup {
   auditBody(name: string): ((body: unknown) => unknown) | undefined;
 }
 
+/** An action as one of its commits held it: what a pinned or released operation runs. */
+export interface ActionCommit {
+  class: string;
+  config: string;
+}
+
+/** What each release (`Api-Version: x.y.z`) tagged: the commit of each action and schema, by name. */
+export interface Release {
+  actions: Map<string, string>;
+  schemas: Map<string, string>;
+}
+
 export interface ConfigSnapshot {
   operations: OperationRow[];
   scopesByOperation: Map<number, string[]>;
   actions: Map<string, ActionRow>;
   schemas: { name: string; source: string; updated_at: number }[];
+  /** the commits pinned or released operations serve, by `name@hash` */
+  actionCommits?: Map<string, ActionCommit>;
+  schemaCommits?: Map<string, string>;
+  releases?: Map<string, Release>;
 }
 
 export async function loadSnapshot(db: Kysely<Database>): Promise<ConfigSnapshot> {
@@ -56,7 +73,82 @@ export async function loadSnapshot(db: Kysely<Database>): Promise<ConfigSnapshot
     scopesByOperation,
     actions: new Map(actions.map((a) => [a.name, a])),
     schemas,
+    ...(await loadVersions(db, operations)),
   };
+}
+
+/** The commits that pinned operations name and the releases' tags, with the commits they tag. */
+async function loadVersions(
+  db: Kysely<Database>,
+  operations: OperationRow[],
+): Promise<Required<Pick<ConfigSnapshot, 'actionCommits' | 'schemaCommits' | 'releases'>>> {
+  const actionHashes = new Set<string>();
+  const schemaHashes = new Set<string>();
+  for (const op of operations) {
+    if (op.category_id !== Category.default) continue;
+    const action = pinOf(op.action);
+    if (action !== null) actionHashes.add(action);
+    for (const reference of [op.incoming, op.outgoing]) {
+      const schema = pinOf(reference);
+      if (schema !== null) schemaHashes.add(schema);
+    }
+  }
+  const actionColumns = [
+    'actions.name',
+    'actions.class as current',
+    'action_commits.class',
+    'action_commits.config',
+    'action_commits.commit_hash',
+  ] as const;
+  const schemaColumns = ['schemas.name', 'schema_commits.source', 'schema_commits.commit_hash'] as const;
+  const [pinnedActions, pinnedSchemas, taggedActions, taggedSchemas] = await Promise.all([
+    actionHashes.size === 0
+      ? []
+      : db
+          .selectFrom('action_commits')
+          .innerJoin('actions', 'actions.id', 'action_commits.action_id')
+          .select(actionColumns)
+          .where('action_commits.commit_hash', 'in', [...actionHashes])
+          .execute(),
+    schemaHashes.size === 0
+      ? []
+      : db
+          .selectFrom('schema_commits')
+          .innerJoin('schemas', 'schemas.id', 'schema_commits.schema_id')
+          .select(schemaColumns)
+          .where('schema_commits.commit_hash', 'in', [...schemaHashes])
+          .execute(),
+    db
+      .selectFrom('action_tags')
+      .innerJoin('action_commits', 'action_commits.id', 'action_tags.commit_id')
+      .innerJoin('actions', 'actions.id', 'action_commits.action_id')
+      .select([...actionColumns, 'action_tags.version'])
+      .where('actions.status', '=', Status.active)
+      .execute(),
+    db
+      .selectFrom('schema_tags')
+      .innerJoin('schema_commits', 'schema_commits.id', 'schema_tags.commit_id')
+      .innerJoin('schemas', 'schemas.id', 'schema_commits.schema_id')
+      .select([...schemaColumns, 'schema_tags.version'])
+      .where('schemas.status', '=', Status.active)
+      .execute(),
+  ]);
+  const actionCommits = new Map<string, ActionCommit>();
+  const schemaCommits = new Map<string, string>();
+  const releases = new Map<string, Release>();
+  const release = (version: string) => {
+    const found = releases.get(version) ?? { actions: new Map(), schemas: new Map() };
+    releases.set(version, found);
+    return found;
+  };
+  for (const row of [...pinnedActions, ...taggedActions]) {
+    actionCommits.set(`${row.name}@${row.commit_hash}`, { class: row.class ?? row.current, config: row.config });
+  }
+  for (const row of [...pinnedSchemas, ...taggedSchemas])
+    schemaCommits.set(`${row.name}@${row.commit_hash}`, row.source);
+  for (const row of taggedActions) release(row.version).actions.set(row.name, row.commit_hash);
+  for (const row of taggedSchemas) release(row.version).schemas.set(row.name, row.commit_hash);
+  return { actionCommits, schemaCommits, releases };
 }
 
 /** `backend.action` is granted by `backend.action` and by its parent `backend`. */
@@ -68,6 +160,24 @@ export function expandAllowedScopes(scopes: readonly string[]): Set<string> {
     if (dot > 0) allowed.add(scope.slice(0, dot));
   }
   return allowed;
+}
+
+/** The pre-rendered headers that tell callers of a deprecated operation where they stand (RFC 9745, RFC 8594). */
+function lifecycleHeaders(row: OperationRow): string[] {
+  const metadata = parseJsonColumn<Record<string, unknown>>(row.metadata) ?? {};
+  const dateOf = (value: unknown): number | null => {
+    if (typeof value !== 'string' && typeof value !== 'number') return null;
+    const time = new Date(value).getTime();
+    return Number.isFinite(time) ? time : null;
+  };
+  const headers: string[] = [];
+  if (isDeprecated(row.stability)) {
+    const since = dateOf(metadata.deprecation) ?? row.deprecated_at ?? row.updated_at;
+    headers.push('deprecation', `@${Math.floor(since / 1000)}`);
+  }
+  const sunset = dateOf(metadata.sunset);
+  if (sunset !== null) headers.push('sunset', new Date(sunset).toUTCString());
+  return headers;
 }
 
 interface CachedAction {
@@ -94,7 +204,12 @@ export class OperationCompiler {
   private readonly systemBodies = new Map<string, BodyRule>();
   private readonly actionCache = new Map<number, CachedAction>();
   /** compiled operations by id, reused while their row, scopes, action and schemas are unchanged */
-  private readonly operationCache = new Map<number, { key: string; operation: CompiledOperation }>();
+  private readonly operationCache = new Map<
+    number,
+    { key: string; operation: CompiledOperation; commits: ReadonlySet<string> }
+  >();
+  /** handlers of the commits pinned and released operations serve; a commit never changes */
+  private readonly commitCache = new Map<string, CachedAction>();
 
   constructor(private readonly deps: CompilerDeps) {}
 
@@ -106,23 +221,29 @@ export class OperationCompiler {
     );
     const seenActions = new Set<number>();
     const seenOperations = new Set<number>();
+    const seenCommits = new Set<string>();
+    const releaseGeneration = releaseKey(snapshot);
     const compiled: CompiledOperation[] = [];
     for (const row of snapshot.operations) {
       seenOperations.add(row.id);
-      const key = this.operationKey(row, snapshot, schemaGeneration, seenActions);
+      const key = this.operationKey(row, snapshot, schemaGeneration, releaseGeneration, seenActions);
       const cached = this.operationCache.get(row.id);
       if (cached && cached.key === key) {
+        for (const commit of cached.commits) seenCommits.add(commit);
         compiled.push(cached.operation);
         continue;
       }
-      const operation = await this.compileOne(row, snapshot, seenActions);
+      const commits = new Set<string>();
+      const operation = await this.compileOne(row, snapshot, seenActions, commits);
+      for (const commit of commits) seenCommits.add(commit);
       // one that could not be built is tried again next time (its action may be repaired)
-      if (!failed.has(operation)) this.operationCache.set(row.id, { key, operation });
+      if (!isBroken(operation)) this.operationCache.set(row.id, { key, operation, commits });
       else this.operationCache.delete(row.id);
       compiled.push(operation);
     }
     for (const id of this.actionCache.keys()) if (!seenActions.has(id)) this.actionCache.delete(id);
     for (const id of this.operationCache.keys()) if (!seenOperations.has(id)) this.operationCache.delete(id);
+    for (const key of this.commitCache.keys()) if (!seenCommits.has(key)) this.commitCache.delete(key);
     return compiled;
   }
 
@@ -131,6 +252,7 @@ export class OperationCompiler {
     row: OperationRow,
     snapshot: ConfigSnapshot,
     schemaGeneration: string,
+    releaseGeneration: string,
     seenActions: Set<number>,
   ): string {
     const scopes = snapshot.scopesByOperation.get(row.id)?.join(',') ?? '';
@@ -138,13 +260,14 @@ export class OperationCompiler {
     const action = snapshot.actions.get(actionNameOf(row.action));
     if (action) seenActions.add(action.id);
     const actionKey = action ? `${action.id}:${action.updated_at}:${this.deps.actions.generation(action.class)}` : '-';
-    return `${row.updated_at}|${scopes}|${actionKey}|${isPassthrough(row.incoming) ? '' : schemaGeneration}`;
+    return `${row.updated_at}|${scopes}|${actionKey}|${isPassthrough(row.incoming) ? '' : schemaGeneration}|${releaseGeneration}`;
   }
 
   private async compileOne(
     row: OperationRow,
     snapshot: ConfigSnapshot,
     seenActions: Set<number>,
+    seenCommits: Set<string>,
   ): Promise<CompiledOperation> {
     const common = {
       id: row.id,
@@ -163,6 +286,7 @@ export class OperationCompiler {
         row.name,
         'x-stability',
         stabilityNames[row.stability] ?? 'experimental',
+        ...lifecycleHeaders(row),
       ]),
       costs: row.costs ?? 0,
       allowedScopes: expandAllowedScopes(snapshot.scopesByOperation.get(row.id) ?? []),
@@ -178,25 +302,57 @@ export class OperationCompiler {
         audited: row.category_id === Category.backend && row.http_method !== 'GET',
         auditBody: this.deps.system.auditBody(key),
         run: handler ?? unavailable(`Operation ${row.name} has no handler in this version of Portico`),
+        versions: null,
       };
     }
-    let body: BodyRule = { kind: 'passthru' };
-    let run: (exchange: Exchange) => unknown;
-    try {
-      if (!isPassthrough(row.incoming)) {
-        const schemaName = schemaNameOf(row.incoming as string);
-        body = { kind: 'schema', schemaName, validate: this.schemas.validator(schemaName) };
-      }
-      const handler = await this.handlerFor(row.action, snapshot, seenActions);
-      const contextFor = this.deps.contextFor;
-      run = (exchange) => invokeAction(handler, exchange, contextFor);
-    } catch (error) {
-      run = unavailable(`Operation ${row.name} is not available: ${(error as Error).message}`);
-      const operation = { ...common, body, logBody: true, audited: false, run };
-      failed.add(operation);
-      return operation;
+    const served = await this.served(row, row.action, row.incoming, snapshot, seenActions, seenCommits);
+    const operation: CompiledOperation = { ...common, ...served, logBody: true, audited: false, versions: null };
+    // Api-Version: x.y.z selects the action and schema a release tagged, where it tagged them
+    const versions = new Map<string, CompiledOperation>();
+    for (const [version, release] of snapshot.releases ?? []) {
+      const action = release.actions.get(actionNameOf(row.action));
+      const incoming = isPassthrough(row.incoming)
+        ? undefined
+        : release.schemas.get(schemaNameOf(row.incoming as string));
+      if (action === undefined && incoming === undefined) continue;
+      const actionRef = action === undefined ? row.action : `action://${actionNameOf(row.action)}@${action}`;
+      const incomingRef =
+        incoming === undefined ? row.incoming : `schema://${schemaNameOf(row.incoming as string)}@${incoming}`;
+      if (actionRef === row.action && incomingRef === row.incoming) continue;
+      const variant = await this.served(row, actionRef, incomingRef, snapshot, seenActions, seenCommits);
+      versions.set(version, { ...operation, ...variant });
     }
-    return { ...common, body, logBody: true, audited: false, run };
+    return versions.size === 0 ? operation : { ...operation, versions };
+  }
+
+  /** The body rule and the runner of an operation serving one action reference and one incoming schema. */
+  private async served(
+    row: OperationRow,
+    action: string,
+    incoming: string | null,
+    snapshot: ConfigSnapshot,
+    seenActions: Set<number>,
+    seenCommits: Set<string>,
+  ): Promise<{ body: BodyRule; run: (exchange: Exchange) => unknown }> {
+    let body: BodyRule = { kind: 'passthru' };
+    try {
+      if (!isPassthrough(incoming)) body = this.bodyRule(incoming as string, snapshot);
+      const handler = await this.handlerFor(action, snapshot, seenActions, seenCommits);
+      const contextFor = this.deps.contextFor;
+      return { body, run: (exchange) => invokeAction(handler, exchange, contextFor) };
+    } catch (error) {
+      return { body, run: unavailable(`Operation ${row.name} is not available: ${(error as Error).message}`) };
+    }
+  }
+
+  private bodyRule(reference: string, snapshot: ConfigSnapshot): BodyRule {
+    const schemaName = schemaNameOf(reference);
+    const hash = pinOf(reference);
+    if (hash === null) return { kind: 'schema', schemaName, validate: this.schemas.validator(schemaName) };
+    const key = `${schemaName}@${hash}`;
+    const source = snapshot.schemaCommits?.get(key);
+    if (source === undefined) throw new Error(`schema "${schemaName}" has no commit ${hash}`);
+    return { kind: 'schema', schemaName, validate: this.schemas.commitValidator(key, parseJsonColumn(source) ?? {}) };
   }
 
   private systemBody(key: string): BodyRule {
@@ -211,10 +367,17 @@ export class OperationCompiler {
     return rule;
   }
 
-  private async handlerFor(reference: string, snapshot: ConfigSnapshot, seen: Set<number>): Promise<ActionHandler> {
+  private async handlerFor(
+    reference: string,
+    snapshot: ConfigSnapshot,
+    seen: Set<number>,
+    seenCommits: Set<string>,
+  ): Promise<ActionHandler> {
     const name = actionNameOf(reference);
     const row = snapshot.actions.get(name);
     if (!row) throw new Error(`action "${name}" does not exist`);
+    const hash = pinOf(reference);
+    if (hash !== null) return this.commitHandler(row, hash, snapshot, seenCommits);
     seen.add(row.id);
     const key = `${row.updated_at}:${this.deps.actions.generation(row.class)}`;
     const cached = this.actionCache.get(row.id);
@@ -224,16 +387,59 @@ export class OperationCompiler {
     handler.catch(() => this.actionCache.delete(row.id));
     return handler;
   }
+
+  /** The handler of one commit of an action: its class and config as they were then. */
+  private commitHandler(
+    row: ActionRow,
+    hash: string,
+    snapshot: ConfigSnapshot,
+    seen: Set<string>,
+  ): Promise<ActionHandler> {
+    const commit = snapshot.actionCommits?.get(`${row.name}@${hash}`);
+    if (!commit) throw new Error(`action "${row.name}" has no commit ${hash}`);
+    const key = `${row.name}@${hash}`;
+    seen.add(key);
+    const generation = String(this.deps.actions.generation(commit.class));
+    const cached = this.commitCache.get(key);
+    if (cached && cached.key === generation) return cached.handler;
+    const handler = buildActionHandler(
+      this.deps.actions,
+      { name: row.name, class: commit.class, config: commit.config },
+      this.deps.actionEnv,
+    );
+    this.commitCache.set(key, { key: generation, handler });
+    handler.catch(() => this.commitCache.delete(key));
+    return handler;
+  }
 }
 
-/** operations compiled to an error answer: not kept between rebuilds */
-const failed = new WeakSet<CompiledOperation>();
+/** the runners of operations compiled to an error answer: such operations are not kept between rebuilds */
+const unavailableRuns = new WeakSet<object>();
 
-/** An operation that answers 503 with the reason. */
+function isBroken(operation: CompiledOperation): boolean {
+  if (unavailableRuns.has(operation.run)) return true;
+  for (const variant of operation.versions?.values() ?? []) if (unavailableRuns.has(variant.run)) return true;
+  return false;
+}
+
+/** What the releases tag, as one string: a new or moved tag recompiles the operations. */
+function releaseKey(snapshot: ConfigSnapshot): string {
+  if (!snapshot.releases || snapshot.releases.size === 0) return '';
+  const parts: string[] = [];
+  for (const [version, release] of snapshot.releases) {
+    parts.push(version, ...[...release.actions].map(([n, h]) => `a:${n}@${h}`));
+    parts.push(...[...release.schemas].map(([n, h]) => `s:${n}@${h}`));
+  }
+  return parts.join(',');
+}
+
+/** An operation that cannot run answers 503 with the reason. */
 function unavailable(message: string): () => never {
-  return () => {
+  const run = () => {
     throw serviceUnavailable(message);
   };
+  unavailableRuns.add(run);
+  return run;
 }
 
 function queryRules(parameters: string | null): QueryParameterRule[] {

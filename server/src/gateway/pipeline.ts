@@ -23,6 +23,7 @@ import type { Gateway } from './gateway.js';
 import { limitRequest } from './limit.js';
 import { respond, writeResponse } from './respond.js';
 import { validateRequest } from './validate.js';
+import { selectVersion } from './version.js';
 
 export interface PipelineDeps {
   gateway: Gateway;
@@ -126,7 +127,7 @@ export function createPipeline(deps: PipelineDeps): GatewayHandler {
       return;
     }
 
-    const operation = match.operation;
+    const operation = selectVersion(match.operation, req.headers['api-version']);
     if (span !== null) span.operation(operation.name, operation.path);
     // what cannot change is pre-rendered in operation.headers; here only what this request adds
     const headers: Record<string, string> =

@@ -54,6 +54,27 @@ export interface CompiledOperation {
   /** the body as the audit log keeps it, when it carries secrets only the operation can find */
   readonly auditBody?: (body: unknown) => unknown;
   readonly run: (exchange: Exchange) => unknown;
+  /**
+   * The operation as each release (`Api-Version: x.y.z`) serves it, where a release tagged its action or
+   * incoming schema; null when none did (and always for the platform's own operations)
+   */
+  readonly versions: ReadonlyMap<string, CompiledOperation> | null;
+}
+
+/** PSX's operation stability constants, which Fusio stores and the backend API sends. */
+export const Stability = { deprecated: 0, experimental: 1, stable: 2, legacy: 3 } as const;
+
+/**
+ * Stable, deprecated and legacy operations are promises to their callers: their action and schemas are
+ * pinned to commits and only their stability may change (Fusio's rule).
+ */
+export function isFrozen(stability: number): boolean {
+  return stability !== Stability.experimental;
+}
+
+/** Deprecated and legacy operations tell their callers so (Deprecation, Sunset headers). */
+export function isDeprecated(stability: number): boolean {
+  return stability === Stability.deprecated || stability === Stability.legacy;
 }
 
 export const stabilityNames: Record<number, string> = {

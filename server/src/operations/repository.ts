@@ -1,6 +1,7 @@
 import type { BackendOperation, BackendOperationParameters } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
 import { actionNameOf } from '../actions/build.js';
+import { commitExists, currentCommit } from '../changes/history.js';
 import type { Unit } from '../changes/unit.js';
 import type { DialectName } from '../db/database.js';
 import { EntityTable } from '../db/entity-table.js';
@@ -11,8 +12,8 @@ import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict } from '../errors.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../gateway/path.js';
 import { checkRoutes, RouteConflictError } from '../gateway/routing-table.js';
-import type { HttpMethod } from '../gateway/types.js';
-import { isPassthrough, schemaNameOf } from '../schema/names.js';
+import { type HttpMethod, isDeprecated, isFrozen, Stability, stabilityNames } from '../gateway/types.js';
+import { isPassthrough, pinOf, schemaNameOf } from '../schema/names.js';
 
 /** An operation as the backend API sends it; the incoming schema has checked each field's shape. */
 export type OperationInput = BackendOperation;
@@ -36,6 +37,7 @@ interface Columns {
   action: string;
   costs: number | null;
   metadata: string | null;
+  deprecated_at: number | null;
 }
 
 /**
@@ -79,6 +81,7 @@ export class OperationRepository {
 
   async create(unit: Unit, input: OperationInput): Promise<number> {
     const values = await this.merge(unit.db, input);
+    if (isFrozen(values.stability)) await pin(unit.db, values);
     await this.assertRouteFree(unit.db, values);
     const id = await insertWithId(
       unit.db.insertInto('operations').values({
@@ -98,6 +101,19 @@ export class OperationRepository {
   async update(unit: Unit, ref: EntityRef, input: OperationInput): Promise<number> {
     const existing = await this.find(unit.db, ref);
     const values = await this.merge(unit.db, input, existing);
+    if (isFrozen(existing.stability)) {
+      const changed = await this.changesOfFrozen(unit.db, existing, values, input.scopes);
+      if (changed.length > 0) {
+        throw conflict(
+          `Operation "${existing.name}" is ${stabilityNames[existing.stability]}: only its stability can change, not its ${changed.join(', ')}; move it to experimental first`,
+        );
+      }
+      // what is served stays pinned; back to experimental, it follows the current action and schemas again
+      if (values.stability === Stability.experimental) unpin(values);
+      else Object.assign(values, pinned(existing));
+    } else if (isFrozen(values.stability)) {
+      await pin(unit.db, values);
+    }
     await this.assertRouteFree(unit.db, values, existing.id);
     await unit.db
       .updateTable('operations')
@@ -112,6 +128,11 @@ export class OperationRepository {
 
   async delete(unit: Unit, ref: EntityRef): Promise<number> {
     const existing = await this.find(unit.db, ref);
+    if (existing.stability === Stability.stable) {
+      throw conflict(
+        `It is not possible to delete an operation which is marked as stable: move "${existing.name}" to deprecated first`,
+      );
+    }
     await this.table.delete(unit.db, existing.id);
     unit.touched('operation');
     unit.target(existing.id);
@@ -155,11 +176,13 @@ export class OperationRepository {
     if (!action) throw badRequest('Action must not be empty');
     await assertAction(db, action);
 
+    const stability = input.stability ?? existing?.stability ?? Stability.experimental;
+    const wasDeprecated = existing !== undefined && isDeprecated(existing.stability);
     return {
       name,
       active: input.active !== undefined ? (input.active ? 1 : 0) : (existing?.active ?? 1),
       public: input.public !== undefined ? (input.public ? 1 : 0) : (existing?.public ?? 0),
-      stability: input.stability ?? existing?.stability ?? 1,
+      stability,
       description: input.description !== undefined ? input.description : (existing?.description ?? null),
       http_method: method,
       http_path: path,
@@ -171,7 +194,47 @@ export class OperationRepository {
       action,
       costs: input.costs !== undefined ? input.costs : (existing?.costs ?? null),
       metadata: input.metadata !== undefined ? JSON.stringify(input.metadata) : (existing?.metadata ?? null),
+      // the date the Deprecation header gives, unless the metadata names one
+      deprecated_at: !isDeprecated(stability) ? null : wasDeprecated ? (existing?.deprecated_at ?? null) : Date.now(),
     };
+  }
+
+  /**
+   * What an update would change of a frozen operation besides its stability and metadata (which change
+   * nothing a caller is served): the names of the fields, empty when nothing.
+   */
+  private async changesOfFrozen(
+    db: Kysely<Database>,
+    existing: OperationRow,
+    values: Columns,
+    scopes: readonly string[] | undefined,
+  ): Promise<string[]> {
+    const changed: string[] = [];
+    const plain = [
+      ['name', 'name'],
+      ['active', 'active'],
+      ['public', 'public'],
+      ['description', 'description'],
+      ['http_method', 'httpMethod'],
+      ['http_path', 'httpPath'],
+      ['http_code', 'httpCode'],
+      ['costs', 'costs'],
+    ] as const;
+    for (const [column, field] of plain) if (values[column] !== existing[column]) changed.push(field);
+    if (!sameJson(values.parameters, existing.parameters)) changed.push('parameters');
+    if (!sameReference(existing.action, values.action)) changed.push('action');
+    if (!sameReference(existing.incoming, values.incoming)) changed.push('incoming');
+    if (!sameReference(existing.outgoing, values.outgoing)) changed.push('outgoing');
+    const was = parseJsonColumn<Record<string, string>>(existing.throws) ?? {};
+    const now = parseJsonColumn<Record<string, string>>(values.throws) ?? {};
+    const codes = new Set([...Object.keys(was), ...Object.keys(now)]);
+    if ([...codes].some((code) => !sameReference(was[code] ?? null, now[code] ?? null))) changed.push('throws');
+    if (scopes !== undefined) {
+      const current = await this.scopes(db, existing.id);
+      const wanted = [...new Set(scopes)].sort();
+      if (wanted.length !== current.length || wanted.some((s, i) => s !== current[i])) changed.push('scopes');
+    }
+    return changed;
   }
 
   /** Name and route must be unique, and the route must fit beside every other route without a clash. */
@@ -222,6 +285,90 @@ export class OperationRepository {
   }
 }
 
+/** The references of a frozen operation as stored: pinned to the commits it serves. */
+function pinned(row: OperationRow): Pick<Columns, 'action' | 'incoming' | 'outgoing' | 'throws'> {
+  return { action: row.action, incoming: row.incoming, outgoing: row.outgoing, throws: row.throws };
+}
+
+/**
+ * Pins an operation's action and schemas to the commits they are at now (`action://name@hash`,
+ * `schema://Name@hash`), so later edits of them do not change what the operation serves.
+ */
+async function pin(db: Kysely<Database>, values: Columns): Promise<void> {
+  if (pinOf(values.action) === null) {
+    const name = actionNameOf(values.action);
+    const row = await db
+      .selectFrom('actions')
+      .select('id')
+      .where('name', '=', name)
+      .where('status', '=', Status.active)
+      .executeTakeFirstOrThrow();
+    values.action = `action://${name}@${await currentCommit(db, 'action', row.id)}`;
+  }
+  const pinSchema = async (reference: string | null): Promise<string | null> => {
+    if (reference === null || isPassthrough(reference) || pinOf(reference) !== null) return reference;
+    const name = schemaNameOf(reference);
+    const row = await db
+      .selectFrom('schemas')
+      .select('id')
+      .where('name', '=', name)
+      .where('status', '=', Status.active)
+      .executeTakeFirstOrThrow();
+    return `schema://${name}@${await currentCommit(db, 'schema', row.id)}`;
+  };
+  values.incoming = await pinSchema(values.incoming);
+  values.outgoing = await pinSchema(values.outgoing);
+  const throws = parseJsonColumn<Record<string, string>>(values.throws);
+  if (throws) {
+    for (const [code, reference] of Object.entries(throws)) throws[code] = (await pinSchema(reference)) ?? reference;
+    values.throws = JSON.stringify(throws);
+  }
+}
+
+/** Takes the pins off, as an operation moved back to experimental follows the current versions again. */
+function unpin(values: Columns): void {
+  values.action = `action://${actionNameOf(values.action)}`;
+  const unpinSchema = (reference: string | null) =>
+    reference === null || isPassthrough(reference) || pinOf(reference) === null
+      ? reference
+      : `schema://${schemaNameOf(reference)}`;
+  values.incoming = unpinSchema(values.incoming);
+  values.outgoing = unpinSchema(values.outgoing);
+  const throws = parseJsonColumn<Record<string, string>>(values.throws);
+  if (throws) {
+    for (const [code, reference] of Object.entries(throws)) throws[code] = unpinSchema(reference) ?? reference;
+    values.throws = JSON.stringify(throws);
+  }
+}
+
+/**
+ * A reference asks for no change when it names the same action or schema and the same commit, or no
+ * commit at all (a client that sends back `name` for `action://name@hash`).
+ */
+function sameReference(stored: string | null, sent: string | null): boolean {
+  if (stored === null || sent === null) return stored === sent;
+  if (isPassthrough(stored) || isPassthrough(sent)) return isPassthrough(stored) && isPassthrough(sent);
+  const name = (reference: string) =>
+    reference.startsWith('action://') || !reference.includes('://') ? actionNameOf(reference) : schemaNameOf(reference);
+  if (name(stored) !== name(sent)) return false;
+  const pin = pinOf(sent);
+  return pin === null || pin === pinOf(stored);
+}
+
+/** Two JSON columns hold the same value, whatever the order of their keys. */
+function sameJson(a: string | null, b: string | null): boolean {
+  return canonical(parseJsonColumn(a) ?? null) === canonical(parseJsonColumn(b) ?? null);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 function emptyToNull(value: string | null | undefined): string | null {
   return value === undefined || value === null || value === '' ? null : value;
 }
@@ -240,6 +387,10 @@ async function assertSchema(db: Kysely<Database>, reference: string | null, what
     .executeTakeFirst();
   if (!row)
     throw badRequest(`${what} schema "${reference}" does not exist, you need to provide an existing schema name`);
+  const hash = pinOf(reference);
+  if (hash !== null && !(await commitExists(db, 'schema', row.id, hash))) {
+    throw badRequest(`${what} schema "${reference}" names a commit the schema does not have`);
+  }
 }
 
 /** An action reference names an existing action. */
@@ -254,4 +405,8 @@ async function assertAction(db: Kysely<Database>, action: string): Promise<void>
     .where('status', '=', Status.active)
     .executeTakeFirst();
   if (!row) throw badRequest(`Action "${action}" does not exist, you need to provide an existing action name`);
+  const hash = pinOf(action);
+  if (hash !== null && !(await commitExists(db, 'action', row.id, hash))) {
+    throw badRequest(`Action "${action}" names a commit the action does not have`);
+  }
 }

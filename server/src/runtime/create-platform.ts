@@ -64,6 +64,7 @@ import { LogRetention } from '../telemetry/log-retention.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
 import { createUser, UserRepository } from '../users/repository.js';
+import { ReleaseRepository } from '../versions/repository.js';
 import type { ClusterMember } from './cluster-member.js';
 import { installDefaults } from './seed.js';
 
@@ -326,6 +327,7 @@ async function assemble(
     cronjobs: new CronjobRepository(dialect),
     pages: new PageRepository(dialect),
     taxonomies: new TaxonomyRepository(dialect),
+    releases: new ReleaseRepository(),
     configValues: new SettingRepository(),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed

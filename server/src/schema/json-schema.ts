@@ -91,6 +91,17 @@ export class SchemaCompiler {
     }
   }
 
+  /**
+   * The validator of one commit of a schema (`Name@hash`), for a pinned or released operation; the
+   * names it references resolve to the current schemas.
+   */
+  commitValidator(key: string, source: unknown): ValidateFunction {
+    const known = this.validators.get(key);
+    if (known) return known;
+    if (!this.ajv.getSchema(key)) this.ajv.addSchema(withoutId(source) as AnySchema, key);
+    return this.validator(key);
+  }
+
   validator(name: string): ValidateFunction {
     const known = this.validators.get(name);
     if (known) return known;

@@ -231,7 +231,7 @@ async function write(platform: Platform, origin: ChangeOrigin, run: Prepared): P
         }),
         platform.dialect,
       );
-      await recordCommit(trx, 'action', id, userId, config);
+      await recordCommit(trx, 'action', id, userId, config, a.class);
     }
     const scopeIds = await scopeIdsFor(trx, platform, scopes);
     for (const o of operations) {

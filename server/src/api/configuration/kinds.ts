@@ -7,7 +7,7 @@ import { Category, type Database } from '../../db/schema.js';
 import { identityProviders } from '../../identity/registry.js';
 import { defaultRates } from '../../limits/defaults.js';
 import type { JsonSchema } from '../../schema/json-schema.js';
-import { isPassthrough, schemaNameOf } from '../../schema/names.js';
+import { isPassthrough, schemaNameOf, withoutPin } from '../../schema/names.js';
 import type { Platform } from '../platform.js';
 
 /** One entity in the file: plain YAML values, references to other entities by name. */
@@ -217,7 +217,10 @@ export const kinds: readonly EntityKind[] = [
       active: { type: 'boolean' },
       public: { type: 'boolean' },
       stability: { type: 'integer', enum: [0, 1, 2, 3] },
-      action: { type: 'string', description: 'the action by name' },
+      action: {
+        type: 'string',
+        description: 'the action by name (a stable operation keeps the version it was pinned to)',
+      },
       parameters: { type: 'object' },
       incoming: { type: 'string', description: 'a schema by name, or Passthru' },
       outgoing: { type: 'string', description: 'a schema by name, or Passthru' },
@@ -230,7 +233,19 @@ export const kinds: readonly EntityKind[] = [
     table: (p) => p.operations.table as unknown as EntityTable<keyof Database>,
     toEntry: async (view) => {
       const entry = pick(view, operationFields);
+      // a stable operation's pins (action://name@hash) are the installation's, not the file's: the file names
       if (typeof entry.action === 'string') entry.action = actionNameOf(entry.action);
+      for (const field of ['incoming', 'outgoing'] as const) {
+        if (typeof entry[field] === 'string') entry[field] = withoutPin(entry[field] as string);
+      }
+      if (entry.throws && typeof entry.throws === 'object') {
+        entry.throws = Object.fromEntries(
+          Object.entries(entry.throws as Record<string, unknown>).map(([code, schema]) => [
+            code,
+            typeof schema === 'string' ? withoutPin(schema) : schema,
+          ]),
+        );
+      }
       return entry;
     },
     toBody: async (entry) => entry,

@@ -116,9 +116,14 @@ export const systemOperations: SystemOperation[] = [
     method: 'GET',
     path: '/system/openapi',
     public: true,
-    description: 'OpenAPI 3.1 document of the operations this API offers',
-    async handler({ platform }) {
-      return buildOpenApi(platform);
+    description:
+      'OpenAPI 3.1 document of the operations this API offers; of a release with ?version=x.y.z or Api-Version: x.y.z',
+    async handler({ platform, request }) {
+      const asked = request.query.version ?? request.headers['api-version'];
+      if (asked === undefined) return buildOpenApi(platform);
+      const version = String(asked).trim();
+      if (!(await platform.releases.exists(platform.db, version))) throw notFound(`Release ${version} does not exist`);
+      return buildOpenApi(platform, version);
     },
   }),
 ];

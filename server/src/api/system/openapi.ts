@@ -1,7 +1,7 @@
 import { Category, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { stabilityNames } from '../../gateway/types.js';
-import { isPassthrough, schemaNameOf } from '../../schema/names.js';
+import { isPassthrough, pinOf, schemaNameOf } from '../../schema/names.js';
 import { portico } from '../../version.js';
 import type { Platform } from '../platform.js';
 
@@ -67,8 +67,44 @@ function rewriteRefs(value: unknown, names: Set<string>): unknown {
   return out;
 }
 
-/** An OpenAPI 3.1 document of the API's own operations (not the platform's backend). */
-export async function buildOpenApi(platform: Platform): Promise<Json> {
+/**
+ * The schema versions a document shows: a release's tagged commits (`version`), and the commits stable
+ * operations are pinned to, each by `name@hash`.
+ */
+async function schemaVersions(
+  db: Platform['db'],
+  version: string | undefined,
+  pinned: Set<string>,
+): Promise<{ tagged: Map<string, string>; sources: Map<string, string> }> {
+  const [tags, pins] = await Promise.all([
+    version === undefined
+      ? []
+      : db
+          .selectFrom('schema_tags')
+          .innerJoin('schema_commits', 'schema_commits.id', 'schema_tags.commit_id')
+          .innerJoin('schemas', 'schemas.id', 'schema_commits.schema_id')
+          .select(['schemas.name', 'schema_commits.commit_hash', 'schema_commits.source'])
+          .where('schema_tags.version', '=', version)
+          .execute(),
+    pinned.size === 0
+      ? []
+      : db
+          .selectFrom('schema_commits')
+          .innerJoin('schemas', 'schemas.id', 'schema_commits.schema_id')
+          .select(['schemas.name', 'schema_commits.commit_hash', 'schema_commits.source'])
+          .where('schema_commits.commit_hash', 'in', [...pinned])
+          .execute(),
+  ]);
+  const sources = new Map<string, string>();
+  for (const row of [...tags, ...pins]) sources.set(`${row.name}@${row.commit_hash}`, row.source);
+  return { tagged: new Map(tags.map((t) => [t.name, t.commit_hash])), sources };
+}
+
+/**
+ * An OpenAPI 3.1 document of the API's own operations (not the platform's backend): as they are served
+ * now, or as a release (`version`, x.y.z) serves them — each schema as that release tagged it.
+ */
+export async function buildOpenApi(platform: Platform, version?: string): Promise<Json> {
   const { db, settings, config } = platform;
   const [operations, links, schemas, scopes] = await Promise.all([
     db
@@ -88,13 +124,35 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
     db.selectFrom('schemas').select(['name', 'source']).where('status', '=', Status.active).execute(),
     db.selectFrom('scopes').select(['name', 'description']).where('category_id', '=', Category.default).execute(),
   ]);
+  const pinned = new Set<string>();
+  for (const op of operations) {
+    const throws = Object.values(parseJsonColumn<Record<string, string>>(op.throws) ?? {});
+    for (const reference of [op.incoming, op.outgoing, ...throws]) {
+      const hash = pinOf(reference);
+      if (hash !== null) pinned.add(hash);
+    }
+  }
+  const { tagged, sources } = await schemaVersions(db, version, pinned);
   const schemaNames = new Set(schemas.map((s) => s.name));
+  const current = new Map(schemas.map((s) => [s.name, s.source]));
+  // in a release's document each schema is as the release tagged it
+  for (const [name, hash] of tagged) current.set(name, sources.get(`${name}@${hash}`) ?? current.get(name) ?? '{}');
   const componentSchemas: Json = {};
-  for (const s of schemas) componentSchemas[s.name] = rewriteRefs(parseJsonColumn(s.source) ?? {}, schemaNames);
+  for (const [name, source] of current)
+    componentSchemas[name] = rewriteRefs(parseJsonColumn(source) ?? {}, schemaNames);
   const ref = (name: string | null): Json => {
     if (!name || isPassthrough(name)) return {};
     const schemaName = schemaNameOf(name);
-    return schemaNames.has(schemaName) ? { $ref: `#/components/schemas/${schemaName}` } : {};
+    if (!schemaNames.has(schemaName)) return {};
+    // a stable operation pinned to an older commit shows that commit, beside the current one
+    const hash = tagged.has(schemaName) ? null : pinOf(name);
+    const source = hash === null ? undefined : sources.get(`${schemaName}@${hash}`);
+    if (hash === null || source === undefined || source === current.get(schemaName)) {
+      return { $ref: `#/components/schemas/${schemaName}` };
+    }
+    const key = `${schemaName}.${hash.slice(0, 8)}`;
+    componentSchemas[key] ??= rewriteRefs(parseJsonColumn(source) ?? {}, schemaNames);
+    return { $ref: `#/components/schemas/${key}` };
   };
   const scopesOf = new Map<number, string[]>();
   for (const l of links) scopesOf.set(l.operation_id, [...(scopesOf.get(l.operation_id) ?? []), l.name]);
@@ -152,6 +210,7 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
     paths[path] = methods;
   }
   const info = infoOf(settings);
+  if (version !== undefined) info.version = version;
   const base = config.publicUrl;
   // what each scope grants: its description, else the operations it opens
   const scopeDescriptions = Object.fromEntries(

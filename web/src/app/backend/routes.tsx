@@ -10,6 +10,7 @@ import { DashboardScreen } from '../../features/backend-dashboard/components/das
 import { entityNav, entityRoutes } from '../../features/backend-entities';
 import { LogsScreen } from '../../features/backend-logs/components/logs-screen';
 import { pluginNav, pluginRoutes } from '../../features/backend-plugins';
+import { ReleasesScreen } from '../../features/backend-releases/components/releases-screen';
 import { appBasename } from '../../lib/runtime';
 import { NotFound } from '../not-found';
 import { AdminLayout, type AdminNavItem } from './admin-layout';
@@ -21,6 +22,7 @@ const coreNav: AdminNavItem[] = [
   { to: '/audit', label: 'Audit trail', group: 'System' },
   { to: '/console', label: 'Console', group: 'System' },
   { to: '/backup', label: 'Import and export', group: 'System' },
+  { to: '/releases', label: 'Releases', group: 'API' },
 ];
 
 const nav: AdminNavItem[] = [...coreNav, ...entityNav, ...pluginNav];
@@ -33,6 +35,7 @@ const coreRoutes: RouteObject[] = [
   { path: 'audit/:auditId', element: <AuditScreen /> },
   { path: 'console', element: <ConsoleScreen /> },
   { path: 'backup', element: <BackupScreen /> },
+  { path: 'releases', element: <ReleasesScreen /> },
 ];
 
 /** The login and logout pages stand alone, without the navigation. */

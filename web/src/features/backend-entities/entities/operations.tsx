@@ -1,47 +1,28 @@
 import { Badge } from '@mantine/core';
 import type { BackendOperation } from 'fusio-sdk';
+import type { FieldSpec } from '../components/entity-form';
 import { checkPath } from '../lib/path-syntax';
 import { actionNames, schemaNames, scopeNames, textValue } from '../lib/sources';
 import { defineEntity, Mono, metadataBody, metadataField, metadataValue, YesNo } from './common';
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => ({ value: m, label: m }));
 export const stabilities = [
-  { value: '0', label: 'Development' },
+  { value: '0', label: 'Deprecated' },
   { value: '1', label: 'Experimental' },
   { value: '2', label: 'Stable' },
   { value: '3', label: 'Legacy' },
 ];
+/** Stable, deprecated and legacy operations are frozen: pinned to what they serve, only their stability changes. */
+const frozen = (o?: BackendOperation) => o !== undefined && o.stability !== undefined && o.stability !== 1;
+/** what a frozen operation's form may still change */
+const editableWhenFrozen = new Set(['stability', 'metadata']);
+/** the pinned references, shown as they are: the pickers list names, not commits */
+const pinnedFields = new Set(['action', 'incoming', 'outgoing']);
 const withBody = (method: unknown) => method === 'POST' || method === 'PUT' || method === 'PATCH';
 
-export const operations = defineEntity<BackendOperation>({
-  path: 'operations',
-  api: 'operation',
-  what: 'operation',
-  plural: 'Operations',
-  group: 'API',
-  intro: 'An operation is one method and path of your API, answered by an action.',
-  searchLabel: 'Search operations by name',
-  list: (c, p) => c.backend().operation().getAll(p.startIndex, p.count, p.search),
-  columns: [
-    { label: 'Name', render: (o) => o.name },
-    {
-      label: 'Method',
-      nowrap: true,
-      render: (o) => (
-        <Badge variant="light" tt="none">
-          {o.httpMethod}
-        </Badge>
-      ),
-    },
-    { label: 'Path', render: (o) => <Mono>{o.httpPath}</Mono> },
-    { label: 'Action', render: (o) => <Mono>{o.action}</Mono> },
-    { label: 'Public', render: (o) => <YesNo value={o.public} /> },
-    { label: 'Stability', render: (o) => stabilities.find((s) => s.value === String(o.stability))?.label },
-  ],
-  idOf: (o) => o.id,
-  nameOf: (o) => o.name ?? `#${o.id}`,
-  get: (c, id) => c.backend().operation().get(id),
-  fields: () => [
+/** The operation form's fields, in order. */
+function operationFields(): FieldSpec[] {
+  return [
     {
       kind: 'text',
       name: 'name',
@@ -121,7 +102,59 @@ export const operations = defineEntity<BackendOperation>({
     { kind: 'select', name: 'stability', label: 'Stability', options: stabilities, match: /stability/i },
     { kind: 'textarea', name: 'description', label: 'Description', rows: 2 },
     metadataField,
+  ];
+}
+
+export const operations = defineEntity<BackendOperation>({
+  path: 'operations',
+  api: 'operation',
+  what: 'operation',
+  plural: 'Operations',
+  group: 'API',
+  intro: 'An operation is one method and path of your API, answered by an action.',
+  searchLabel: 'Search operations by name',
+  list: (c, p) => c.backend().operation().getAll(p.startIndex, p.count, p.search),
+  columns: [
+    { label: 'Name', render: (o) => o.name },
+    {
+      label: 'Method',
+      nowrap: true,
+      render: (o) => (
+        <Badge variant="light" tt="none">
+          {o.httpMethod}
+        </Badge>
+      ),
+    },
+    { label: 'Path', render: (o) => <Mono>{o.httpPath}</Mono> },
+    { label: 'Action', render: (o) => <Mono>{o.action}</Mono> },
+    { label: 'Public', render: (o) => <YesNo value={o.public} /> },
+    { label: 'Stability', render: (o) => stabilities.find((s) => s.value === String(o.stability))?.label },
   ],
+  idOf: (o) => o.id,
+  nameOf: (o) => o.name ?? `#${o.id}`,
+  get: (c, id) => c.backend().operation().get(id),
+  lockedBecause: (o) =>
+    frozen(o)
+      ? `This operation is ${stabilities.find((s) => s.value === String(o.stability))?.label.toLowerCase()}: its action and schemas are pinned to the versions it serves, and only its stability (and metadata) can change. Set it to Experimental to edit it again; it then follows the current action and schemas.`
+      : null,
+  fields: (mode, row) => {
+    const all = operationFields();
+    if (mode !== 'edit' || !frozen(row)) return all;
+    return all.map((field): FieldSpec => {
+      if (editableWhenFrozen.has(field.name)) return field;
+      if (pinnedFields.has(field.name)) {
+        return {
+          kind: 'text',
+          name: field.name,
+          label: field.label,
+          monospace: true,
+          disabled: true,
+          when: field.when,
+        };
+      }
+      return { ...field, disabled: true };
+    });
+  },
   values: (o) => ({
     name: o?.name ?? '',
     httpMethod: o?.httpMethod ?? 'GET',
@@ -138,22 +171,25 @@ export const operations = defineEntity<BackendOperation>({
     description: o?.description ?? '',
     metadata: metadataValue(o?.metadata),
   }),
-  body: (v) => ({
-    name: textValue(v.name),
-    httpMethod: v.httpMethod,
-    httpPath: textValue(v.httpPath),
-    httpCode: typeof v.httpCode === 'number' ? v.httpCode : 200,
-    action: v.action ?? undefined,
-    incoming: withBody(v.httpMethod) ? (v.incoming ?? null) : null,
-    outgoing: v.outgoing ?? null,
-    scopes: v.scopes,
-    public: v.public === true,
-    active: v.active === true,
-    costs: typeof v.costs === 'number' ? v.costs : null,
-    stability: Number(v.stability ?? 1),
-    description: textValue(v.description) ?? null,
-    metadata: metadataBody(v.metadata),
-  }),
+  body: (v, _mode, row) =>
+    frozen(row)
+      ? { stability: Number(v.stability ?? 1), metadata: metadataBody(v.metadata) }
+      : {
+          name: textValue(v.name),
+          httpMethod: v.httpMethod,
+          httpPath: textValue(v.httpPath),
+          httpCode: typeof v.httpCode === 'number' ? v.httpCode : 200,
+          action: v.action ?? undefined,
+          incoming: withBody(v.httpMethod) ? (v.incoming ?? null) : null,
+          outgoing: v.outgoing ?? null,
+          scopes: v.scopes,
+          public: v.public === true,
+          active: v.active === true,
+          costs: typeof v.costs === 'number' ? v.costs : null,
+          stability: Number(v.stability ?? 1),
+          description: textValue(v.description) ?? null,
+          metadata: metadataBody(v.metadata),
+        },
   create: (c, body) => c.backend().operation().create(body),
   update: (c, id, body) => c.backend().operation().update(id, body),
   remove: (c, id) => c.backend().operation().delete(id),
