@@ -67,9 +67,24 @@ function rewriteRefs(value: unknown, names: Set<string>): unknown {
   return out;
 }
 
+/** Which operations a document describes, and of which release. */
+export interface OpenApiOptions {
+  /**
+   * Only the operations this says yes to (by id), and only the schemas, scopes and operation names they
+   * reach: a document for a caller never names what the caller cannot see. Absent: every active operation.
+   */
+  readonly visible?: (operationId: number) => boolean;
+  /**
+   * The release to describe. Seam for releases (`Api-Version`): until they exist only the current
+   * configuration can be described, so any other value is refused by the caller of this function.
+   */
+  readonly release?: string;
+}
+
 /** An OpenAPI 3.1 document of the API's own operations (not the platform's backend). */
-export async function buildOpenApi(platform: Platform): Promise<Json> {
+export async function buildOpenApi(platform: Platform, options: OpenApiOptions = {}): Promise<Json> {
   const { db, settings, config } = platform;
+  const visible = options.visible;
   const [operations, links, schemas, scopes] = await Promise.all([
     db
       .selectFrom('operations')
@@ -103,7 +118,7 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
   const tags = new Set<string>();
   let errorUsed = false;
   const operationsOfScope = new Map<string, string[]>();
-  for (const op of operations) {
+  for (const op of visible ? operations.filter((o) => visible(o.id)) : operations) {
     for (const scope of scopesOf.get(op.id) ?? []) {
       operationsOfScope.set(scope, [...(operationsOfScope.get(scope) ?? []), op.name]);
     }
@@ -156,6 +171,7 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
   // what each scope grants: its description, else the operations it opens
   const scopeDescriptions = Object.fromEntries(
     scopes
+      .filter((scope) => !visible || operationsOfScope.has(scope.name))
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((scope) => {
         const granted = operationsOfScope.get(scope.name) ?? [];
@@ -172,11 +188,33 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
       .map((name) => ({ name, description: `Operations under /${name === 'default' ? '' : name}` })),
     paths,
     components: {
-      schemas: componentSchemas,
+      schemas: visible ? reachableSchemas(paths, componentSchemas) : componentSchemas,
       responses: errorUsed ? { Error: errorResponse } : {},
       securitySchemes: securitySchemes(base, scopeDescriptions),
     },
   };
+}
+
+/** The component schemas the paths refer to, directly or through other schemas. */
+function reachableSchemas(paths: Json, schemas: Json): Json {
+  const prefix = '#/components/schemas/';
+  const reached = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) for (const v of value) visit(v);
+    else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value as Json)) {
+        if (key === '$ref' && typeof v === 'string' && v.startsWith(prefix)) {
+          const name = v.slice(prefix.length);
+          if (!reached.has(name) && name in schemas) {
+            reached.add(name);
+            visit(schemas[name]);
+          }
+        } else visit(v);
+      }
+    }
+  };
+  visit(paths);
+  return Object.fromEntries(Object.entries(schemas).filter(([name]) => reached.has(name)));
 }
 
 /** The document's `info`: title, contact, terms and license from the installation's settings. */
