@@ -5,13 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
-import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdkError } from './support/consumer-helpers.js';
 import { systemDatabases } from './support/databases.js';
 import { type Harness, startHarness } from './support/harness.js';
 import { loggedInDeveloper } from './support/portal-helpers.js';
+import { untar } from './support/tarball.js';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -21,26 +20,6 @@ const [sqlite] = (await systemDatabases()).filter((d) => d.kind === 'sqlite');
 const publicOnly = ['product.get', '/product/{sku}'];
 const productScope = ['product.update', 'Calls product.update'];
 const hidden = ['vault.read', '/vault', 'VaultSecret', 'combination'];
-
-async function untar(tgz: Buffer): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  const reader = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    reader.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        files[header.name] = Buffer.concat(chunks).toString('utf8');
-        next();
-      });
-    });
-    reader.on('finish', resolve);
-    reader.on('error', reject);
-  });
-  reader.end(gunzipSync(tgz));
-  await done;
-  return files;
-}
 
 describe('generated documents and clients follow what the caller may call', () => {
   let h: Harness;
@@ -132,9 +111,20 @@ describe('generated documents and clients follow what the caller may call', () =
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script|javascript:|<link |src="http/i);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(html).toContain('<h3 id="get-productsku">GET /product/{sku}</h3>');
+    expect(html).toContain('<h4 id="get-productsku">GET /product/{sku}</h4>');
     expect(html).toContain('href="#schema-product"');
     expect(html).toContain('id="schema-product"');
+  });
+
+  it('lists what it generates, publicly', async () => {
+    const res = await h.fetch('/system/generator');
+    expect(res.status).toBe(200);
+    const list = (await res.json()) as { types: { type: string; label: string; link: string }[] };
+    expect(list.types.map((t) => t.type)).toEqual(['openapi', 'openapi-yaml', 'markdown', 'html', 'client-typescript']);
+    expect(list.types[4]).toMatchObject({
+      label: 'TypeScript client',
+      link: `${h.baseUrl}/system/generator/client-typescript`,
+    });
   });
 
   it('refuses unknown types, a config where none is taken, and releases that do not exist', async () => {

@@ -12,7 +12,7 @@ import type { Platform } from '../platform.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { buildOpenApi } from './openapi.js';
 import { type PlatformApi, platformApis, platformOpenApiPath } from './openapi-platform.js';
-import { generateSdk } from './sdk/index.js';
+import { generateSdk, sdkFormats, sdkLink } from './sdk/index.js';
 
 export const systemOperations: SystemOperation[] = [
   systemOperation({
@@ -120,6 +120,23 @@ export const systemOperations: SystemOperation[] = [
     description: 'OpenAPI 3.1 document of the operations this API offers',
     async handler({ platform }) {
       return buildOpenApi(platform);
+    },
+  }),
+  systemOperation({
+    name: 'system.generator.getAll',
+    method: 'GET',
+    path: '/system/generator',
+    public: true,
+    description: 'The documents and clients of the API Portico generates at /system/generator/{type} (Portico)',
+    handler({ platform }) {
+      return {
+        types: sdkFormats.map(({ type, label, description }) => ({
+          type,
+          label,
+          description,
+          link: sdkLink(platform, type),
+        })),
+      };
     },
   }),
   systemOperation({

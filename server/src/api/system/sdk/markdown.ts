@@ -87,8 +87,10 @@ function accessOf(operation: Json): string {
 
 function operationSection(op: DocumentedOperation, out: string[]): void {
   const { operation } = op;
-  out.push(`### ${op.method} ${op.path}`, '');
-  if (operation.summary) out.push(`**${cell(operation.summary)}**`, '');
+  out.push(`#### ${op.method} ${op.path}`, '');
+  // the summary is worth a line when it says more than the heading (Portico's fallback is method and path)
+  if (operation.summary && operation.summary !== `${op.method} ${op.path}`)
+    out.push(`**${cell(operation.summary)}**`, '');
   const facts = [`Operation ${code(String(operation.operationId ?? ''))}`, `Access: ${accessOf(operation)}`];
   if (operation.deprecated) facts.push('**Deprecated**');
   else if (operation['x-stability']) facts.push(`Stability: ${String(operation['x-stability'])}`);
@@ -169,7 +171,7 @@ export function markdownOf(doc: Json): string {
     byTag.set(tag, [...(byTag.get(tag) ?? []), op]);
   }
   for (const [tag, list] of [...byTag].sort(([a], [b]) => a.localeCompare(b))) {
-    out.push(`## ${tag === 'default' ? '/' : `/${cell(tag)}`}`, '');
+    out.push(`### ${tag === 'default' ? '/' : `/${cell(tag)}`}`, '');
     for (const op of list) operationSection(op, out);
   }
 
