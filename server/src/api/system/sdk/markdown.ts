@@ -71,7 +71,7 @@ function jsonSchemaOf(content: unknown): unknown {
 
 function typeOf(schema: Json | undefined): string {
   if (!schema) return 'string';
-  const type = Array.isArray(schema.type) ? schema.type.join(' \\| ') : String(schema.type ?? 'string');
+  const type = Array.isArray(schema.type) ? schema.type.join(' | ') : String(schema.type ?? 'string');
   return schema.pattern ? `${type} (${code(String(schema.pattern))})` : type;
 }
 
@@ -103,7 +103,7 @@ function operationSection(op: DocumentedOperation, out: string[]): void {
     out.push('| Parameter | In | Type | Required | Description |', '| --- | --- | --- | --- | --- |');
     for (const p of parameters) {
       out.push(
-        `| ${code(String(p.name))} | ${cell(p.in)} | ${typeOf(p.schema as Json)} | ${p.required ? 'yes' : 'no'} | ${cell(p.description)} |`,
+        `| ${cell(code(String(p.name)))} | ${cell(p.in)} | ${cell(typeOf(p.schema as Json))} | ${p.required ? 'yes' : 'no'} | ${cell(p.description)} |`,
       );
     }
     out.push('');
@@ -143,7 +143,6 @@ export function markdownOf(doc: Json): string {
   if (info.description) out.push(String(info.description), '');
   const facts = [`Version: ${cell(info.version)}`];
   if (server) facts.push(`Base URL: ${code(server)}`);
-  if (typeof doc['x-release'] === 'string') facts.push(`Release: ${code(doc['x-release'])}`);
   out.push(facts.map((fact) => `- ${fact}`).join('\n'), '');
 
   const schemes = ((doc.components as Json | undefined)?.securitySchemes ?? {}) as Json;
@@ -158,7 +157,8 @@ export function markdownOf(doc: Json): string {
   );
   if (Object.keys(scopes).length > 0) {
     out.push('| Scope | What it opens |', '| --- | --- |');
-    for (const [name, description] of Object.entries(scopes)) out.push(`| ${code(name)} | ${cell(description)} |`);
+    for (const [name, description] of Object.entries(scopes))
+      out.push(`| ${cell(code(name))} | ${cell(description)} |`);
     out.push('');
   }
 
