@@ -161,6 +161,16 @@ describe('generated documents and clients follow what the caller may call', () =
     expect(anonymous.status).toBe(401);
   });
 
+  it('generates one client at a time and refuses a crowd of distinct ones with 503, not by running out of memory', async () => {
+    const names = Array.from({ length: 7 }, (_, i) => `crowd-${i}`);
+    const answers = await Promise.all(names.map((name) => get('client-typescript', undefined, `?config=${name}`)));
+    const statuses = answers.map((res) => res.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
+    expect(statuses.filter((status) => status === 503)).toHaveLength(3);
+    const refused = answers.find((res) => res.status === 503) as Response;
+    expect(((await refused.json()) as { message: string }).message).toContain('generating other clients');
+  }, 120_000);
+
   it('builds a TypeScript client that compiles strictly and calls the running API', async () => {
     const res = await get('client-typescript', productToken, '?config=@acme/shop');
     expect(res.status).toBe(200);

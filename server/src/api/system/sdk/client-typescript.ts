@@ -157,7 +157,26 @@ type ThreadReply = { ok: true; schema: string; js: string; dts: string } | { ok:
 /** How long a generation may take before it is given up (a 503: the thread is stopped). */
 const generationTimeoutMs = 60_000;
 
+/**
+ * One generation runs at a time (each thread loads TypeScript: about 100 MB and a core for seconds) and a
+ * few wait; more are refused with a 503, so many requests for distinct clients cannot exhaust the node.
+ * Identical requests never get here twice: the cache in index.ts shares the pending file.
+ */
+const maxWaiting = 4;
+let running: Promise<unknown> = Promise.resolve();
+let waiting = 0;
+
 function generateInThread(doc: Json, index: string): Promise<{ schema: string; js: string; dts: string }> {
+  if (waiting >= maxWaiting) {
+    throw serviceUnavailable('Portico is generating other clients: try again in a minute');
+  }
+  waiting++;
+  const turn = running.then(() => runThread(doc, index)).finally(() => waiting--);
+  running = turn.catch(() => undefined);
+  return turn;
+}
+
+function runThread(doc: Json, index: string): Promise<{ schema: string; js: string; dts: string }> {
   const worker = new Worker(threadSource, {
     eval: true,
     workerData: {
