@@ -158,10 +158,11 @@ type ThreadReply = { ok: true; schema: string; js: string; dts: string } | { ok:
 const generationTimeoutMs = 60_000;
 
 /**
- * One generation runs at a time (each thread loads TypeScript: about 100 MB and a core for seconds) and a
- * few wait; more are refused with a 503, so many requests for distinct clients cannot exhaust the node.
+ * One generation runs at a time (each thread loads TypeScript: about 100 MB and a core for seconds) and three
+ * wait; more are refused with a 503, so many requests for distinct clients cannot exhaust the node.
  * Identical requests never get here twice: the cache in index.ts shares the pending file.
  */
+/** generations admitted at once: the one running and those waiting for it */
 const maxWaiting = 4;
 let running: Promise<unknown> = Promise.resolve();
 let waiting = 0;
