@@ -52,6 +52,7 @@ const implemented: Record<string, string[]> = {
   BackendRoleTag: [],
   BackendSchemaTag: [],
   BackendScopeTag: [],
+  BackendSdkTag: [],
   BackendStatisticTag: [],
   BackendTaxonomyTag: [],
   BackendTokenTag: [],

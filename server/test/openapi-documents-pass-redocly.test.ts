@@ -110,6 +110,15 @@ describe('every OpenAPI document Portico serves passes Redocly’s recommended r
     }
   });
 
+  it('lints the generated document of what a visitor may call with 0 errors too (docs/clients.md)', async () => {
+    const doc = await fetchDocument(`${h.baseUrl}/system/generator/openapi`);
+    expect(Object.keys(doc.paths)).toEqual(['/note/{id}']);
+    const file = path.join(dir, 'generated.json');
+    fs.writeFileSync(file, JSON.stringify(doc));
+    const report = await lint(file);
+    expect(report.problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+  });
+
   it('describes the consumer API with its scopes, OAuth2 flows and public operations', async () => {
     const doc = await fetchDocument(`${h.baseUrl}/system/openapi/consumer`);
     expect(doc.openapi).toBe('3.1.0');

@@ -23,6 +23,7 @@ import { releaseOperations } from './backend/release.js';
 import { roleOperations } from './backend/role.js';
 import { schemaOperations } from './backend/schema.js';
 import { scopeOperations } from './backend/scope.js';
+import { sdkOperations } from './backend/sdk.js';
 import { statisticOperations } from './backend/statistic.js';
 import { taxonomyOperations } from './backend/taxonomy.js';
 import { tokenOperations } from './backend/token.js';
@@ -75,6 +76,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...schemaOperations,
   ...statisticOperations,
   ...scopeOperations,
+  ...sdkOperations,
   ...tokenOperations,
   ...triggerOperations,
   ...transactionOperations,

@@ -12,6 +12,7 @@ import type { Platform } from '../platform.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 import { buildOpenApi } from './openapi.js';
 import { type PlatformApi, platformApis, platformOpenApiPath } from './openapi-platform.js';
+import { generateSdk, sdkFormats, sdkLink } from './sdk/index.js';
 
 export const systemOperations: SystemOperation[] = [
   systemOperation({
@@ -123,7 +124,50 @@ export const systemOperations: SystemOperation[] = [
       if (asked === undefined) return buildOpenApi(platform);
       const version = String(asked).trim();
       if (!(await platform.releases.exists(platform.db, version))) throw notFound(`Release ${version} does not exist`);
-      return buildOpenApi(platform, version);
+      return buildOpenApi(platform, { release: version });
+    },
+  }),
+  systemOperation({
+    name: 'system.generator.getAll',
+    method: 'GET',
+    path: '/system/generator',
+    public: true,
+    description: 'The documents and clients of the API Portico generates at /system/generator/{type} (Portico)',
+    handler({ platform }) {
+      return {
+        types: sdkFormats.map(({ type, label, description }) => ({
+          type,
+          label,
+          description,
+          link: sdkLink(platform, type),
+        })),
+      };
+    },
+  }),
+  systemOperation({
+    name: 'system.generator.get',
+    method: 'GET',
+    path: '/system/generator/:type',
+    public: true,
+    description:
+      'A document or client of the API (openapi, openapi-yaml, markdown, html, client-typescript) covering the ' +
+      'operations the caller may call: the public ones, those the token has a scope for, all for an admin',
+    async handler({ platform, request, caller }) {
+      const query = request.query as Record<string, string | undefined>;
+      const file = await generateSdk(platform, request.params.type ?? '', {
+        caller,
+        ...(query.config ? { config: query.config } : {}),
+        ...(query.release ? { release: query.release } : {}),
+      });
+      const inline = file.contentType.startsWith('text/html') || file.contentType === 'application/json';
+      return response(200, file.body, {
+        'content-type': file.contentType,
+        'content-disposition': `${inline ? 'inline' : 'attachment'}; filename="${file.fileName}"`,
+        // the content follows the token: a shared cache must not hand one caller's file to another
+        'cache-control': 'private, no-cache',
+        vary: 'Authorization',
+        ...file.headers,
+      });
     },
   }),
 ];

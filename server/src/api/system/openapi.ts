@@ -100,12 +100,25 @@ async function schemaVersions(
   return { tagged: new Map(tags.map((t) => [t.name, t.commit_hash])), sources };
 }
 
+/** Which operations a document describes, and of which release. */
+export interface OpenApiOptions {
+  /**
+   * Only the operations this says yes to (by id), and only the schemas, scopes and operation names they
+   * reach: a document for a caller never names what the caller cannot see. Absent: every active operation.
+   */
+  readonly visible?: (operationId: number) => boolean;
+  /** The release to describe (x.y.z): each schema as that release tagged it. Absent: as served now. */
+  readonly release?: string;
+}
+
 /**
  * An OpenAPI 3.1 document of the API's own operations (not the platform's backend): as they are served
- * now, or as a release (`version`, x.y.z) serves them — each schema as that release tagged it.
+ * now, or as a release serves them.
  */
-export async function buildOpenApi(platform: Platform, version?: string): Promise<Json> {
+export async function buildOpenApi(platform: Platform, options: OpenApiOptions = {}): Promise<Json> {
   const { db, settings, config } = platform;
+  const visible = options.visible;
+  const version = options.release;
   const [operations, links, schemas, scopes] = await Promise.all([
     db
       .selectFrom('operations')
@@ -161,7 +174,7 @@ export async function buildOpenApi(platform: Platform, version?: string): Promis
   const tags = new Set<string>();
   let errorUsed = false;
   const operationsOfScope = new Map<string, string[]>();
-  for (const op of operations) {
+  for (const op of visible ? operations.filter((o) => visible(o.id)) : operations) {
     for (const scope of scopesOf.get(op.id) ?? []) {
       operationsOfScope.set(scope, [...(operationsOfScope.get(scope) ?? []), op.name]);
     }
@@ -215,6 +228,7 @@ export async function buildOpenApi(platform: Platform, version?: string): Promis
   // what each scope grants: its description, else the operations it opens
   const scopeDescriptions = Object.fromEntries(
     scopes
+      .filter((scope) => !visible || operationsOfScope.has(scope.name))
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((scope) => {
         const granted = operationsOfScope.get(scope.name) ?? [];
@@ -231,11 +245,33 @@ export async function buildOpenApi(platform: Platform, version?: string): Promis
       .map((name) => ({ name, description: `Operations under /${name === 'default' ? '' : name}` })),
     paths,
     components: {
-      schemas: componentSchemas,
+      schemas: visible ? reachableSchemas(paths, componentSchemas) : componentSchemas,
       responses: errorUsed ? { Error: errorResponse } : {},
       securitySchemes: securitySchemes(base, scopeDescriptions),
     },
   };
+}
+
+/** The component schemas the paths refer to, directly or through other schemas. */
+function reachableSchemas(paths: Json, schemas: Json): Json {
+  const prefix = '#/components/schemas/';
+  const reached = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) for (const v of value) visit(v);
+    else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value as Json)) {
+        if (key === '$ref' && typeof v === 'string' && v.startsWith(prefix)) {
+          const name = v.slice(prefix.length);
+          if (!reached.has(name) && name in schemas) {
+            reached.add(name);
+            visit(schemas[name]);
+          }
+        } else visit(v);
+      }
+    }
+  };
+  visit(paths);
+  return Object.fromEntries(Object.entries(schemas).filter(([name]) => reached.has(name)));
 }
 
 /** The document's `info`: title, contact, terms and license from the installation's settings. */

@@ -18,6 +18,7 @@ import { ConsentScreen } from '../../features/consent/components/consent-screen'
 import { GrantsScreen } from '../../features/grants/components/grants-screen';
 import { PageView } from '../../features/pages/components/page-view';
 import { PlansScreen } from '../../features/plans/components/plans-screen';
+import { SdkScreen } from '../../features/sdk/components/sdk-screen';
 import { TokensScreen } from '../../features/tokens/components/tokens-screen';
 import { WebhookScreen } from '../../features/webhooks/components/webhook-screen';
 import { WebhooksScreen } from '../../features/webhooks/components/webhooks-screen';
@@ -35,7 +36,7 @@ const docs: NavItem[] = [
   { to: '/page/authorization', label: 'Authorization' },
   { to: '/page/api', label: 'API' },
   { to: '/reference', label: 'API reference' },
-  { to: '/page/sdk', label: 'SDK' },
+  { to: '/sdk', label: 'SDK' },
   { to: '/page/support', label: 'Support' },
   { to: '/page/terms', label: 'Terms of use' },
 ];
@@ -79,6 +80,7 @@ export function developerRouter() {
               </Suspense>
             ),
           },
+          { path: 'sdk', element: <SdkScreen /> },
           { path: 'login', element: <LoginScreen /> },
           { path: 'login/callback', element: <LoginCallback /> },
           { path: 'logout', element: <LogoutScreen /> },
