@@ -12,6 +12,7 @@ import { dashboardOperations } from './backend/dashboard.js';
 import { databaseOperations } from './backend/database.js';
 import { eventOperations } from './backend/event.js';
 import { firewallOperations } from './backend/firewall.js';
+import { formOperations } from './backend/form.js';
 import { generatorOperations } from './backend/generator.js';
 import { identityOperations } from './backend/identity.js';
 import { logOperations } from './backend/log.js';
@@ -31,6 +32,7 @@ import { userOperations } from './backend/user.js';
 import { webhookOperations } from './backend/webhook.js';
 import { consumerAuthorizeOperations } from './consumer/authorize.js';
 import { consumerEventOperations } from './consumer/event.js';
+import { consumerFormOperations } from './consumer/form.js';
 import { consumerIdentityOperations } from './consumer/identity.js';
 import { consumerOperations } from './consumer/index.js';
 import { consumerLogOperations } from './consumer/log.js';
@@ -62,6 +64,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...databaseOperations,
   ...eventOperations,
   ...firewallOperations,
+  ...formOperations,
   ...generatorOperations,
   ...identityOperations,
   ...logOperations,
@@ -82,6 +85,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...consumerOperations,
   ...consumerLogOperations,
   ...consumerPageOperations,
+  ...consumerFormOperations,
   ...consumerUsageOperations,
   ...consumerPaymentOperations,
   ...consumerPlanOperations,

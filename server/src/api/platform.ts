@@ -17,6 +17,7 @@ import type { EventService } from '../events/event-service.js';
 import type { CronjobRepository, EventRepository, TriggerRepository } from '../events/repository.js';
 import type { Firewall } from '../firewall/firewall.js';
 import type { FirewallRepository } from '../firewall/repository.js';
+import type { FormRepository } from '../forms/repository.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { IdentityRepository } from '../identity/repository.js';
 import type { RateLimiter } from '../limits/limiter.js';
@@ -93,6 +94,8 @@ export interface Platform {
   readonly users: UserRepository;
   /** the developer portal's content pages */
   readonly pages: PageRepository;
+  /** the developer portal's forms, bound to operations */
+  readonly forms: FormRepository;
   /** the admin app's folders of operations, actions, schemas, events, cronjobs and triggers */
   readonly taxonomies: TaxonomyRepository;
   /** the settings as stored (`settings` is their cache) */

@@ -36,6 +36,7 @@ import { CronjobRepository, EventRepository, TriggerRepository } from '../events
 import { type ClientErrorCounter, MemoryClientErrors, RedisClientErrors } from '../firewall/client-errors.js';
 import { Firewall } from '../firewall/firewall.js';
 import { FirewallRepository } from '../firewall/repository.js';
+import { FormRepository } from '../forms/repository.js';
 import { OperationCompiler } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
 import { identityProviders } from '../identity/registry.js';
@@ -322,6 +323,7 @@ async function assemble(
     triggers: new TriggerRepository(dialect),
     cronjobs: new CronjobRepository(dialect),
     pages: new PageRepository(dialect),
+    forms: new FormRepository(dialect),
     taxonomies: new TaxonomyRepository(dialect),
     configValues: new SettingRepository(),
     async configChanged(kinds = configKinds) {
