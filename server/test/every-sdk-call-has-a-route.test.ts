@@ -34,8 +34,7 @@ const implemented: Record<string, string[]> = {
   BackendAuditTag: [],
   BackendBackupTag: [],
   BackendConfigTag: [],
-  // getRedirect starts an OAuth2 authorization for connection types that support it; none does yet
-  BackendConnectionTag: ['getRedirect'],
+  BackendConnectionTag: [],
   BackendConnectionDatabaseTag: [],
   BackendConnectionHttpTag: [],
   BackendCronjobTag: [],
@@ -74,6 +73,7 @@ const implemented: Record<string, string[]> = {
   ConsumerTokenTag: [],
   ConsumerTransactionTag: [],
   ConsumerWebhookTag: [],
+  SystemConnectionTag: [],
   SystemMetaTag: [],
   SystemPaymentTag: [],
 };

@@ -145,6 +145,7 @@ describe.each(databases)('forms bind a UI schema to an operation, through the fu
       $defs: { Address: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
     });
     expect(await anonymous.get(String(form.id))).toEqual(form);
+    expect(await sdkError(anonymous.get('Contact-Us'))).toMatchObject({ message: 'Could not find form' });
 
     const developer = await loggedInDeveloper(h, 'forms');
     expect((await developer.client.consumer().form().get('~Contact-Us')).action).toBe(form.action);

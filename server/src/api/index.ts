@@ -7,6 +7,7 @@ import { backupOperations } from './backend/backup.js';
 import { configOperations } from './backend/config.js';
 import { connectionOperations } from './backend/connection.js';
 import { connectionHttpOperations } from './backend/connection-http.js';
+import { connectionOAuthOperations } from './backend/connection-oauth.js';
 import { cronjobOperations } from './backend/cronjob.js';
 import { dashboardOperations } from './backend/dashboard.js';
 import { databaseOperations } from './backend/database.js';
@@ -59,6 +60,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...configOperations,
   ...connectionOperations,
   ...connectionHttpOperations,
+  ...connectionOAuthOperations,
   ...cronjobOperations,
   ...dashboardOperations,
   ...databaseOperations,

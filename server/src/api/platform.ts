@@ -11,6 +11,7 @@ import type { ChangeWriter } from '../changes/unit.js';
 import type { PorticoConfig } from '../config.js';
 import type { ConnectionManager } from '../connections/manager.js';
 import type { ConnectionRepository } from '../connections/repository.js';
+import type { ConnectionTokens } from '../connections/tokens.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { EventService } from '../events/event-service.js';
@@ -83,6 +84,8 @@ export interface Platform {
   readonly firewallRules: FirewallRepository;
   /** the stored connections (`connections` holds their live clients) */
   readonly connectionConfigs: ConnectionRepository;
+  /** the OAuth2 authorization code flow of connections: redirect, callback, renewal */
+  readonly connectionTokens: ConnectionTokens;
   /** the identity providers developers log in with */
   readonly identities: IdentityRepository;
   /** the events developers subscribe to, the triggers that react to them, the cronjobs */

@@ -27,6 +27,7 @@ import { ConnectionManager } from '../connections/manager.js';
 import { ConnectionRegistry } from '../connections/registry.js';
 import { ConnectionRepository } from '../connections/repository.js';
 import { ConfigBox } from '../connections/secrets.js';
+import { ConnectionTokens } from '../connections/tokens.js';
 import { openDatabase, type SystemDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { UserStatus } from '../db/schema.js';
@@ -221,6 +222,17 @@ async function assemble(
   bus.on('rate limits', ['rate', 'plan', 'user'], () => rateLimits.reload());
   bus.on('events', ['event', 'trigger', 'cronjob', 'webhook'], () => events.configChanged());
   const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }), dialect);
+  const connectionConfigs = new ConnectionRepository(dialect, connectionRegistry, configBox, connections);
+  const connectionTokens = new ConnectionTokens({
+    db,
+    registry: connectionRegistry,
+    box: configBox,
+    encryption,
+    repository: connectionConfigs,
+    write: (work) => writer.write(undefined, work),
+    publicUrl: config.publicUrl,
+  });
+  connections.tokenRenewer = (id, stale) => connectionTokens.renew(id, stale);
   const trustedNetworks = new TrustedNetworks(config.loginTrustedNetworks);
   const firewallRules = new FirewallRepository(dialect);
   const clientErrors = new MemoryClientErrors();
@@ -315,7 +327,8 @@ async function assemble(
     rates: new RateRepository(dialect),
     firewall,
     firewallRules,
-    connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
+    connectionConfigs,
+    connectionTokens,
     identities: new IdentityRepository(dialect, identityProviders, configBox),
     users: new UserRepository({ db, dialect, settings, changes: writer, tokens }),
     apps: new AppRepository({ db, dialect, changes: writer, tokens }),

@@ -1,7 +1,9 @@
 import type { ConsumerForm } from 'fusio-sdk';
+import type { EntityRef } from '../../db/listing.js';
 import { parseJsonColumn } from '../../db/values.js';
+import { notFound } from '../../errors.js';
 import type { FormRow } from '../../forms/tables.js';
-import { entityRef, paging } from '../../http/query.js';
+import { paging } from '../../http/query.js';
 import { type SystemOperation, systemOperation } from '../system-operation.js';
 
 function summary(row: FormRow): ConsumerForm {
@@ -9,6 +11,13 @@ function summary(row: FormRow): ConsumerForm {
   const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
   if (metadata) form.metadata = metadata;
   return form;
+}
+
+/** An id or `~name`, as Fusio takes them; anything else names no form. */
+function formRef(raw: string | undefined): EntityRef {
+  if (raw !== undefined && /^\d{1,15}$/.test(raw)) return { id: Number(raw) };
+  if (raw?.startsWith('~') && raw.length > 1) return { name: raw.slice(1) };
+  throw notFound('Could not find form');
 }
 
 /** The developer portal's forms (fusio-sdk ConsumerFormTag), public as in Fusio. */
@@ -26,14 +35,14 @@ export const consumerFormOperations: SystemOperation[] = [
   systemOperation({
     name: 'consumer.form.get',
     method: 'GET',
-    path: '/consumer/form/$form_id<[0-9]+|~.+>',
+    path: '/consumer/form/:form_id',
     public: true,
     description:
       "A form by id or ~name: the URL and method it submits to, the operation's incoming JSON Schema and the UI schema",
     async handler({ platform, request }) {
       const { form, operation } = await platform.forms.activeWithOperation(
         platform.db,
-        entityRef(request.params.form_id),
+        formRef(request.params.form_id),
       );
       return {
         ...summary(form),
