@@ -36,6 +36,7 @@ const implemented: Record<string, string[]> = {
   BackendConfigTag: [],
   BackendConnectionTag: [],
   BackendConnectionDatabaseTag: [],
+  BackendConnectionFilesystemTag: [],
   BackendConnectionHttpTag: [],
   BackendCronjobTag: [],
   BackendDashboardTag: [],

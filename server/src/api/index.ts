@@ -6,6 +6,7 @@ import { auditOperations } from './backend/audit.js';
 import { backupOperations } from './backend/backup.js';
 import { configOperations } from './backend/config.js';
 import { connectionOperations } from './backend/connection.js';
+import { connectionFilesystemOperations } from './backend/connection-filesystem.js';
 import { connectionHttpOperations } from './backend/connection-http.js';
 import { connectionOAuthOperations } from './backend/connection-oauth.js';
 import { cronjobOperations } from './backend/cronjob.js';
@@ -60,6 +61,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...configOperations,
   ...connectionOperations,
   ...connectionHttpOperations,
+  ...connectionFilesystemOperations,
   ...connectionOAuthOperations,
   ...cronjobOperations,
   ...dashboardOperations,
