@@ -6,12 +6,15 @@ import { auditOperations } from './backend/audit.js';
 import { backupOperations } from './backend/backup.js';
 import { configOperations } from './backend/config.js';
 import { connectionOperations } from './backend/connection.js';
+import { connectionFilesystemOperations } from './backend/connection-filesystem.js';
 import { connectionHttpOperations } from './backend/connection-http.js';
+import { connectionOAuthOperations } from './backend/connection-oauth.js';
 import { cronjobOperations } from './backend/cronjob.js';
 import { dashboardOperations } from './backend/dashboard.js';
 import { databaseOperations } from './backend/database.js';
 import { eventOperations } from './backend/event.js';
 import { firewallOperations } from './backend/firewall.js';
+import { formOperations } from './backend/form.js';
 import { generatorOperations } from './backend/generator.js';
 import { identityOperations } from './backend/identity.js';
 import { logOperations } from './backend/log.js';
@@ -33,6 +36,7 @@ import { userOperations } from './backend/user.js';
 import { webhookOperations } from './backend/webhook.js';
 import { consumerAuthorizeOperations } from './consumer/authorize.js';
 import { consumerEventOperations } from './consumer/event.js';
+import { consumerFormOperations } from './consumer/form.js';
 import { consumerIdentityOperations } from './consumer/identity.js';
 import { consumerOperations } from './consumer/index.js';
 import { consumerLogOperations } from './consumer/log.js';
@@ -59,11 +63,14 @@ export const platformOperations: readonly SystemOperation[] = [
   ...configOperations,
   ...connectionOperations,
   ...connectionHttpOperations,
+  ...connectionFilesystemOperations,
+  ...connectionOAuthOperations,
   ...cronjobOperations,
   ...dashboardOperations,
   ...databaseOperations,
   ...eventOperations,
   ...firewallOperations,
+  ...formOperations,
   ...generatorOperations,
   ...identityOperations,
   ...logOperations,
@@ -86,6 +93,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...consumerOperations,
   ...consumerLogOperations,
   ...consumerPageOperations,
+  ...consumerFormOperations,
   ...consumerUsageOperations,
   ...consumerPaymentOperations,
   ...consumerPlanOperations,

@@ -11,12 +11,14 @@ import type { ChangeWriter } from '../changes/unit.js';
 import type { PorticoConfig } from '../config.js';
 import type { ConnectionManager } from '../connections/manager.js';
 import type { ConnectionRepository } from '../connections/repository.js';
+import type { ConnectionTokens } from '../connections/tokens.js';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { EventService } from '../events/event-service.js';
 import type { CronjobRepository, EventRepository, TriggerRepository } from '../events/repository.js';
 import type { Firewall } from '../firewall/firewall.js';
 import type { FirewallRepository } from '../firewall/repository.js';
+import type { FormRepository } from '../forms/repository.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { IdentityRepository } from '../identity/repository.js';
 import type { RateLimiter } from '../limits/limiter.js';
@@ -83,6 +85,8 @@ export interface Platform {
   readonly firewallRules: FirewallRepository;
   /** the stored connections (`connections` holds their live clients) */
   readonly connectionConfigs: ConnectionRepository;
+  /** the OAuth2 authorization code flow of connections: redirect, callback, renewal */
+  readonly connectionTokens: ConnectionTokens;
   /** the identity providers developers log in with */
   readonly identities: IdentityRepository;
   /** the events developers subscribe to, the triggers that react to them, the cronjobs */
@@ -94,6 +98,8 @@ export interface Platform {
   readonly users: UserRepository;
   /** the developer portal's content pages */
   readonly pages: PageRepository;
+  /** the developer portal's forms, bound to operations */
+  readonly forms: FormRepository;
   /** the admin app's folders of operations, actions, schemas, events, cronjobs and triggers */
   readonly taxonomies: TaxonomyRepository;
   /** releases: the tags `Api-Version` selects */

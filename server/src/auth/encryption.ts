@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeFolder } from '../folders.js';
@@ -25,6 +25,18 @@ export class Encryption {
       fs.writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
     }
     return Encryption.fromSecret(fs.readFileSync(file, 'utf8').trim());
+  }
+
+  /** A signature of `text` (HMAC-SHA256 under a key derived from this one), base64url. */
+  sign(text: string): string {
+    const key = createHash('sha256').update('portico-signing:').update(this.key).digest();
+    return createHmac('sha256', key).update(text).digest('base64url');
+  }
+
+  verify(text: string, signature: string): boolean {
+    const expected = Buffer.from(this.sign(text));
+    const given = Buffer.from(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
   encrypt(plain: string): string {

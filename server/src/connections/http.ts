@@ -1,9 +1,10 @@
 import { Agent, type Dispatcher, type FormData, ProxyAgent } from 'undici';
 import { PorticoError, serviceUnavailable } from '../errors.js';
-import { defineConnectionType } from '../plugins/connection.js';
+import { type AuthorizationCodeSettings, type ConnectionEnv, defineConnectionType } from '../plugins/connection.js';
 import { tracingActive, upstreamSpan } from '../telemetry/tracing.js';
 import { basicAuth, ClientCredentialsAuth, fixedAuth, noAuth, type UpstreamAuth } from './http-auth.js';
 import { discard, exchange, type UpstreamResponse } from './http-exchange.js';
+import { AuthorizationCodeAuth } from './oauth2-code.js';
 
 export const httpConnectionClass = 'Fusio.Adapter.Http.Connection.Http';
 
@@ -11,7 +12,7 @@ export interface HttpConnectionConfig {
   /** base URL every relative action URL is appended to */
   url?: string;
   headers?: Record<string, string>;
-  auth?: 'none' | 'basic' | 'bearer' | 'oauth2';
+  auth?: 'none' | 'basic' | 'bearer' | 'oauth2' | 'oauth2-code';
   username?: string;
   password?: string;
   token?: string;
@@ -22,6 +23,13 @@ export interface HttpConnectionConfig {
   clientSecret?: string;
   scope?: string;
   clientAuth?: 'basic' | 'body';
+  /** OAuth2 authorization code: where the administrator consents */
+  authorizationUrl?: string;
+  /** OAuth2 authorization code: written by the callback, never by hand */
+  accessToken?: string;
+  refreshToken?: string;
+  /** epoch milliseconds, as text (a secret field like the tokens) */
+  tokenExpiresAt?: string;
   timeout?: number;
   verify?: boolean;
   proxy?: string;
@@ -202,7 +210,33 @@ export function upstreamFailure(error: unknown, timeout: number, detail = false)
   return new PorticoError('BAD_GATEWAY', `The upstream service is not reachable${reason}`, {}, { cause: error });
 }
 
-function authFor(config: HttpConnectionConfig, dispatcher: Dispatcher, timeout: number): UpstreamAuth {
+/** The authorization-code client of a config that uses one, with its URLs checked. */
+function authorizationCodeOf(config: HttpConnectionConfig): AuthorizationCodeSettings | undefined {
+  if (config.auth !== 'oauth2-code') return undefined;
+  const { authorizationUrl, tokenUrl, clientId, clientSecret } = config;
+  if (!authorizationUrl || !tokenUrl || !clientId || !clientSecret) {
+    throw new Error(
+      'OAuth2 authorization code needs an authorization URL, a token URL, a client id and a client secret',
+    );
+  }
+  assertHttpUrl(authorizationUrl, 'Authorization URL');
+  assertHttpUrl(tokenUrl, 'Token URL');
+  return {
+    authorizationUrl,
+    tokenUrl,
+    clientId,
+    clientSecret,
+    scope: config.scope,
+    clientAuth: config.clientAuth ?? 'basic',
+  };
+}
+
+function authFor(
+  config: HttpConnectionConfig,
+  dispatcher: Dispatcher,
+  timeout: number,
+  env?: ConnectionEnv,
+): UpstreamAuth {
   // without an explicit kind, Fusio's fields decide: username/password, else a raw authorization header
   const kind = config.auth ?? (config.username ? 'basic' : config.authorization ? 'header' : 'none');
   switch (kind) {
@@ -221,6 +255,17 @@ function authFor(config: HttpConnectionConfig, dispatcher: Dispatcher, timeout: 
       return new ClientCredentialsAuth(
         { tokenUrl, clientId, clientSecret, scope: config.scope, clientAuth: config.clientAuth ?? 'basic', timeout },
         dispatcher,
+      );
+    }
+    case 'oauth2-code': {
+      authorizationCodeOf(config);
+      const expiresAt = Number(config.tokenExpiresAt);
+      return new AuthorizationCodeAuth(
+        {
+          accessToken: config.accessToken,
+          expiresAt: Number.isFinite(expiresAt) && expiresAt > 0 ? expiresAt : undefined,
+        },
+        config.refreshToken ? env?.renewToken : undefined,
       );
     }
     case 'header':
@@ -261,8 +306,14 @@ export const httpConnection = defineConnectionType<HttpConnectionConfig, HttpUps
       },
       auth: {
         type: 'string',
-        enum: ['none', 'basic', 'bearer', 'oauth2'],
-        'x-labels': { none: 'None', basic: 'Basic', bearer: 'Bearer token', oauth2: 'OAuth2 client credentials' },
+        enum: ['none', 'basic', 'bearer', 'oauth2', 'oauth2-code'],
+        'x-labels': {
+          none: 'None',
+          basic: 'Basic',
+          bearer: 'Bearer token',
+          oauth2: 'OAuth2 client credentials',
+          'oauth2-code': 'OAuth2 authorization code (an administrator consents once)',
+        },
         title: 'Authentication',
         description: 'How Portico authenticates to the upstream (the caller’s own Authorization is never forwarded)',
       },
@@ -275,6 +326,11 @@ export const httpConnection = defineConnectionType<HttpConnectionConfig, HttpUps
         description: 'A fixed Authorization header value, e.g. "Bearer my_token" (Fusio’s field)',
         'x-secret': true,
       },
+      authorizationUrl: {
+        type: 'string',
+        title: 'Authorization URL',
+        description: 'OAuth2 authorization endpoint (authorization code): where the administrator consents',
+      },
       tokenUrl: { type: 'string', title: 'Token URL', description: 'OAuth2 token endpoint' },
       clientId: { type: 'string', title: 'Client ID', description: 'OAuth2 client id' },
       clientSecret: { type: 'string', title: 'Client secret', description: 'OAuth2 client secret', 'x-secret': true },
@@ -285,6 +341,25 @@ export const httpConnection = defineConnectionType<HttpConnectionConfig, HttpUps
         'x-labels': { basic: 'HTTP Basic (client_secret_basic)', body: 'Form body (client_secret_post)' },
         title: 'Client authentication',
         description: 'How the client id and secret are sent to the token endpoint (default: HTTP Basic)',
+      },
+      accessToken: {
+        type: 'string',
+        title: 'Access token',
+        description: 'Obtained by the OAuth2 authorization (authorization code); renewed with the refresh token',
+        'x-secret': true,
+      },
+      refreshToken: {
+        type: 'string',
+        title: 'Refresh token',
+        description: 'Obtained by the OAuth2 authorization (authorization code)',
+        'x-secret': true,
+      },
+      tokenExpiresAt: {
+        type: 'string',
+        pattern: '^[0-9]{0,15}$',
+        title: 'Access token expiry',
+        description: 'When the access token expires (epoch milliseconds), as the provider said',
+        'x-secret': true,
       },
       timeout: {
         type: 'number',
@@ -301,7 +376,8 @@ export const httpConnection = defineConnectionType<HttpConnectionConfig, HttpUps
       proxy: { type: 'string', title: 'Proxy', description: 'Optional forward proxy, e.g. http://proxy.internal:3128' },
     },
   },
-  async connect(config) {
+  authorizationCode: authorizationCodeOf,
+  async connect(config, env) {
     const base = config.url ? assertHttpUrl(config.url, 'URL') : null;
     // seconds, as in Fusio's HTTP connection; everything below works in milliseconds
     const timeout = config.timeout !== undefined ? Math.max(1, Math.round(config.timeout * 1000)) : defaultTimeout;
@@ -322,7 +398,7 @@ export const httpConnection = defineConnectionType<HttpConnectionConfig, HttpUps
       dispatcher = new Agent(options);
     }
     try {
-      const auth = authFor(config, dispatcher, timeout);
+      const auth = authFor(config, dispatcher, timeout, env);
       return new HttpUpstream(dispatcher, base, config.headers ?? {}, auth, timeout, true);
     } catch (error) {
       await dispatcher.close();

@@ -1,6 +1,7 @@
 import type { ConnectionType } from '../plugins/connection.js';
 import { amqpConnection } from './amqp.js';
 import { beanstalkConnection } from './beanstalk.js';
+import { filesystemConnection } from './filesystem.js';
 import { httpConnection } from './http.js';
 import { mqttConnection } from './mqtt.js';
 import { natsConnection } from './nats.js';
@@ -20,4 +21,5 @@ export const builtInConnectionTypes: ConnectionType<any, any>[] = [
   natsConnection,
   redisConnection,
   smtpConnection,
+  filesystemConnection,
 ];

@@ -4,6 +4,7 @@ import type { ConnectionRow, Database } from '../db/schema.js';
 import { Status } from '../db/schema.js';
 import { serviceUnavailable } from '../errors.js';
 import type { ActionLogger, ConnectionAccess } from '../plugins/action.js';
+import type { ConnectionTokenSet } from '../plugins/connection.js';
 import type { ConnectionRegistry } from './registry.js';
 import type { ConfigBox } from './secrets.js';
 
@@ -26,6 +27,8 @@ export interface ConnectionProbe {
  */
 export class ConnectionManager implements ConnectionAccess, ConnectionProbe {
   private byName = new Map<string, Live>();
+  /** gets a connection a fresh access token with its refresh token and stores it (connections/tokens.ts) */
+  tokenRenewer: ((connectionId: number, stale: string) => Promise<ConnectionTokenSet>) | null = null;
   private byId = new Map<number, Live>();
 
   constructor(
@@ -94,7 +97,11 @@ export class ConnectionManager implements ConnectionAccess, ConnectionProbe {
     const type = this.registry.get(row.class);
     if (!type) throw new Error(`connection class ${row.class} is not installed`);
     const config = this.registry.validateConfig(row.class, this.configOf(row));
-    return type.connect(config, { logger: this.actionLogger(row.name) });
+    const renewer = this.tokenRenewer;
+    return type.connect(config, {
+      logger: this.actionLogger(row.name),
+      ...(renewer ? { renewToken: (stale: string) => renewer(row.id, stale) } : {}),
+    });
   }
 
   /** Builds a client from a config, pings it and closes it again: "test connection" in the UI. */

@@ -152,6 +152,21 @@ export class ConnectionRepository {
     return existing.id;
   }
 
+  /**
+   * A config sealed elsewhere (tokens an OAuth2 authorization gave), stored as it is. `rebuild`: the live
+   * clients are rebuilt on every node; without it they keep serving (a renewed token the client holds
+   * already; rebuilding would close it under the request that renewed it).
+   */
+  async storeConfig(unit: Unit, row: ConnectionRow, sealedConfig: string, rebuild: boolean): Promise<void> {
+    await unit.db
+      .updateTable('connections')
+      .set({ config: sealedConfig, updated_at: Math.max(Date.now(), Number(row.updated_at) + 1) })
+      .where('id', '=', row.id)
+      .execute();
+    if (rebuild) unit.touched('connection');
+    unit.target(row.id);
+  }
+
   async delete(unit: Unit, ref: EntityRef): Promise<number> {
     const existing = await this.find(unit.db, ref);
     await this.table.delete(unit.db, existing.id);

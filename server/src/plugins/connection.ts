@@ -27,10 +27,39 @@ export interface ConnectionType<C = Record<string, unknown>, Client = unknown> {
    */
   isAlive?(client: Client): boolean;
   close?(client: Client): Promise<void>;
+  /**
+   * For a config that authorizes through an OAuth2 authorization code (an admin consents once at the
+   * provider): the provider's endpoints and the client's credentials. Undefined when the config does not.
+   */
+  authorizationCode?(config: C): AuthorizationCodeSettings | undefined;
+}
+
+/** An OAuth2 authorization-code client (RFC 6749 section 4.1) a connection authorizes itself with. */
+export interface AuthorizationCodeSettings {
+  readonly authorizationUrl: string;
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scope?: string | undefined;
+  /** RFC 6749 2.3.1: HTTP Basic (recommended) or client_id/client_secret in the form body */
+  readonly clientAuth: 'basic' | 'body';
+}
+
+/** The tokens an authorization gave a connection, kept in its (encrypted) config. */
+export interface ConnectionTokenSet {
+  readonly accessToken: string;
+  readonly refreshToken?: string | undefined;
+  /** epoch milliseconds; absent when the provider did not say */
+  readonly expiresAt?: number | undefined;
 }
 
 export interface ConnectionEnv {
   readonly logger: ActionLogger;
+  /**
+   * Gets the connection a fresh access token with its refresh token and stores it (connections that
+   * authorize with an authorization code). `stale` is the token that expired or was refused.
+   */
+  readonly renewToken?: (stale: string) => Promise<ConnectionTokenSet>;
 }
 
 export function defineConnectionType<C, Client>(type: ConnectionType<C, Client>): ConnectionType<C, Client> {

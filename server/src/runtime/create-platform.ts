@@ -27,6 +27,7 @@ import { ConnectionManager } from '../connections/manager.js';
 import { ConnectionRegistry } from '../connections/registry.js';
 import { ConnectionRepository } from '../connections/repository.js';
 import { ConfigBox } from '../connections/secrets.js';
+import { ConnectionTokens } from '../connections/tokens.js';
 import { openDatabase, type SystemDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { UserStatus } from '../db/schema.js';
@@ -36,6 +37,7 @@ import { CronjobRepository, EventRepository, TriggerRepository } from '../events
 import { type ClientErrorCounter, MemoryClientErrors, RedisClientErrors } from '../firewall/client-errors.js';
 import { Firewall } from '../firewall/firewall.js';
 import { FirewallRepository } from '../firewall/repository.js';
+import { FormRepository } from '../forms/repository.js';
 import { OperationCompiler } from '../gateway/compile.js';
 import { Gateway } from '../gateway/gateway.js';
 import { identityProviders } from '../identity/registry.js';
@@ -222,6 +224,17 @@ async function assemble(
   bus.on('rate limits', ['rate', 'plan', 'user'], () => rateLimits.reload());
   bus.on('events', ['event', 'trigger', 'cronjob', 'webhook'], () => events.configChanged());
   const writer = new ChangeWriter(db, bus, logger.child({ component: 'changes' }), dialect);
+  const connectionConfigs = new ConnectionRepository(dialect, connectionRegistry, configBox, connections);
+  const connectionTokens = new ConnectionTokens({
+    db,
+    registry: connectionRegistry,
+    box: configBox,
+    encryption,
+    repository: connectionConfigs,
+    write: (work) => writer.write(undefined, work),
+    publicUrl: config.publicUrl,
+  });
+  connections.tokenRenewer = (id, stale) => connectionTokens.renew(id, stale);
   const trustedNetworks = new TrustedNetworks(config.loginTrustedNetworks);
   const firewallRules = new FirewallRepository(dialect);
   const clientErrors = new MemoryClientErrors();
@@ -318,7 +331,8 @@ async function assemble(
     rates: new RateRepository(dialect),
     firewall,
     firewallRules,
-    connectionConfigs: new ConnectionRepository(dialect, connectionRegistry, configBox, connections),
+    connectionConfigs,
+    connectionTokens,
     identities: new IdentityRepository(dialect, identityProviders, configBox),
     users: new UserRepository({ db, dialect, settings, changes: writer, tokens }),
     apps: new AppRepository({ db, dialect, changes: writer, tokens }),
@@ -326,6 +340,7 @@ async function assemble(
     triggers: new TriggerRepository(dialect),
     cronjobs: new CronjobRepository(dialect),
     pages: new PageRepository(dialect),
+    forms: new FormRepository(dialect),
     taxonomies: new TaxonomyRepository(dialect),
     releases: new ReleaseRepository(),
     configValues: new SettingRepository(),

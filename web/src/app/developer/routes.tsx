@@ -15,6 +15,8 @@ import { PasswordRequestScreen } from '../../features/auth/components/password-r
 import { RegisterScreen } from '../../features/auth/components/register-screen';
 import { RequireLogin } from '../../features/auth/components/require-login';
 import { ConsentScreen } from '../../features/consent/components/consent-screen';
+import { FormScreen } from '../../features/forms/components/form-screen';
+import { FormsScreen } from '../../features/forms/components/forms-screen';
 import { GrantsScreen } from '../../features/grants/components/grants-screen';
 import { PageView } from '../../features/pages/components/page-view';
 import { PlansScreen } from '../../features/plans/components/plans-screen';
@@ -37,6 +39,7 @@ const docs: NavItem[] = [
   { to: '/page/api', label: 'API' },
   { to: '/reference', label: 'API reference' },
   { to: '/sdk', label: 'SDK' },
+  { to: '/forms', label: 'Forms' },
   { to: '/page/support', label: 'Support' },
   { to: '/page/terms', label: 'Terms of use' },
 ];
@@ -81,6 +84,8 @@ export function developerRouter() {
             ),
           },
           { path: 'sdk', element: <SdkScreen /> },
+          { path: 'forms', element: <FormsScreen /> },
+          { path: 'forms/:formId', element: <FormScreen /> },
           { path: 'login', element: <LoginScreen /> },
           { path: 'login/callback', element: <LoginCallback /> },
           { path: 'logout', element: <LogoutScreen /> },
