@@ -15,6 +15,7 @@ import {
 } from './api/configuration/engine.js';
 import { configurationSchema, parseConfiguration, renderConfiguration, schemaPath } from './api/configuration/file.js';
 import { importOpenApi } from './api/configuration/openapi.js';
+import { deployRemotely } from './api/configuration/remote.js';
 import { platformOperations } from './api/index.js';
 import type { Caller } from './auth/caller.js';
 import { rotateSigningKeys } from './auth/keys.js';
@@ -198,7 +199,28 @@ async function applyFile(text: string, label: string, options: { dryRun?: boolea
   }
 }
 
-async function deployCommand(path: string, options: { dryRun?: boolean; prune?: boolean }): Promise<void> {
+async function deployCommand(
+  path: string,
+  options: { dryRun?: boolean; prune?: boolean; url?: string; token?: string },
+): Promise<void> {
+  const url = options.url ?? process.env.PORTICO_URL;
+  if (url) {
+    const token = options.token ?? process.env.PORTICO_TOKEN;
+    if (!token) throw new Error('--url needs a backend token: --token or PORTICO_TOKEN');
+    const result = await deployRemotely(
+      fs.readFileSync(path, 'utf8'),
+      { url, token },
+      {
+        env: process.env,
+        dryRun: options.dryRun === true,
+        prune: options.prune === true,
+      },
+    );
+    process.stdout.write(`${result.lines.join('\n')}\n`);
+    if (options.dryRun) process.stdout.write('Dry run: nothing was changed.\n');
+    else if (result.applied) process.stdout.write(`Applied ${result.changes} changes.\n`);
+    return;
+  }
   await applyFile(fs.readFileSync(path, 'utf8'), `deploy ${path.split(/[\\/]/).pop()}`, options);
 }
 
@@ -265,6 +287,11 @@ export function buildCli(): Command {
     .argument('<file>', 'the configuration file (portico.yaml)')
     .option('--dry-run', 'print the difference and change nothing')
     .option('--prune', "delete what the file no longer has (never the platform's own entities)")
+    .option(
+      '--url <url>',
+      'a running installation to deploy to through its backup API instead of the database (or PORTICO_URL)',
+    )
+    .option('--token <token>', 'a backend access token for --url (or PORTICO_TOKEN)')
     .action(deployCommand);
   program
     .command('import')
