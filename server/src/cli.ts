@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { findUserByLogin } from './accounts/login.js';
 import { accountName } from './accounts/throttle.js';
+import { CustomActionLoader } from './actions/custom/loader.js';
 import {
   deployConfiguration,
   describeChanges,
@@ -159,6 +160,16 @@ const operator: Caller = {
   scopes: ['authorization', 'backend', 'consumer', 'default'],
 };
 
+/**
+ * The platform `export` and `deploy` read and write through: with the custom actions of ACTIONS_DIR, as
+ * `serve` has them, so a file's actions of those classes are checked and created as the API would.
+ */
+async function configurationPlatform() {
+  const logger = pino({ level: 'warn' });
+  const { types } = await new CustomActionLoader(config().actionsDir, logger).scan();
+  return createPlatform(config(), { logger, ...oneShot, actionTypes: types });
+}
+
 function writeOut(text: string, output: string | undefined): void {
   if (output) fs.writeFileSync(output, text);
   else process.stdout.write(text);
@@ -166,7 +177,7 @@ function writeOut(text: string, output: string | undefined): void {
 
 async function exportCommand(options: { output?: string; schema?: boolean }): Promise<void> {
   if (options.schema) return writeOut(`${JSON.stringify(configurationSchema(), null, 2)}\n`, options.output);
-  const running = await createPlatform(config(), { logger: pino({ level: 'warn' }), ...oneShot });
+  const running = await configurationPlatform();
   try {
     const result = await exportConfiguration(running.platform, operationsByName(platformOperations), operator);
     writeOut(result.yaml, options.output);
@@ -182,7 +193,7 @@ async function exportCommand(options: { output?: string; schema?: boolean }): Pr
 /** Applies a file's entries through the system database: every node hears of the change by the change feed. */
 async function applyFile(text: string, label: string, options: { dryRun?: boolean; prune?: boolean }): Promise<void> {
   const file = parseConfiguration(text);
-  const running = await createPlatform(config(), { logger: pino({ level: 'warn' }), ...oneShot });
+  const running = await configurationPlatform();
   try {
     const result = await deployConfiguration(
       running.platform,
