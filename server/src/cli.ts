@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { findUserByLogin } from './accounts/login.js';
 import { accountName } from './accounts/throttle.js';
+import { CustomActionLoader } from './actions/custom/loader.js';
 import {
   deployConfiguration,
   describeChanges,
@@ -15,6 +16,7 @@ import {
 } from './api/configuration/engine.js';
 import { configurationSchema, parseConfiguration, renderConfiguration, schemaPath } from './api/configuration/file.js';
 import { importOpenApi } from './api/configuration/openapi.js';
+import { deployRemotely } from './api/configuration/remote.js';
 import { platformOperations } from './api/index.js';
 import type { Caller } from './auth/caller.js';
 import { rotateSigningKeys } from './auth/keys.js';
@@ -181,6 +183,16 @@ const operator: Caller = {
   scopes: ['authorization', 'backend', 'consumer', 'default'],
 };
 
+/**
+ * The platform `export` and `deploy` read and write through: with the custom actions of ACTIONS_DIR, as
+ * `serve` has them, so a file's actions of those classes are checked and created as the API would.
+ */
+async function configurationPlatform() {
+  const logger = pino({ level: 'warn' });
+  const { types } = await new CustomActionLoader(config().actionsDir, logger).scan();
+  return createPlatform(config(), { logger, ...oneShot, actionTypes: types });
+}
+
 function writeOut(text: string, output: string | undefined): void {
   if (output) fs.writeFileSync(output, text);
   else process.stdout.write(text);
@@ -188,7 +200,7 @@ function writeOut(text: string, output: string | undefined): void {
 
 async function exportCommand(options: { output?: string; schema?: boolean }): Promise<void> {
   if (options.schema) return writeOut(`${JSON.stringify(configurationSchema(), null, 2)}\n`, options.output);
-  const running = await createPlatform(config(), { logger: pino({ level: 'warn' }), ...oneShot });
+  const running = await configurationPlatform();
   try {
     const result = await exportConfiguration(running.platform, operationsByName(platformOperations), operator);
     writeOut(result.yaml, options.output);
@@ -204,7 +216,7 @@ async function exportCommand(options: { output?: string; schema?: boolean }): Pr
 /** Applies a file's entries through the system database: every node hears of the change by the change feed. */
 async function applyFile(text: string, label: string, options: { dryRun?: boolean; prune?: boolean }): Promise<void> {
   const file = parseConfiguration(text);
-  const running = await createPlatform(config(), { logger: pino({ level: 'warn' }), ...oneShot });
+  const running = await configurationPlatform();
   try {
     const result = await deployConfiguration(
       running.platform,
@@ -221,7 +233,28 @@ async function applyFile(text: string, label: string, options: { dryRun?: boolea
   }
 }
 
-async function deployCommand(path: string, options: { dryRun?: boolean; prune?: boolean }): Promise<void> {
+async function deployCommand(
+  path: string,
+  options: { dryRun?: boolean; prune?: boolean; url?: string; token?: string },
+): Promise<void> {
+  const url = options.url ?? process.env.PORTICO_URL;
+  if (url) {
+    const token = options.token ?? process.env.PORTICO_TOKEN;
+    if (!token) throw new Error('--url needs a backend token: --token or PORTICO_TOKEN');
+    const result = await deployRemotely(
+      fs.readFileSync(path, 'utf8'),
+      { url, token },
+      {
+        env: process.env,
+        dryRun: options.dryRun === true,
+        prune: options.prune === true,
+      },
+    );
+    process.stdout.write(`${result.lines.join('\n')}\n`);
+    if (options.dryRun) process.stdout.write('Dry run: nothing was changed.\n');
+    else if (result.applied) process.stdout.write(`Applied ${result.changes} changes.\n`);
+    return;
+  }
   await applyFile(fs.readFileSync(path, 'utf8'), `deploy ${path.split(/[\\/]/).pop()}`, options);
 }
 
@@ -288,6 +321,11 @@ export function buildCli(): Command {
     .argument('<file>', 'the configuration file (portico.yaml)')
     .option('--dry-run', 'print the difference and change nothing')
     .option('--prune', "delete what the file no longer has (never the platform's own entities)")
+    .option(
+      '--url <url>',
+      'a running installation to deploy to through its backup API instead of the database (or PORTICO_URL)',
+    )
+    .option('--token <token>', 'a backend access token for --url (or PORTICO_TOKEN)')
     .action(deployCommand);
   program
     .command('import')

@@ -107,6 +107,25 @@ export class TaxonomyRepository {
     return taxonomy.id;
   }
 
+  /**
+   * Moves to the top what the taxonomy holds but `keep` does not list, for the kinds `keep` names (a
+   * configuration file's list is the taxonomy's whole content of that kind).
+   */
+  async release(unit: Unit, ref: EntityRef, keep: TaxonomyMove): Promise<void> {
+    const taxonomy = await this.find(unit.db, ref);
+    for (const [key, table] of Object.entries(organisedTables) as [OrganisedKey, string][]) {
+      const ids = keep[key];
+      if (ids === undefined) continue;
+      let query = unit.db
+        .updateTable(table as 'operations')
+        .set({ taxonomy_id: null })
+        .where('taxonomy_id', '=', taxonomy.id);
+      if (ids.length > 0) query = query.where('id', 'not in', ids);
+      await query.execute();
+    }
+    unit.target(taxonomy.id);
+  }
+
   /** A parent must exist and must not be the taxonomy itself or one of its descendants (no cycles). */
   private async checkedParent(db: Kysely<Database>, parentId: number | null, selfId: number | null) {
     if (parentId === null || parentId === 0) return null;

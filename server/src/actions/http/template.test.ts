@@ -53,6 +53,17 @@ describe('the template language', () => {
     expect(t('{{ body.name | number }}')).toBeUndefined();
   });
 
+  it('takes text out of an HTML answer with match: the first group, the whole match, or nothing', () => {
+    const html = { body: '<p class="flash" data-state="starting">Server <b>web-1</b> is starting</p>' };
+    const t = (s: string) => evaluate(compileValue(s, new Set(['body']), 't'), html);
+    expect(t(`{{ body | match('data-state="([a-z]+)"') }}`)).toBe('starting');
+    expect(t(`{{ body | match('<b>([^<]*)</b>') | upper }}`)).toBe('WEB-1');
+    expect(t(`{{ body | match('is [a-z]+') }}`)).toBe('is starting');
+    expect(t(`{{ body | match('data-id="([0-9]+)"') }}`)).toBeUndefined();
+    expect(() => compileValue(`{{ body | match('(unclosed') }}`, roots, 'rule')).toThrow(/filter "match"/);
+    expect(() => compileValue('{{ body | match(3) }}', roots, 'rule')).toThrow(/regular expression/);
+  });
+
   it('leaves out fields whose value is missing and maps lists with $each', () => {
     const template = compileValue(
       {

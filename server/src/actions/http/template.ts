@@ -4,7 +4,7 @@
  *   {{ body.customer.name }}          a value from the request (or, in response rules, the upstream answer)
  *   {{ header.x-api-key }}            names may contain "-"; `[0]` and `["odd name"]` index too
  *   {{ query.page | integer }}        filters: json, url, lower, upper, trim, string, number, integer,
- *                                     boolean, first, join(","), default("x") (Twig's json_encode,
+ *                                     boolean, first, join(","), default("x"), match('re(gex)') (Twig's json_encode,
  *                                     url_encode, raw and escape are accepted as aliases)
  *
  * A string that is exactly one `{{ … }}` yields the value with its type (a number stays a number, an
@@ -22,6 +22,8 @@ type Key = string | number;
 interface Filter {
   readonly name: string;
   readonly arg: unknown;
+  /** `match`'s argument, compiled once when the template is */
+  readonly pattern?: RegExp;
 }
 
 export type Expression =
@@ -55,6 +57,7 @@ const filterNames = new Set([
   'first',
   'join',
   'default',
+  'match',
 ]);
 const filterAliases: Record<string, string> = {
   json_encode: 'json',
@@ -245,6 +248,12 @@ function applyFilter(filter: Filter, value: unknown): unknown {
       return Array.isArray(value) ? value.map(toText).join(toText(filter.arg ?? ',')) : value;
     case 'default':
       return value === undefined || value === null || value === '' ? filter.arg : value;
+    case 'match': {
+      // text out of an HTML or plain answer: the first group (or the whole match); no match leaves it out
+      if (value === undefined || value === null || !filter.pattern) return undefined;
+      const found = filter.pattern.exec(toText(value));
+      return found ? (found[1] ?? found[0]) : undefined;
+    }
     default:
       return value;
   }
@@ -341,7 +350,16 @@ function parseExpression(text: string, roots: ReadonlySet<string>, where: string
       if (c.peek() !== ')') c.fail('expected ")"');
       c.at++;
     }
-    if (name !== '') filters.push({ name, arg });
+    if (name === 'match') {
+      if (typeof arg !== 'string') c.fail('filter "match" takes a regular expression in quotes');
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(arg);
+      } catch (error) {
+        c.fail(`filter "match": ${(error as Error).message}`);
+      }
+      filters.push({ name, arg, pattern });
+    } else if (name !== '') filters.push({ name, arg });
   }
   if (!c.done()) c.fail(`unexpected "${c.text.slice(c.at)}"`);
   return { ...expression, filters };

@@ -1,6 +1,6 @@
 import { AmqpClient, type AmqpTarget, amqpConnection } from '../../connections/amqp.js';
 import { defineActionType } from '../../plugins/action.js';
-import { messageFromRequest } from './message.js';
+import { messageFromRequest, paramHeaders } from './message.js';
 import {
   accepted,
   brokerFailure,
@@ -80,6 +80,7 @@ export const amqpPublishAction = defineActionType<AmqpPublishConfig>({
       const headers: Record<string, string | number> = {
         operation: message.operation,
         'request-id': message.requestId,
+        ...paramHeaders(message),
       };
       if (message.userId !== null) headers['user-id'] = message.userId;
       if (message.appId !== null) headers['app-id'] = message.appId;

@@ -45,6 +45,12 @@ describe('a request as a queue message', () => {
     });
   });
 
+  it('carries the path parameters, so a worker knows which thing a body-less command is for', () => {
+    const m = messageFromRequest({ ...request(undefined), path: '/servers/7/shutdown', params: { id: '7' } }, context);
+    expect(messageHeaders(m)['param-id']).toBe('7');
+    expect(JSON.parse(messageEnvelope(m).toString())).toMatchObject({ params: { id: '7' }, body: {} });
+  });
+
   it('sends {} without a body, as Fusio does, and leaves out an anonymous caller', () => {
     const m = messageFromRequest(request(undefined), anonymous);
     expect(m.body.toString()).toBe('{}');

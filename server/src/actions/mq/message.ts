@@ -15,6 +15,8 @@ export interface QueueMessage {
   readonly envelopeBody: { value: unknown; encoding?: 'base64' };
   /** the operation's name, e.g. `orders.create`: tells the worker what to do */
   readonly operation: string;
+  /** the path parameters (`/servers/:id/shutdown` → `{id}`): which thing the worker acts on */
+  readonly params: Readonly<Record<string, string>>;
   /** the authenticated user and app; null when the caller is anonymous */
   readonly userId: number | null;
   readonly appId: number | null;
@@ -52,6 +54,7 @@ export function messageFromRequest(request: ActionRequest, context: ActionContex
     contentType,
     envelopeBody,
     operation: context.operation.name,
+    params: request.params ?? {},
     userId: context.user.anonymous ? null : context.user.id,
     appId: context.app.anonymous ? null : context.app.id,
     requestId: context.requestId,
@@ -70,6 +73,14 @@ export function messageHeaders(message: QueueMessage): Record<string, string> {
   };
   if (message.userId !== null) headers['user-id'] = String(message.userId);
   if (message.appId !== null) headers['app-id'] = String(message.appId);
+  Object.assign(headers, paramHeaders(message));
+  return headers;
+}
+
+/** The path parameters as `param-<name>` pairs (`param-id: 7`). */
+export function paramHeaders(message: QueueMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.params)) headers[`param-${name}`] = value;
   return headers;
 }
 
@@ -79,6 +90,7 @@ export function messageEnvelope(message: QueueMessage): Buffer {
     JSON.stringify({
       id: message.id,
       operation: message.operation,
+      params: message.params,
       userId: message.userId,
       appId: message.appId,
       requestId: message.requestId,

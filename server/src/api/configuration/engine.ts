@@ -7,6 +7,7 @@ import type { Database } from '../../db/schema.js';
 import { PorticoError } from '../../errors.js';
 import type { CompiledOperation } from '../../gateway/types.js';
 import { describeValidationError, newAjv } from '../../schema/json-schema.js';
+import { type OrganisedKey, organisedTables } from '../../taxonomies/tables.js';
 import type { Platform } from '../platform.js';
 import type { SystemOperation } from '../system-operation.js';
 import {
@@ -45,6 +46,7 @@ async function run(
   params: Record<string, string>,
   body?: unknown,
   audit?: PendingAudit,
+  ip = '127.0.0.1',
 ): Promise<unknown> {
   const operation = operations.get(name);
   if (!operation) throw new Error(`the platform has no operation ${name}`);
@@ -60,7 +62,8 @@ async function run(
       query: {},
       headers: {},
       body,
-      ip: '127.0.0.1',
+      // the applier's address: the firewall's rule that an administrator cannot lock themselves out sees it
+      ip,
       requestId: 'configuration',
     },
   });
@@ -84,6 +87,45 @@ function lookupOf(db: Kysely<Database>): Lookup {
       if (table === 'operations') query = query.where('status', '=', 1).where('category_id', '=', 1);
       const row = await query.executeTakeFirst();
       return row?.id;
+    },
+    async membersOf(taxonomyId) {
+      const members: Partial<Record<OrganisedKey, string[]>> = {};
+      for (const [list, table] of Object.entries(organisedTables) as [OrganisedKey, string][]) {
+        const rows = await db
+          .selectFrom(table as 'operations')
+          .select('name')
+          .where('taxonomy_id', '=', taxonomyId)
+          .execute();
+        if (rows.length > 0) members[list] = rows.map((r) => r.name).sort();
+      }
+      return members;
+    },
+    async peopleAllocations(rateName) {
+      const rows = await db
+        .selectFrom('rate_allocations')
+        .innerJoin('rates', 'rates.id', 'rate_allocations.rate_id')
+        .select([
+          'rate_allocations.operation_id',
+          'rate_allocations.plan_id',
+          'rate_allocations.user_id',
+          'rate_allocations.app_id',
+          'rate_allocations.authenticated',
+        ])
+        .where('rates.name', '=', rateName)
+        .where((eb) =>
+          eb.or([eb('rate_allocations.user_id', 'is not', null), eb('rate_allocations.app_id', 'is not', null)]),
+        )
+        .orderBy('rate_allocations.id')
+        .execute();
+      return rows.map((row) => {
+        const item: Record<string, unknown> = {};
+        if (row.operation_id !== null) item.operationId = row.operation_id;
+        if (row.plan_id !== null) item.planId = row.plan_id;
+        if (row.user_id !== null) item.userId = row.user_id;
+        if (row.app_id !== null) item.appId = row.app_id;
+        if (row.authenticated !== null) item.authenticated = row.authenticated === 1;
+        return item;
+      });
     },
   };
 }
@@ -310,7 +352,7 @@ export async function deployConfiguration(
       const key = String(raw[kind.key]);
       const found = current.get(key);
       const secrets = secretsOf(raw);
-      const entry = resolveEnv(raw, options.env, [kind.list, index], (name, path) => {
+      let entry = resolveEnv(raw, options.env, [kind.list, index], (name, path) => {
         const [, , top, field] = path;
         const isSecret = top === 'config' && typeof field === 'string' && secrets.has(field);
         // without an environment (the backup API) a credential of an existing entry keeps its stored value
@@ -323,6 +365,7 @@ export async function deployConfiguration(
         }
         throw file.error(`${kind.list} "${key}": environment variable ${name} is not set`, path);
       }) as Entry;
+      if (kind.normalise) entry = kind.normalise(entry);
       if (entry.config && typeof entry.config === 'object') {
         // a kept credential is not a change
         for (const [field, value] of Object.entries(entry.config as Record<string, unknown>)) {
@@ -436,7 +479,26 @@ export async function deployConfiguration(
           message: `${name} by ${applier.label}`,
           content: operation?.auditBody && body ? operation.auditBody(body, platform) : body,
         });
-        await run(inUnit, operations, applier.caller, name, params, body, audit);
+        const result = await run(inUnit, operations, applier.caller, name, params, body, audit, applier.ip);
+        const id = step.id ?? createdId(result);
+        if (kind.afterWrite && step.entry && id !== null) {
+          await kind.afterWrite(step.entry, id, {
+            platform: inUnit,
+            unit,
+            lookup,
+            run: (next, nextParams, nextBody) => {
+              const nextAudit = new PendingAudit({
+                userId: applier.caller.user?.id ?? null,
+                appId: applier.caller.app?.id ?? null,
+                event: next,
+                ip: applier.ip,
+                message: `${next} by ${applier.label}`,
+                content: nextBody,
+              });
+              return run(inUnit, operations, applier.caller, next, nextParams, nextBody, nextAudit, applier.ip);
+            },
+          });
+        }
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         const message = `${kind.list} "${change.key}" could not be ${verb === 'create' ? 'created' : verb === 'update' ? 'changed' : 'deleted'}: ${reason}. Nothing was changed`;
@@ -450,10 +512,19 @@ export async function deployConfiguration(
   return { changes, applied: true };
 }
 
+/** The id a create operation answered with: `{id}` in its message, itself plain or the body of a 201. */
+function createdId(result: unknown): number | null {
+  const answer = result as { id?: unknown; body?: { id?: unknown } } | undefined;
+  const id = Number(answer?.body?.id ?? answer?.id);
+  return Number.isInteger(id) && id > 0 ? id : null;
+}
+
 /** What `require` of a reference resolves to while only the shape is checked: ids come at apply time. */
 const placeholderLookup: Lookup = {
   nameOf: async () => 'placeholder',
   idOf: async () => 1,
+  membersOf: async () => ({}),
+  peopleAllocations: async () => [],
 };
 
 function kindKey(list: string): string {

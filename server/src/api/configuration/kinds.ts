@@ -1,22 +1,41 @@
 import type { Kysely } from 'kysely';
 import { actionNameOf } from '../../actions/build.js';
+import type { Unit } from '../../changes/unit.js';
 import { secretFields } from '../../connections/secrets.js';
 import type { EntityTable } from '../../db/entity-table.js';
 import { defaultPages } from '../../db/migrations/data/default-pages.js';
 import { Category, type Database } from '../../db/schema.js';
+import { banPrefix } from '../../firewall/repository.js';
 import { identityProviders } from '../../identity/registry.js';
 import { defaultRates } from '../../limits/defaults.js';
 import type { JsonSchema } from '../../schema/json-schema.js';
 import { isPassthrough, schemaNameOf, withoutPin } from '../../schema/names.js';
+import { type OrganisedKey, organisedTables } from '../../taxonomies/tables.js';
 import type { Platform } from '../platform.js';
 
 /** One entity in the file: plain YAML values, references to other entities by name. */
 export type Entry = Record<string, unknown>;
 
+/** The tables an entry may name a row of. */
+export type NamedTable = 'operations' | 'plans' | 'apps' | 'roles' | 'taxonomies' | OrganisedKey;
+
 /** Names and ids of what the file refers to but does not hold (apps), or holds under another kind. */
 export interface Lookup {
-  nameOf(table: 'operations' | 'plans' | 'apps' | 'roles', id: number): Promise<string | undefined>;
-  idOf(table: 'operations' | 'plans' | 'apps' | 'roles', name: string): Promise<number | undefined>;
+  nameOf(table: NamedTable, id: number): Promise<string | undefined>;
+  idOf(table: NamedTable, name: string): Promise<number | undefined>;
+  /** the names of what a taxonomy holds, per kind (sorted) */
+  membersOf(taxonomyId: number): Promise<Partial<Record<OrganisedKey, string[]>>>;
+  /** the allocations of the named rate that are for one user or one app: data, kept by an update */
+  peopleAllocations(rateName: string): Promise<Record<string, unknown>[]>;
+}
+
+/** What a kind's follow-up work after its own create or update may use, inside the deploy's unit. */
+export interface AfterWrite {
+  readonly platform: Platform;
+  readonly unit: Unit;
+  readonly lookup: Lookup;
+  /** runs another backend operation of the platform (audited as the deploy) */
+  run(name: string, params: Record<string, string>, body: unknown): Promise<unknown>;
 }
 
 /** A reference from an entry to another entity, checked before anything is written. */
@@ -55,6 +74,10 @@ export interface EntityKind {
   toBody(entry: Entry, lookup: Lookup): Promise<Record<string, unknown>>;
   /** what the entry refers to (checked against the file and the installation before any write) */
   references?(entry: Entry): Reference[];
+  /** the entry in the form the installed one is compared with (e.g. sorted lists) */
+  normalise?(entry: Entry): Entry;
+  /** work the entry needs after its create or update (`id` is the row's), in the same unit */
+  afterWrite?(entry: Entry, id: number, context: AfterWrite): Promise<void>;
   /** names of the `config` fields that hold credentials (never exported) */
   secrets?(entry: Entry, platform: Platform): readonly string[];
   /** the stored config with its credentials, for comparing them (never shown) */
@@ -95,9 +118,10 @@ function actionRef(value: unknown, path: (string | number)[]): Reference[] {
   return [{ kind: 'actions', name: actionNameOf(value), path }];
 }
 
-async function required(lookup: Lookup, table: 'operations' | 'plans' | 'apps' | 'roles', name: unknown) {
+async function required(lookup: Lookup, table: NamedTable, name: unknown) {
   const id = await lookup.idOf(table, String(name));
-  if (id === undefined) throw new Error(`${table.slice(0, -1)} "${String(name)}" does not exist`);
+  if (id === undefined)
+    throw new Error(`${table === 'taxonomies' ? 'taxonomy' : table.slice(0, -1)} "${String(name)}" does not exist`);
   return id;
 }
 
@@ -343,6 +367,8 @@ export const kinds: readonly EntityKind[] = [
           if (a.authenticated !== undefined) item.authenticated = a.authenticated;
           allocation.push(item);
         }
+        // the API replaces every allocation: the ones for one user or app are not the file's to drop
+        allocation.push(...(await lookup.peopleAllocations(String(entry.name))));
         body.allocation = allocation;
       }
       return body;
@@ -439,6 +465,102 @@ export const kinds: readonly EntityKind[] = [
     toEntry: async (view) => pick(view, ['name', 'cron', 'action', 'metadata']),
     toBody: async (entry) => entry,
     references: (entry) => actionRef(entry.action, ['action']),
+  },
+  {
+    list: 'taxonomies',
+    entity: 'taxonomy',
+    key: 'name',
+    description:
+      "Folders of the admin app and what they hold, by name; a list given is the folder's whole content of that kind",
+    properties: {
+      name: str,
+      parent: { type: 'string', description: 'the taxonomy (by name, listed before this one) it is nested in' },
+      ...Object.fromEntries(Object.keys(organisedTables).map((list) => [list, names(`${list} by name`)])),
+    },
+    required: ['name'],
+    table: (p) => p.taxonomies.table as unknown as EntityTable<keyof Database>,
+    // parents before their children, so the file creates them in order
+    async managed(db) {
+      const rows = await db.selectFrom('taxonomies').select(['id', 'name', 'parent_id']).orderBy('id').execute();
+      const ordered: { id: number; key: string }[] = [];
+      const placed = new Set<number>();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const place = (row: (typeof rows)[number], depth: number) => {
+        if (placed.has(row.id) || depth > 64) return;
+        const parent = row.parent_id === null ? undefined : byId.get(row.parent_id);
+        if (parent) place(parent, depth + 1);
+        placed.add(row.id);
+        ordered.push({ id: row.id, key: row.name });
+      };
+      for (const row of rows) place(row, 0);
+      return ordered;
+    },
+    async toEntry(view, lookup) {
+      const entry = pick(view, ['name']);
+      if (typeof view.parentId === 'number') entry.parent = await lookup.nameOf('taxonomies', view.parentId);
+      const members = await lookup.membersOf(Number(view.id));
+      for (const list of Object.keys(organisedTables) as OrganisedKey[]) {
+        if (members[list]?.length) entry[list] = members[list];
+      }
+      return entry;
+    },
+    async toBody(entry, lookup) {
+      const body: Record<string, unknown> = { name: entry.name };
+      if (entry.parent !== undefined) body.parentId = await required(lookup, 'taxonomies', entry.parent);
+      return body;
+    },
+    normalise(entry) {
+      const copy = { ...entry };
+      for (const list of Object.keys(organisedTables)) {
+        if (Array.isArray(copy[list])) copy[list] = [...(copy[list] as unknown[]).map(String)].sort();
+      }
+      return copy;
+    },
+    async afterWrite(entry, id, { platform, unit, lookup, run }) {
+      const move: Partial<Record<OrganisedKey, number[]>> = {};
+      for (const list of Object.keys(organisedTables) as OrganisedKey[]) {
+        if (!Array.isArray(entry[list])) continue;
+        const ids: number[] = [];
+        for (const name of entry[list] as unknown[]) ids.push(await required(lookup, list, name));
+        move[list] = ids;
+      }
+      if (Object.keys(move).length === 0) return;
+      await run('backend.taxonomy.move', { taxonomy_id: String(id) }, move);
+      await platform.taxonomies.release(unit, { id }, move);
+    },
+    references: (entry) => [
+      ...(entry.parent !== undefined ? [{ kind: 'taxonomies', name: String(entry.parent), path: ['parent'] }] : []),
+      ...Object.keys(organisedTables).flatMap((list) =>
+        Array.isArray(entry[list])
+          ? (entry[list] as unknown[]).map((name, i) => ({ kind: list, name: String(name), path: [list, i] }))
+          : [],
+      ),
+    ],
+  },
+  {
+    list: 'firewall',
+    entity: 'firewall',
+    key: 'name',
+    description:
+      'Allow (1) and deny (0) rules for addresses and CIDR ranges; automatic bans (Ban-…) are never in the file',
+    properties: {
+      name: str,
+      type: { type: 'integer', enum: [0, 1], description: '0 deny, 1 allow' },
+      ip: { type: 'string', description: 'an IPv4 or IPv6 address or CIDR range' },
+      expire: { type: ['string', 'null'], description: 'ISO 8601 date and time the rule lapses; null never' },
+      metadata,
+    },
+    required: ['name', 'type', 'ip'],
+    table: (p) => p.firewallRules.table as unknown as EntityTable<keyof Database>,
+    managed: (db) =>
+      db
+        .selectFrom('firewall')
+        .select(['id', 'name as key'])
+        .where('name', 'not like', `${banPrefix}%`)
+        .orderBy('id')
+        .execute(),
+    toEntry: async (view) => pick(view, ['name', 'type', 'ip', 'expire', 'metadata']),
+    toBody: async (entry) => entry,
   },
   {
     list: 'config',
