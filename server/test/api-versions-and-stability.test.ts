@@ -158,6 +158,8 @@ describe.each(databases)('a stable operation keeps its promise to callers ($kind
     // a client that sends the action back by name asks for no change: accepted, still pinned
     await backend.operation().update('~order.place', { action: 'action://order-place', stability: 2 });
     expect((await backend.operation().get('~order.place')).action).toBe(stable.action);
+    // so does the whole operation sent back as it was read, with an empty description and no costs
+    await backend.operation().update('~order.place', { ...stable, description: '', costs: 0 });
     const other = await sdkError(backend.operation().update('~order.place', { public: false }));
     expect(other.message).toContain('public');
     const deleted = await sdkError(backend.operation().delete('~order.place'));
@@ -170,6 +172,9 @@ describe.each(databases)('a stable operation keeps its promise to callers ($kind
     expect(raw.status).toBe(409);
     const same = await backend.operation().get('~order.place');
     expect(same).toMatchObject({ httpPath: '/order', public: true, action: stable.action, incoming: stable.incoming });
+    // what was sent back as it was read is kept as stored
+    expect(same.description).toBeUndefined();
+    expect(same.costs).toBeUndefined();
     expect((await h.fetch('/order', post({ sku: 'T-1' }))).status).toBe(200);
   });
 
@@ -228,6 +233,10 @@ describe.each(databases)('a stable operation keeps its promise to callers ($kind
     const since = Number(res.headers.get('deprecation')?.slice(1)) * 1000;
     expect(Math.abs(since - Date.now())).toBeLessThan(5 * 60_000);
     expect(res.headers.get('sunset')).toBe('Wed, 30 Jun 2027 00:00:00 GMT');
+    // a browser script may read them
+    const cors = await h.fetch('/order', post({ sku: 'T-1' }, { origin: 'https://app.example' }));
+    expect(cors.headers.get('access-control-expose-headers')).toContain('Deprecation');
+    expect(cors.headers.get('access-control-expose-headers')).toContain('Sunset');
     expect(await res.json()).toEqual({ served: 'v2' });
 
     await backend.operation().update('~order.place', { stability: 1 });

@@ -7,7 +7,16 @@ export interface CorsPolicy {
 }
 
 /** What a browser script may read: the headers Portico sends, the rate-limit ones in the configured form. */
-const exposedCommon = ['X-Request-Id', 'X-Operation-Id', 'X-Stability', 'WWW-Authenticate', 'Retry-After', 'Location'];
+const exposedCommon = [
+  'X-Request-Id',
+  'X-Operation-Id',
+  'X-Stability',
+  'Deprecation',
+  'Sunset',
+  'WWW-Authenticate',
+  'Retry-After',
+  'Location',
+];
 const exposedRate: Record<RateLimitHeaderForm, readonly string[]> = {
   fusio: ['RateLimit-Limit', 'RateLimit-Remaining'],
   ietf: ['RateLimit-Policy', 'RateLimit'],

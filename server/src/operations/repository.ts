@@ -108,9 +108,10 @@ export class OperationRepository {
           `Operation "${existing.name}" is ${stabilityNames[existing.stability]}: only its stability can change, not its ${changed.join(', ')}; move it to experimental first`,
         );
       }
-      // what is served stays pinned; back to experimental, it follows the current action and schemas again
+      // everything but the stability and the metadata stays as stored, pins included; back to experimental,
+      // it follows the current action and schemas again
+      Object.assign(values, kept(existing));
       if (values.stability === Stability.experimental) unpin(values);
-      else Object.assign(values, pinned(existing));
     } else if (isFrozen(values.stability)) {
       await pin(unit.db, values);
     }
@@ -120,7 +121,9 @@ export class OperationRepository {
       .set({ ...values, updated_at: Math.max(Date.now(), existing.updated_at + 1) })
       .where('id', '=', existing.id)
       .execute();
-    if (input.scopes !== undefined) await this.setScopes(unit, existing.id, input.scopes);
+    // a frozen operation got this far only with the scopes it has
+    if (input.scopes !== undefined && !isFrozen(existing.stability))
+      await this.setScopes(unit, existing.id, input.scopes);
     unit.touched('operation');
     unit.target(existing.id);
     return existing.id;
@@ -214,13 +217,14 @@ export class OperationRepository {
       ['name', 'name'],
       ['active', 'active'],
       ['public', 'public'],
-      ['description', 'description'],
       ['http_method', 'httpMethod'],
       ['http_path', 'httpPath'],
       ['http_code', 'httpCode'],
-      ['costs', 'costs'],
     ] as const;
     for (const [column, field] of plain) if (values[column] !== existing[column]) changed.push(field);
+    // a form sends an empty description and no costs as "" and 0: the same as none
+    if ((values.description ?? '') !== (existing.description ?? '')) changed.push('description');
+    if ((values.costs ?? 0) !== (existing.costs ?? 0)) changed.push('costs');
     if (!sameJson(values.parameters, existing.parameters)) changed.push('parameters');
     if (!sameReference(existing.action, values.action)) changed.push('action');
     if (!sameReference(existing.incoming, values.incoming)) changed.push('incoming');
@@ -285,9 +289,23 @@ export class OperationRepository {
   }
 }
 
-/** The references of a frozen operation as stored: pinned to the commits it serves. */
-function pinned(row: OperationRow): Pick<Columns, 'action' | 'incoming' | 'outgoing' | 'throws'> {
-  return { action: row.action, incoming: row.incoming, outgoing: row.outgoing, throws: row.throws };
+/** What a frozen operation keeps as stored when its stability or metadata change. */
+function kept(row: OperationRow): Omit<Columns, 'stability' | 'metadata' | 'deprecated_at'> {
+  return {
+    name: row.name,
+    active: row.active,
+    public: row.public,
+    description: row.description,
+    http_method: row.http_method as HttpMethod,
+    http_path: row.http_path,
+    http_code: row.http_code,
+    parameters: row.parameters,
+    incoming: row.incoming,
+    outgoing: row.outgoing,
+    throws: row.throws,
+    action: row.action,
+    costs: row.costs,
+  };
 }
 
 /**

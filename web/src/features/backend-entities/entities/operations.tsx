@@ -135,7 +135,7 @@ export const operations = defineEntity<BackendOperation>({
   get: (c, id) => c.backend().operation().get(id),
   lockedBecause: (o) =>
     frozen(o)
-      ? `This operation is ${stabilities.find((s) => s.value === String(o.stability))?.label.toLowerCase()}: its action and schemas are pinned to the versions it serves, and only its stability (and metadata) can change. Set it to Experimental to edit it again; it then follows the current action and schemas.`
+      ? 'This operation is frozen (stable, deprecated or legacy): its action and schemas are pinned to the versions it serves, and only its stability (and metadata) can change. Set it to Experimental to edit it again; it then follows the current action and schemas.'
       : null,
   fields: (mode, row) => {
     const all = operationFields();
