@@ -11,7 +11,7 @@ import type { ActionRequest } from '../plugins/action.js';
 import type { RateLimitHeaderForm } from '../settings/settings.js';
 import { isDatabaseUnavailable } from '../sql/errors.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { RequestLogSink } from '../telemetry/request-log.js';
+import { Channel, type RequestLogSink } from '../telemetry/request-log.js';
 import type { RequestSpan, RequestTracer } from '../telemetry/tracer.js';
 import { authenticate } from './authenticate.js';
 import { authorize } from './authorize.js';
@@ -20,6 +20,7 @@ import { chargeCall } from './charge.js';
 import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
 import { noteClientError, screenAddress } from './firewall.js';
 import type { Gateway } from './gateway.js';
+import { CapturedReply, type InternalAnswer, type InternalCall, internalRequest } from './internal-call.js';
 import { limitRequest } from './limit.js';
 import { respond, writeResponse } from './respond.js';
 import { validateRequest } from './validate.js';
@@ -52,16 +53,34 @@ export interface PipelineDeps {
  * invoke → respond → record. Nothing here reads the system database (except the one debit of an operation
  * that costs points); the request log is written later, in batches.
  */
-export function createPipeline(deps: PipelineDeps) {
+export function createPipeline(deps: PipelineDeps): Pipeline {
   const rateLimited = (rate: string) => deps.metrics.rateLimited(rate);
   const rateLimitHeaders = deps.rateLimitHeaders ?? (() => 'fusio' as const);
   const tracer = deps.tracer ?? null;
-  if (tracer !== null) {
-    return (req: FastifyRequest, reply: FastifyReply) => tracer.trace(req, reply, (span) => handle(req, reply, span));
-  }
-  return handle;
+  const http =
+    tracer === null
+      ? handle
+      : (req: FastifyRequest, reply: FastifyReply) => tracer.trace(req, reply, (span) => handle(req, reply, span));
+  return Object.assign(http, { invoke });
 
-  async function handle(req: FastifyRequest, reply: FastifyReply, span: RequestSpan | null = null): Promise<void> {
+  /** A call that arrived another way (an MCP tool call, a JSON-RPC method): the same stages, the answer captured. */
+  async function invoke(call: InternalCall): Promise<InternalAnswer> {
+    const reply = new CapturedReply();
+    await handle(internalRequest(call), reply.asReply(), null, call.channel, call.operationId);
+    return reply.answer();
+  }
+
+  /**
+   * `channel` marks the request log; `expected` (an internal call's operation id, 0 over HTTP) refuses a path
+   * that routes to another operation than the one the caller named.
+   */
+  async function handle(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    span: RequestSpan | null = null,
+    channel: Channel = Channel.http,
+    expected = 0,
+  ): Promise<void> {
     const started = performance.now();
     const method = req.method;
     const url = req.url;
@@ -112,6 +131,10 @@ export function createPipeline(deps: PipelineDeps) {
     }
 
     const operation = match.operation;
+    if (expected !== 0 && operation.id !== expected) {
+      sendError(reply, notFound('The arguments lead to another operation'), { 'x-request-id': req.id }, deps);
+      return;
+    }
     if (span !== null) span.operation(operation.name, operation.path);
     // what cannot change is pre-rendered in operation.headers; here only what this request adds
     const headers: Record<string, string> =
@@ -181,9 +204,15 @@ export function createPipeline(deps: PipelineDeps) {
       executionTime: elapsed,
       date: Date.now(),
       error: failure,
+      channel,
     });
   }
 }
+
+/** The gateway's entry for HTTP requests, and `invoke` for calls that arrive another way (MCP, JSON-RPC). */
+export type Pipeline = ((req: FastifyRequest, reply: FastifyReply) => Promise<void>) & {
+  invoke(call: InternalCall): Promise<InternalAnswer>;
+};
 
 /** An access-log line, as a reverse proxy would write it, plus the operation and the request id. */
 function logAccess(
