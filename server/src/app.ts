@@ -119,8 +119,9 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     gateway: platform.gateway,
     firewall: platform.firewall,
     issuer: () => platform.tokens.issuerUrl(),
+    cors,
   });
-  registerJsonRpc(fastify, { ...mcp, firewall: platform.firewall });
+  registerJsonRpc(fastify, { ...mcp, firewall: platform.firewall, cors });
   // a worker of `serve --workers N` answers /metrics for all workers: a scrape may reach any of them
   const cluster = options.cluster;
   cluster?.serveMetrics(() => platform.metrics.render());

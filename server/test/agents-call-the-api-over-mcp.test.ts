@@ -188,6 +188,20 @@ describe.each(databases)('agents call the API over MCP and JSON-RPC ($kind)', (d
     >;
     expect(metadata.resource).toBe(`${h.baseUrl}/mcp`);
     expect(metadata.authorization_servers).toEqual([h.baseUrl]);
+    // a browser-based agent may ask first, and read the session header
+    const preflight = await h.fetch('/mcp', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://agent.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type, mcp-session-id',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type, mcp-session-id');
+    const fromBrowser = await h.fetch('/mcp', { method: 'POST', headers: { origin: 'https://agent.example' } });
+    expect(fromBrowser.headers.get('access-control-expose-headers')).toMatch(/WWW-Authenticate.*Mcp-Session-Id/);
     const server = (await (await h.fetch('/.well-known/oauth-authorization-server')).json()) as Record<string, unknown>;
     expect(server.code_challenge_methods_supported).toEqual(['S256']);
   });

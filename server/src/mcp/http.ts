@@ -6,6 +6,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VerifiedToken } from '../auth/tokens.js';
 import type { Firewall } from '../firewall/firewall.js';
+import { type CorsPolicy, corsHeaders, preflightHeaders } from '../gateway/cors.js';
 import { screenAddress } from '../gateway/firewall.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { Channel } from '../telemetry/request-log.js';
@@ -16,7 +17,11 @@ export interface McpHttpDeps extends McpDeps {
   readonly firewall: Firewall;
   /** the public URL: the issuer of tokens, and where the protected-resource metadata lives */
   readonly issuer: () => string;
+  /** CORS_ORIGINS: browser-based agents call /mcp from their own origin */
+  readonly cors: CorsPolicy;
 }
+
+const mcpMethods = ['GET', 'POST', 'DELETE', 'OPTIONS'];
 
 interface Session {
   readonly id: string;
@@ -71,6 +76,15 @@ export function registerMcpHttp(fastify: FastifyInstance, deps: McpHttpDeps): { 
   }
 
   async function handle(req: FastifyRequest, reply: FastifyReply) {
+    const cors = corsHeaders(req.headers.origin, deps.cors);
+    if (cors !== null) {
+      // set on Node's response, so they stay when the transport writes its own head
+      for (const [name, value] of Object.entries(cors)) reply.raw.setHeader(name, value);
+      reply.raw.setHeader(
+        'access-control-expose-headers',
+        `${cors['access-control-expose-headers']}, Mcp-Session-Id, Mcp-Protocol-Version`,
+      );
+    }
     const refused = screenAddress(deps.firewall, req, '/mcp');
     if (refused !== null) return refuse(reply, 403, refused.message);
     // RFC 6750 §3 and the MCP authorization spec: where the client learns how to get a token
@@ -149,6 +163,13 @@ export function registerMcpHttp(fastify: FastifyInstance, deps: McpHttpDeps): { 
   }
 
   fastify.route({ method: ['GET', 'POST', 'DELETE'], url: '/mcp', handler: handle });
+  fastify.options('/mcp', (req, reply) => {
+    const requested = req.headers['access-control-request-headers'];
+    reply
+      .code(204)
+      .headers(preflightHeaders(req.headers.origin, requested, mcpMethods, deps.cors))
+      .send();
+  });
 
   return {
     async close() {

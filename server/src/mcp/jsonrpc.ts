@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller.js';
 import type { Firewall } from '../firewall/firewall.js';
+import { type CorsPolicy, corsHeaders, preflightHeaders } from '../gateway/cors.js';
 import { screenAddress } from '../gateway/firewall.js';
 import { Channel } from '../telemetry/request-log.js';
 import { ArgumentError, answerBody, type CallOrigin, errorMessage, runOperation } from './call.js';
@@ -8,6 +9,7 @@ import { callerOf, type McpDeps } from './server.js';
 
 export interface JsonRpcDeps extends McpDeps {
   readonly firewall: Firewall;
+  readonly cors: CorsPolicy;
 }
 
 type Id = string | number | null;
@@ -38,6 +40,8 @@ const maxBatch = 50;
 export function registerJsonRpc(fastify: FastifyInstance, deps: JsonRpcDeps): void {
   fastify.post('/jsonrpc', async (req: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-content-type-options', 'nosniff').header('cache-control', 'no-store');
+    const cors = corsHeaders(req.headers.origin, deps.cors);
+    if (cors !== null) reply.headers(cors);
     const refused = screenAddress(deps.firewall, req, '/jsonrpc');
     if (refused !== null) return reply.code(403).send(failure(null, RpcCode.invalidRequest, refused.message));
     const bearer = /^bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? null;
@@ -78,6 +82,14 @@ export function registerJsonRpc(fastify: FastifyInstance, deps: JsonRpcDeps): vo
     const answered = await one(message, caller, origin);
     if (answered === null) return reply.code(204).send();
     return reply.send(answered);
+  });
+
+  fastify.options('/jsonrpc', (req, reply) => {
+    const requested = req.headers['access-control-request-headers'];
+    reply
+      .code(204)
+      .headers(preflightHeaders(req.headers.origin, requested, ['POST', 'OPTIONS'], deps.cors))
+      .send();
   });
 
   /** One call; null for a notification (no id), which gets no answer. */
