@@ -1,7 +1,7 @@
 /**
  * What an operation costs as an MCP tool call and as a JSON-RPC call, next to the same operation over HTTP.
  *
- *   node --import tsx bench/mcp/run.ts [--seconds 5] [--rounds 3] [--connections 8]
+ *   node --import tsx bench/mcp/run.ts [--seconds 5] [--rounds 3] [--connections 8] [--profile]
  *
  * Starts Portico (SQLite in a temp folder) with one public operation answering a static body, then loads it
  * three ways in alternating rounds: `GET /bench/hello`, `tools/call` on one MCP session (Streamable HTTP),
@@ -23,6 +23,10 @@ const seconds = option('--seconds', 5);
 const rounds = option('--rounds', 3);
 const connections = option('--connections', 8);
 const root = path.resolve(import.meta.dirname, '../..');
+/** --profile: Portico runs under `node --cpu-prof`; the profile's folder is printed at the end */
+const profileDir = args.includes('--profile')
+  ? fs.mkdtempSync(path.join(os.tmpdir(), 'portico-bench-mcp-prof-'))
+  : null;
 
 function cpuOf(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -58,7 +62,13 @@ async function main(): Promise<void> {
   const password = 'bench-admin-password';
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(root, 'server/src/main.ts'), 'serve'],
+    [
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      '--import',
+      'tsx',
+      path.join(root, 'server/src/main.ts'),
+      'serve',
+    ],
     {
       env: {
         ...process.env,
@@ -192,7 +202,10 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    child.kill();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    if (profileDir) console.log(`CPU profile in ${profileDir}`);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
