@@ -134,6 +134,15 @@ describe.each(databases)('agents call the API over MCP and JSON-RPC ($kind)', (d
       scopes: ['servers'],
     });
     await operation({
+      name: 'servers.expensive',
+      httpMethod: 'GET',
+      httpPath: '/servers/:id/report',
+      description: 'A costly report',
+      action: 'mcp-echo',
+      scopes: ['servers'],
+      costs: 5,
+    });
+    await operation({
       name: 'billing.list',
       httpMethod: 'GET',
       httpPath: '/invoices',
@@ -211,7 +220,7 @@ describe.each(databases)('agents call the API over MCP and JSON-RPC ($kind)', (d
     try {
       const { tools } = await client.listTools();
       const names = tools.map((t) => t.name);
-      expect(names).toEqual(['meta.ping', 'servers.create', 'servers.get', 'servers.usage']);
+      expect(names).toEqual(['meta.ping', 'servers.create', 'servers.expensive', 'servers.get', 'servers.usage']);
       const get = tools.find((t) => t.name === 'servers.get')!;
       expect(get.description).toMatch(/^Reads one server\n\nGET \/servers\/:id \(category: default\)$/);
       expect(get.inputSchema.required).toEqual(['id']);
@@ -345,6 +354,21 @@ describe.each(databases)('agents call the API over MCP and JSON-RPC ($kind)', (d
     expect(new Set(rows.map((r) => r.app_id))).toEqual(new Set([agent.id]));
   });
 
+  it('charges points over MCP as over HTTP: a caller without points is refused the same way', async () => {
+    const http = await h.fetch('/servers/1/report', { headers: { authorization: `Bearer ${agent.token}` } });
+    const refusal = (await http.json()) as { message: string };
+    expect(http.status).toBeGreaterThanOrEqual(400);
+    const client = await mcpClient(h, agent.token);
+    try {
+      const result = (await client.callTool({ name: 'servers.expensive', arguments: { id: 1 } })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toBe(refusal.message);
+      expect(result._meta?.status).toBe(http.status);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('tells a connected client that the tool list changed when an operation is added or hidden', async () => {
     const client = await mcpClient(h, agent.token);
     try {
@@ -451,6 +475,24 @@ describe.each(databases)('agents call the API over MCP and JSON-RPC ($kind)', (d
     ).toMatchObject({
       error: { code: -32601 },
     });
+    // the platform's own operations are not methods (nor tools) until the setting names them
+    const health = { jsonrpc: '2.0', id: 7, method: 'system.meta.getHealth' };
+    const account = { jsonrpc: '2.0', id: 8, method: 'consumer.account.get' };
+    const adminToken = await h.adminToken();
+    expect((await rpc(h, null, health)).body).toMatchObject({ error: { code: -32601 } });
+    expect((await rpc(h, adminToken, account)).body).toMatchObject({ error: { code: -32601 } });
+    await h.admin
+      .backend()
+      .config()
+      .update('~mcp_platform_operations', { value: 'system.meta.*, consumer.account.get' } as never);
+    expect((await rpc(h, null, health)).body).toMatchObject({ id: 7, result: expect.any(Object) });
+    expect((await rpc(h, adminToken, account)).body).toMatchObject({ id: 8, result: { name: 'admin' } });
+    // …and their scopes still apply: the agent's app holds no consumer scope
+    expect((await rpc(h, agent.token, account)).body).toMatchObject({ error: { code: -32601 } });
+    await h.admin
+      .backend()
+      .config()
+      .update('~mcp_platform_operations', { value: '' } as never);
     await h.flushLogs();
     const rpcRows = await h.portico.platform.db
       .selectFrom('logs')
