@@ -6,7 +6,7 @@ import { type CallToolResult, ToolListChangedNotificationSchema } from '@modelco
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineActionType, response } from '../src/plugins/action.js';
 import { systemDatabases } from './support/databases.js';
-import { type Harness, startHarness } from './support/harness.js';
+import { adminPassword, type Harness, startHarness } from './support/harness.js';
 import { clientCredentials, createRate } from './support/rate-helpers.js';
 
 const databases = await systemDatabases();
@@ -213,6 +213,13 @@ describe.each(databases)('agents call the API over MCP and JSON-RPC ($kind)', (d
     expect(fromBrowser.headers.get('access-control-expose-headers')).toMatch(/WWW-Authenticate.*Mcp-Session-Id/);
     const server = (await (await h.fetch('/.well-known/oauth-authorization-server')).json()) as Record<string, unknown>;
     expect(server.code_challenge_methods_supported).toEqual(['S256']);
+    // MCP clients name the resource they want a token for (RFC 8707): accepted, the token serves the whole API
+    const issued = await h.fetch('/authorization/token', {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${h.baseUrl}/mcp` }),
+    });
+    expect(issued.status).toBe(200);
   });
 
   it('lists the operations the token may call as tools, and calls one through the gateway', async () => {
