@@ -321,6 +321,44 @@ describe.each(databases)('agents call the API over MCP and JSON-RPC ($kind)', (d
     expect(stolen.status).toBe(404);
   });
 
+  it('keeps at most 16 sessions per app on a node: a 17th closes the oldest', async () => {
+    const headers = {
+      authorization: `Bearer ${narrow.token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const open = async () => {
+      const res = await h.fetch('/mcp', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+        }),
+      });
+      await res.body?.cancel();
+      return res.headers.get('mcp-session-id')!;
+    };
+    const list = (session: string) =>
+      h.fetch('/mcp', {
+        method: 'POST',
+        headers: { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }),
+      });
+    const sessions: string[] = [];
+    for (let i = 0; i < 16; i++) sessions.push(await open());
+    const second = await list(sessions[1]!);
+    expect(second.status).toBe(200);
+    await second.body?.cancel();
+    await open();
+    expect((await list(sessions[0]!)).status).toBe(404);
+    const kept = await list(sessions[1]!);
+    expect(kept.status).toBe(200);
+    await kept.body?.cancel();
+  });
+
   it('counts a call over MCP against the same rate limit as HTTP, and logs it marked as MCP', async () => {
     await createRate(h, {
       name: 'McpAgents',
