@@ -12,15 +12,22 @@ import { renderError } from './errors.js';
 import { corsHeaders, corsPolicy } from './gateway/cors.js';
 import { gatewayEntry, requestIdOf } from './gateway/entry.js';
 import { createPipeline, type GatewayRequest } from './gateway/pipeline.js';
+import { ToolCatalogue } from './mcp/catalogue.js';
+import { registerMcpHttp } from './mcp/http.js';
+import { registerJsonRpc } from './mcp/jsonrpc.js';
+import type { McpDeps } from './mcp/server.js';
 import { createPlatform, type PlatformOptions } from './runtime/create-platform.js';
 import { captchaWidget } from './settings/branding.js';
 import { startTracing } from './telemetry/tracing.js';
+import { portico as porticoVersion } from './version.js';
 import { registerWebApps } from './web/serve.js';
 
 export interface Portico {
   readonly fastify: FastifyInstance;
   readonly platform: Platform;
   readonly generatedAdminPassword: string | undefined;
+  /** the operations as MCP tools and the pipeline they run through (`portico mcp` serves them over stdio) */
+  readonly mcp: McpDeps;
   /** re-reads ACTIONS_DIR and applies added, changed and removed custom actions at once */
   reloadActions(): Promise<LoadReport>;
   /**
@@ -127,6 +134,24 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     accessLog: config.logRequests,
     rateLimitHeaders: () => platform.settings.rateLimitHeaders,
   });
+  // the operations as MCP tools (/mcp) and JSON-RPC methods (/jsonrpc): the same pipeline, marked in the log
+  const mcp: McpDeps = {
+    catalogue: new ToolCatalogue(platform.db, platform.gateway, () =>
+      platform.settings.string('mcp_platform_operations'),
+    ),
+    pipeline,
+    tokens: platform.tokens,
+    logger: platform.logger,
+    version: porticoVersion.version,
+  };
+  const mcpHttp = registerMcpHttp(fastify, {
+    ...mcp,
+    gateway: platform.gateway,
+    firewall: platform.firewall,
+    issuer: () => platform.tokens.issuerUrl(),
+    cors,
+  });
+  registerJsonRpc(fastify, { ...mcp, firewall: platform.firewall, cors });
   // a worker of `serve --workers N` answers /metrics for all workers: a scrape may reach any of them
   const cluster = options.cluster;
   cluster?.serveMetrics(() => platform.metrics.render());
@@ -195,6 +220,7 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     fastify,
     platform,
     generatedAdminPassword: running.generatedAdminPassword,
+    mcp,
     reloadActions,
     close() {
       closing ??= (async () => {
@@ -205,6 +231,7 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
           fastify.server.closeAllConnections();
         }, config.shutdownGraceMs);
         try {
+          await mcpHttp.close();
           await fastify.close();
         } finally {
           clearTimeout(force);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { findUserByLogin } from './accounts/login.js';
@@ -18,6 +19,7 @@ import { configurationSchema, parseConfiguration, renderConfiguration, schemaPat
 import { importOpenApi } from './api/configuration/openapi.js';
 import { deployRemotely } from './api/configuration/remote.js';
 import { platformOperations } from './api/index.js';
+import { createPortico } from './app.js';
 import type { Caller } from './auth/caller.js';
 import { rotateSigningKeys } from './auth/keys.js';
 import { hashPassword } from './auth/passwords.js';
@@ -28,6 +30,7 @@ import { printAdminPassword, serveProcess } from './cluster/serve-process.js';
 import { ConfigError, loadConfig, type PorticoConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { serveMcp } from './mcp/stdio.js';
 import { createPlatform } from './runtime/create-platform.js';
 import { describeStartupFailure } from './startup.js';
 import { createLogger } from './telemetry/logger.js';
@@ -198,6 +201,34 @@ function writeOut(text: string, output: string | undefined): void {
   else process.stdout.write(text);
 }
 
+/**
+ * `portico mcp`: Portico without a listening port, its operations as MCP tools on stdin/stdout. Logs go to
+ * stderr (stdout is the protocol); cron and webhook delivery stay with the serving nodes.
+ */
+async function mcpCommand(options: { token?: string }): Promise<void> {
+  const token = options.token ?? process.env.PORTICO_MCP_TOKEN ?? '';
+  if (token === '') throw new ConfigError(['portico mcp needs an access token: --token or PORTICO_MCP_TOKEN']);
+  const cfg = config();
+  const logger = pino({ level: cfg.logLevel === 'silent' ? 'silent' : 'warn' }, pino.destination(2));
+  const running = await createPortico(cfg, { logger, ...oneShot });
+  let served: { close(): Promise<void> };
+  const transport = new StdioServerTransport();
+  try {
+    served = await serveMcp({ ...running.mcp, gateway: running.platform.gateway }, transport, token);
+  } catch (error) {
+    await running.close();
+    throw new ConfigError([`portico mcp: the token is not accepted (${(error as Error).message})`]);
+  }
+  await new Promise<void>((resolve) => {
+    transport.onclose = resolve;
+    process.stdin.on('end', resolve);
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await served.close();
+  await running.close();
+}
+
 async function exportCommand(options: { output?: string; schema?: boolean }): Promise<void> {
   if (options.schema) return writeOut(`${JSON.stringify(configurationSchema(), null, 2)}\n`, options.output);
   const running = await configurationPlatform();
@@ -346,6 +377,11 @@ export function buildCli(): Command {
     .command('rotate')
     .description('start signing with a new key; retired keys verify until their tokens expire')
     .action(rotateKeys);
+  program
+    .command('mcp')
+    .description('serve the API as MCP tools over stdio, for a local agent (the same tools, limits and logs as /mcp)')
+    .option('-t, --token <token>', 'the access token every call is made with (default: PORTICO_MCP_TOKEN)')
+    .action(mcpCommand);
   return program;
 }
 

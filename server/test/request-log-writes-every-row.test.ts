@@ -39,6 +39,7 @@ describe.each(databases)('the request log writer stores every row as given ($kin
       200,
       i,
       1_795_000_000_000 + i,
+      i % 3,
     ]);
     await write(rows);
     const stored = await sdb.db.selectFrom('logs').selectAll().orderBy('id').execute();
@@ -51,6 +52,7 @@ describe.each(databases)('the request log writer stores every row as given ($kin
       path: `/items/5?q=${encodeURIComponent(awkward)}`,
       header: `user-agent: agent 5\nx-note: ${awkward.replace('\u0000', database.kind === 'postgres' ? '' : '\u0000')}`,
       date: 1_795_000_000_005,
+      channel: 2,
     });
     expect(stored[0]!.body).toBeNull();
     expect(stored[1]!.body).toBe(database.kind === 'postgres' ? awkward.replace('\u0000', '') : awkward);

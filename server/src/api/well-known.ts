@@ -38,4 +38,17 @@ export const wellKnownOperations: SystemOperation[] = [
     description: 'OAuth 2.0 protected resource metadata (RFC 9728)',
     handler: async ({ platform }) => response(200, await protectedResourceMetadata(platform), cacheable),
   }),
+  systemOperation({
+    name: 'system.wellKnown.getOAuthProtectedResourceMcp',
+    method: 'GET',
+    path: '/.well-known/oauth-protected-resource/mcp',
+    public: true,
+    description: 'OAuth 2.0 protected resource metadata of the MCP server at /mcp (RFC 9728, MCP authorization)',
+    handler: async ({ platform }) =>
+      response(
+        200,
+        { ...(await protectedResourceMetadata(platform, '/mcp')), resource_name: 'Portico MCP server' },
+        cacheable,
+      ),
+  }),
 ];

@@ -193,6 +193,8 @@ export interface LogTable {
   response_code: number | null;
   execution_time: number | null;
   date: Millis;
+  /** 0 HTTP, 1 MCP tool call, 2 JSON-RPC (telemetry/request-log.ts `Channel`) */
+  channel: ColumnType<number, number | undefined, number>;
 }
 
 export interface LogErrorTable {

@@ -37,6 +37,7 @@ const trustAll = () => true;
  * route lookup, hooks, the promise around the handler) costs about a fifth of a small protected answer,
  * and the pipeline uses none of it (it routes, answers and logs itself). Everything else goes to
  * Fastify as before: bodies (its body limit and content-type checks), the web apps at /apps/, /metrics,
+ * the MCP endpoint's event stream (GET /mcp),
  * paths Fastify decodes or refuses itself (percent-encoded, over-long, not starting with '/'), and every
  * request once the server is closing. Both ways build the same request: the same id, query parser
  * (Fastify's, fast-querystring) and client address (TRUST_PROXY as Fastify's proxy-addr reads it).
@@ -63,8 +64,10 @@ function direct(url: string): boolean {
   const percent = url.indexOf('%');
   if (percent !== -1 && percent < end) return false;
   if (url.indexOf('#') !== -1) return false;
-  // Fastify's own routes (web/serve.ts, app.ts) and anything that merely looks like them
-  return !url.startsWith('/apps') && !url.startsWith('/metrics');
+  // Fastify's own routes (web/serve.ts, app.ts, mcp/) and anything that merely looks like them
+  return (
+    !url.startsWith('/apps') && !url.startsWith('/metrics') && !url.startsWith('/mcp') && !url.startsWith('/jsonrpc')
+  );
 }
 
 /** A request as the pipeline reads it, read lazily from Node's message (the query and address on first use). */

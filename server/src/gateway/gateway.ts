@@ -14,6 +14,7 @@ export class Gateway {
   private running: Promise<void> | null = null;
   private requested = false;
   private generation = 0;
+  private readonly listeners = new Set<(table: RoutingTable) => void>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -23,6 +24,12 @@ export class Gateway {
 
   get table(): RoutingTable {
     return this.current;
+  }
+
+  /** Called after each rebuild with the new table (MCP sessions are told their tool list changed); returns the unsubscribe. */
+  onRebuilt(listener: (table: RoutingTable) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   reload(): Promise<void> {
@@ -56,6 +63,13 @@ export class Gateway {
       this.current,
     );
     this.current = table;
+    for (const listener of this.listeners) {
+      try {
+        listener(table);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'a routing table listener failed');
+      }
+    }
     this.logger.debug(
       { generation: table.generation, operations: operations.length, ms: Math.round(performance.now() - started) },
       'routing table rebuilt',

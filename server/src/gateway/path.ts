@@ -5,7 +5,8 @@
  *   `*name`          the rest of the path (last segment only)
  */
 
-export const reservedSegments = ['backend', 'consumer', 'system', 'authorization'] as const;
+/** The platform's own APIs, and the MCP and JSON-RPC endpoints (mcp/): never a user operation's first segment. */
+export const reservedSegments = ['backend', 'consumer', 'system', 'authorization', 'mcp', 'jsonrpc'] as const;
 
 export interface ParsedPath {
   /** the pattern find-my-way understands */

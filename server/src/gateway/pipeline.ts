@@ -11,7 +11,7 @@ import type { ActionRequest } from '../plugins/action.js';
 import type { RateLimitHeaderForm } from '../settings/settings.js';
 import { isDatabaseUnavailable } from '../sql/errors.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { RequestLogSink } from '../telemetry/request-log.js';
+import { Channel, type RequestLogSink } from '../telemetry/request-log.js';
 import type { RequestSpan } from '../telemetry/tracer.js';
 import { authenticate } from './authenticate.js';
 import { authorize } from './authorize.js';
@@ -20,6 +20,7 @@ import { chargeCall } from './charge.js';
 import { type CorsPolicy, corsHeaders, preflightHeaders } from './cors.js';
 import { noteClientError, screenAddress } from './firewall.js';
 import type { Gateway } from './gateway.js';
+import { CapturedResponse, type InternalAnswer, type InternalCall, internalRequest } from './internal-call.js';
 import { limitRequest } from './limit.js';
 import { respond, writeResponse } from './respond.js';
 import { validateRequest } from './validate.js';
@@ -72,12 +73,29 @@ export type GatewayHandler = (req: GatewayRequest, res: ServerResponse, span?: R
  * invoke → respond → record. Nothing here reads the system database (except the one debit of an operation
  * that costs points); the request log is written later, in batches.
  */
-export function createPipeline(deps: PipelineDeps): GatewayHandler {
+export function createPipeline(deps: PipelineDeps): Pipeline {
   const rateLimited = (rate: string) => deps.metrics.rateLimited(rate);
   const rateLimitHeaders = deps.rateLimitHeaders ?? (() => 'fusio' as const);
-  return handle;
+  return Object.assign(handle, { invoke });
 
-  async function handle(req: GatewayRequest, res: ServerResponse, span: RequestSpan | null = null): Promise<void> {
+  /** A call that arrived another way (an MCP tool call, a JSON-RPC method): the same stages, the answer captured. */
+  async function invoke(call: InternalCall): Promise<InternalAnswer> {
+    const res = new CapturedResponse();
+    await handle(internalRequest(call), res.asResponse(), null, call.channel, call.operationId);
+    return res.answer();
+  }
+
+  /**
+   * `channel` marks the request log; `expected` (an internal call's operation id, 0 over HTTP) refuses a path
+   * that routes to another operation than the one the caller named.
+   */
+  async function handle(
+    req: GatewayRequest,
+    res: ServerResponse,
+    span: RequestSpan | null = null,
+    channel: Channel = Channel.http,
+    expected = 0,
+  ): Promise<void> {
     const started = performance.now();
     const method = req.method;
     const url = req.url;
@@ -128,6 +146,10 @@ export function createPipeline(deps: PipelineDeps): GatewayHandler {
     }
 
     const operation = selectVersion(match.operation, req.headers['api-version']);
+    if (expected !== 0 && operation.id !== expected) {
+      sendError(res, notFound('The arguments lead to another operation'), { 'x-request-id': req.id }, deps);
+      return;
+    }
     if (span !== null) span.operation(operation.name, operation.path);
     // what cannot change is pre-rendered in operation.headers; here only what this request adds
     const headers: Record<string, string> =
@@ -201,9 +223,15 @@ export function createPipeline(deps: PipelineDeps): GatewayHandler {
       executionTime: elapsed,
       date: Date.now(),
       error: failure,
+      channel,
     });
   }
 }
+
+/** The gateway's entry for HTTP requests, and `invoke` for calls that arrive another way (MCP, JSON-RPC). */
+export type Pipeline = GatewayHandler & {
+  invoke(call: InternalCall): Promise<InternalAnswer>;
+};
 
 /** An access-log line, as a reverse proxy would write it, plus the operation and the request id. */
 function logAccess(

@@ -80,11 +80,14 @@ export async function openidConfiguration(deps: OAuthDeps): Promise<Record<strin
   };
 }
 
-/** RFC 9728 protected resource metadata: this API accepts tokens from this authorization server. */
-export async function protectedResourceMetadata(deps: OAuthDeps): Promise<Record<string, unknown>> {
+/**
+ * RFC 9728 protected resource metadata: this API (or the resource at `path` under it, `/mcp`) accepts tokens
+ * from this authorization server.
+ */
+export async function protectedResourceMetadata(deps: OAuthDeps, path = ''): Promise<Record<string, unknown>> {
   const issuer = deps.tokens.issuerUrl();
   return {
-    resource: issuer,
+    resource: `${issuer}${path}`,
     authorization_servers: [issuer],
     jwks_uri: endpoints(issuer).jwks,
     scopes_supported: await publicScopes(deps),

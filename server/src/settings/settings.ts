@@ -216,6 +216,13 @@ export const configDefaults: ConfigDefault[] = [
     value: 'fusio',
   },
   {
+    name: 'mcp_platform_operations',
+    type: T.string,
+    description:
+      'Operations of the platform’s own APIs (backend, consumer, system, authorization) that are MCP tools and JSON-RPC methods too: names separated by commas, a trailing * matches a prefix (consumer.app.*); empty: none',
+    value: '',
+  },
+  {
     name: 'firewall_max_retry',
     type: T.number,
     description:

@@ -16,13 +16,14 @@ export type LogRowValues = [
   responseCode: number,
   executionTime: number,
   date: number,
+  channel: number,
 ];
 
 const columns =
-  'category_id, operation_id, app_id, user_id, ip, user_agent, method, path, header, body, response_code, execution_time, date';
+  'category_id, operation_id, app_id, user_id, ip, user_agent, method, path, header, body, response_code, execution_time, date, channel';
 
 /** One row's insert, with a placeholder per column (SQLite). */
-export const insertLogRowSql = `insert into logs (${columns}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+export const insertLogRowSql = `insert into logs (${columns}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /**
  * Writes a batch of request logs in one statement, without building SQL per batch: a prepared

@@ -23,7 +23,13 @@ export interface RequestLogEntry {
   executionTime: number;
   date: number;
   error?: { message: string; trace: string } | undefined;
+  /** how the request arrived; absent: HTTP */
+  channel?: Channel;
 }
+
+/** How a request reached the pipeline: the `channel` column of the request log. */
+export const Channel = { http: 0, mcp: 1, jsonrpc: 2 } as const;
+export type Channel = (typeof Channel)[keyof typeof Channel];
 
 /** Where request logs go. The gateway only appends; writing happens elsewhere, in batches. */
 export interface RequestLogSink {
@@ -152,6 +158,7 @@ function toRow(entry: RequestLogEntry) {
     response_code: entry.responseCode,
     execution_time: Math.round(entry.executionTime),
     date: entry.date,
+    channel: entry.channel ?? Channel.http,
   };
 }
 
@@ -171,5 +178,6 @@ function toValues(entry: RequestLogEntry): LogRowValues {
     row.response_code,
     row.execution_time,
     row.date,
+    row.channel,
   ];
 }

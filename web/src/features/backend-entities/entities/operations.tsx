@@ -15,10 +15,33 @@ export const stabilities = [
 /** Stable, deprecated and legacy operations are frozen: pinned to what they serve, only their stability changes. */
 const frozen = (o?: BackendOperation) => o !== undefined && o.stability !== undefined && o.stability !== 1;
 /** what a frozen operation's form may still change */
-const editableWhenFrozen = new Set(['stability', 'metadata']);
+const editableWhenFrozen = new Set(['stability', 'metadata', 'mcp']);
 /** the pinned references, shown as they are: the pickers list names, not commits */
 const pinnedFields = new Set(['action', 'incoming', 'outgoing']);
 const withBody = (method: unknown) => method === 'POST' || method === 'PUT' || method === 'PATCH';
+
+/** Without an explicit choice an operation is an MCP tool when it has a description (server/src/mcp/catalogue.ts). */
+const mcpByDefault = (description: unknown) => typeof description === 'string' && description.trim() !== '';
+function mcpValue(o: BackendOperation | undefined): boolean {
+  const flag = o?.metadata?.mcp;
+  if (flag === 'true' || flag === '1') return true;
+  if (flag === 'false' || flag === '0') return false;
+  return mcpByDefault(o?.description);
+}
+/** The metadata without the `mcp` entry, which the switch shows. */
+function otherMetadata(o: BackendOperation | undefined): Record<string, string> | undefined {
+  if (!o?.metadata) return undefined;
+  const { mcp: _shown, ...rest } = o.metadata;
+  return rest;
+}
+
+/** The choice is stored only where it departs from the default, so the default keeps following the description. */
+function withMcp(metadata: Record<string, string> | undefined, on: boolean, byDefault: boolean) {
+  const rest = { ...(metadata ?? {}) };
+  delete rest.mcp;
+  if (on !== byDefault) rest.mcp = on ? 'true' : 'false';
+  return rest;
+}
 
 /** The operation form's fields, in order. */
 function operationFields(): FieldSpec[] {
@@ -101,6 +124,13 @@ function operationFields(): FieldSpec[] {
     },
     { kind: 'select', name: 'stability', label: 'Stability', options: stabilities, match: /stability/i },
     { kind: 'textarea', name: 'description', label: 'Description', rows: 2 },
+    {
+      kind: 'switch',
+      name: 'mcp',
+      label: 'AI agents: an MCP tool and a JSON-RPC method',
+      description:
+        'Agents see it at /mcp and /jsonrpc with the same scopes, limits and logs. On by default when the operation has a description.',
+    },
     metadataField,
   ];
 }
@@ -169,11 +199,15 @@ export const operations = defineEntity<BackendOperation>({
     costs: o?.costs ?? null,
     stability: String(o?.stability ?? 1),
     description: o?.description ?? '',
-    metadata: metadataValue(o?.metadata),
+    metadata: metadataValue(otherMetadata(o)),
+    mcp: mcpValue(o),
   }),
   body: (v, _mode, row) =>
     frozen(row)
-      ? { stability: Number(v.stability ?? 1), metadata: metadataBody(v.metadata) }
+      ? {
+          stability: Number(v.stability ?? 1),
+          metadata: withMcp(metadataBody(v.metadata), v.mcp === true, mcpByDefault(v.description)),
+        }
       : {
           name: textValue(v.name),
           httpMethod: v.httpMethod,
@@ -188,7 +222,7 @@ export const operations = defineEntity<BackendOperation>({
           costs: typeof v.costs === 'number' ? v.costs : null,
           stability: Number(v.stability ?? 1),
           description: textValue(v.description) ?? null,
-          metadata: metadataBody(v.metadata),
+          metadata: withMcp(metadataBody(v.metadata), v.mcp === true, mcpByDefault(v.description)),
         },
   create: (c, body) => c.backend().operation().create(body),
   update: (c, id, body) => c.backend().operation().update(id, body),

@@ -6,7 +6,7 @@
 
 export type PathCheck = { ok: true; params: string[] } | { ok: false; message: string };
 
-const reservedSegments = ['backend', 'consumer', 'system', 'authorization'];
+const reservedSegments = ['backend', 'consumer', 'system', 'authorization', 'mcp', 'jsonrpc'];
 const reservedPaths = ['/metrics'];
 const reservedPrefixes = ['/apps/developer', '/apps/account', '/apps/backend', '/apps/assets', '/apps/fusio'];
 const paramName = /^[A-Za-z_][A-Za-z0-9_]*$/;
