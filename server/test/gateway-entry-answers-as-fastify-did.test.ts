@@ -95,9 +95,30 @@ describe('the gateway’s own entry answers GET and HEAD as the Fastify way answ
 
   beforeAll(async () => {
     h = await startHarness(database, {}, { actionTypes: [probe] });
+    const statics = [
+      { name: 'json', config: { response: '{"a":[1,2],"b":"ü","c":null}', headers: { 'x-kind': 'json' } } },
+      { name: 'text', config: { response: '"plain words"' } },
+      { name: 'none', config: { response: '{"ignored":true}', statusCode: 204 } },
+    ];
     proxied = await startHarness(database, { TRUST_PROXY: 'true' }, { actionTypes: [probe] });
     await setUp(h);
     await setUp(proxied);
+    for (const { name, config } of statics) {
+      await h.admin
+        .backend()
+        .action()
+        .create({ name: `static-${name}`, class: 'Fusio.Adapter.Util.Action.UtilStaticResponse', config });
+      await h.admin
+        .backend()
+        .operation()
+        .create({
+          name: `static.${name}`,
+          httpMethod: 'GET',
+          httpPath: `/static/${name}`,
+          action: `static-${name}`,
+          public: true,
+        });
+    }
   });
 
   afterAll(async () => {
@@ -181,6 +202,27 @@ describe('the gateway’s own entry answers GET and HEAD as the Fastify way answ
 
     // the server goes on serving
     expect((await h.fetch('/probe')).status).toBe(200);
+  });
+
+  it('sends a static response as before: its JSON rendered once, a string as text, a 204 without a body', async () => {
+    for (let i = 0; i < 2; i++) {
+      const json = await raw(`${h.baseUrl}/static/json`, 'GET');
+      expect(json.status).toBe(200);
+      expect(json.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(json.headers['x-kind']).toBe('json');
+      expect(json.body).toBe('{"a":[1,2],"b":"ü","c":null}');
+      expect(json.headers['content-length']).toBe(String(Buffer.byteLength(json.body)));
+    }
+    const head = await raw(`${h.baseUrl}/static/json`, 'HEAD');
+    expect(head.body).toBe('');
+    expect(head.headers['content-length']).toBe(String(Buffer.byteLength('{"a":[1,2],"b":"ü","c":null}')));
+    const text = await raw(`${h.baseUrl}/static/text`, 'GET');
+    expect(text.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(text.body).toBe('plain words');
+    const none = await raw(`${h.baseUrl}/static/none`, 'GET');
+    expect(none.status).toBe(204);
+    expect(none.body).toBe('');
+    expect(none.headers['content-length']).toBeUndefined();
   });
 
   it('leaves the web apps, /metrics and paths Fastify decodes to Fastify', async () => {

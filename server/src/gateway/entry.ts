@@ -34,7 +34,7 @@ const trustAll = () => true;
 /**
  * The HTTP server's request listener, in front of Fastify. A GET or HEAD of an API path — nearly every
  * call — goes straight into the pipeline: Fastify's per-request work (its request and reply objects,
- * route lookup, hooks, the promise around the handler) costs about a fifth of a small protected answer,
+ * route lookup, hooks, the promise around the handler) costs about 5 µs of a small protected answer's 30–35,
  * and the pipeline uses none of it (it routes, answers and logs itself). Everything else goes to
  * Fastify as before: bodies (its body limit and content-type checks), the web apps at /apps/, /metrics,
  * the MCP endpoint's event stream (GET /mcp),

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { finished, type Readable } from 'node:stream';
-import { isActionResponse } from '../plugins/action.js';
+import { isActionResponse, renderedJsonOf } from '../plugins/action.js';
 import type { CompiledOperation } from './types.js';
 
 /**
@@ -22,7 +22,9 @@ export function respond(
       if (combined === headers) combined = { ...headers };
       combined[key.toLowerCase()] = result.headers[key] as string;
     }
-    writeResponse(res, status, combined, result.body, operation.headers, streamFailed);
+    const rendered = renderedJsonOf(result);
+    if (rendered !== undefined) writeJson(res, status, combined, rendered, operation.headers);
+    else writeResponse(res, status, combined, result.body, operation.headers, streamFailed);
     return status;
   }
   writeResponse(res, operation.httpCode, headers, result, operation.headers, streamFailed);
@@ -71,6 +73,29 @@ export function writeResponse(
     payload = JSON.stringify(body);
     type = 'application/json; charset=utf-8';
   }
+  writePayload(res, status, headers, payload, type, fixed);
+}
+
+/** JSON already rendered (a fixed response's body): sent as JSON, not as text. */
+function writeJson(
+  res: ServerResponse,
+  status: number,
+  headers: Readonly<Record<string, string | readonly string[]>>,
+  json: string,
+  fixed: readonly string[],
+): void {
+  const bodiless = status === 204 || status === 304;
+  writePayload(res, status, headers, bodiless ? undefined : json, 'application/json; charset=utf-8', fixed);
+}
+
+function writePayload(
+  res: ServerResponse,
+  status: number,
+  headers: Readonly<Record<string, string | readonly string[]>>,
+  payload: string | Buffer | undefined,
+  type: string | undefined,
+  fixed: readonly string[],
+): void {
   const list: string[] = [];
   for (let i = 0; i < fixed.length; i += 2) {
     const name = fixed[i] as string;

@@ -94,6 +94,30 @@ export function response(
   return { [responseBrand]: true, status, headers, body };
 }
 
+const renderedJson: unique symbol = Symbol.for('portico.renderedJson');
+
+/**
+ * A response that is the same on every call (a static response): its JSON body is rendered once, here,
+ * and sent as rendered on every request. The body stays as it is for everything else that reads it.
+ */
+export function fixedResponse(
+  status: number | undefined,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ActionResponse {
+  const fixed = response(status, body, headers);
+  const plain = body !== null && typeof body === 'object' && !ArrayBuffer.isView(body) && !('pipe' in body);
+  if (plain || typeof body === 'number' || typeof body === 'boolean' || body === null) {
+    Object.defineProperty(fixed, renderedJson, { value: JSON.stringify(body) });
+  }
+  return Object.freeze(fixed);
+}
+
+/** The body of a fixedResponse as JSON text, rendered when the action was built; undefined for any other. */
+export function renderedJsonOf(value: ActionResponse): string | undefined {
+  return (value as { [renderedJson]?: string })[renderedJson];
+}
+
 export function isActionResponse(value: unknown): value is ActionResponse {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[responseBrand] === true;
 }

@@ -88,16 +88,17 @@ describe('the SQLite request log written by a worker thread', () => {
     });
     const read = async () =>
       await sdb.db.selectFrom('logs').selectAll().where('path', 'like', '/thread/%').orderBy('date').execute();
-    const threaded = new DatabaseRequestLog(sdb.db, 'sqlite', sdb.raw, logger, { intervalMs: 5, batchSize: 7 });
-    for (let i = 0; i < 25; i++) threaded.record(odd(i));
+    // batches of 37: two groups of sixteen rows in one statement each, and five rows one by one
+    const threaded = new DatabaseRequestLog(sdb.db, 'sqlite', sdb.raw, logger, { intervalMs: 5, batchSize: 37 });
+    for (let i = 0; i < 25 + 37; i++) threaded.record(odd(i));
     await threaded.close();
     const viaThread = (await read()).map(({ id: _id, ...rest }) => rest);
     await sdb.db.deleteFrom('logs').execute();
     const inline = new DatabaseRequestLog(sdb.db, 'sqlite', sdb.raw, logger, { thread: false });
-    for (let i = 0; i < 25; i++) inline.record(odd(i));
+    for (let i = 0; i < 25 + 37; i++) inline.record(odd(i));
     await inline.close();
     const onServingThread = (await read()).map(({ id: _id, ...rest }) => rest);
-    expect(viaThread).toHaveLength(25);
+    expect(viaThread).toHaveLength(62);
     expect(viaThread).toEqual(onServingThread);
     expect(viaThread[1]).toMatchObject({ operation_id: 17, app_id: 2_000_000_001, user_id: null, body: null });
     expect(viaThread[2]).toMatchObject({ operation_id: null, user_id: 5, body: '{"n":2,"text":"é🚀"}' });

@@ -1,5 +1,5 @@
 import { parseJsonText } from '../../json.js';
-import { defineActionType, response } from '../../plugins/action.js';
+import { defineActionType, fixedResponse } from '../../plugins/action.js';
 
 interface StaticResponseConfig {
   statusCode?: number;
@@ -48,7 +48,7 @@ export const staticResponseAction = defineActionType<StaticResponseConfig>({
       }
     }
     const headers = { ...(config.headers ?? {}) };
-    const fixed = response(config.statusCode, body, headers);
+    const fixed = fixedResponse(config.statusCode, body, headers);
     return () => fixed;
   },
 });
