@@ -115,7 +115,14 @@ export class OperationRepository {
     } else if (isFrozen(values.stability)) {
       await pin(unit.db, values);
     }
-    await this.assertRouteFree(unit.db, values, existing.id);
+    // a change that keeps the name and the route needs no check against the other operations (each of
+    // them was checked against this one when it was written): with 10,000 operations that saves reading them all
+    const sameRoute =
+      values.name === existing.name &&
+      values.http_method === existing.http_method &&
+      values.http_path === existing.http_path &&
+      existing.status === Status.active;
+    if (!sameRoute) await this.assertRouteFree(unit.db, values, existing.id);
     await unit.db
       .updateTable('operations')
       .set({ ...values, updated_at: Math.max(Date.now(), existing.updated_at + 1) })

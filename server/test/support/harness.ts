@@ -47,6 +47,9 @@ export async function startHarness(
     PORTICO_ADMIN_PASSWORD: adminPassword,
     PORTICO_SECRET_KEY: 'test-secret-key-0123456789',
     LOG_LEVEL: 'silent',
+    // stories write request logs dated early in 2026: a retention pass (a minute after start) would delete
+    // them mid-story; request-log-retention.test.ts runs the retention itself
+    LOG_RETENTION_DAYS: '0',
     PORT: String(port),
     PUBLIC_URL: baseUrl,
     ...env,
