@@ -173,6 +173,22 @@ describe.each(databases)('an HTTP connection authorizes with an OAuth2 authoriza
     expect((await storedConfig()).raw).toBe(before);
   });
 
+  it('the connection describes itself as an SDK client (TypeAPI) without its credentials', async () => {
+    const spec = await h.admin.backend().connection().sdk().get('provider');
+    expect(spec).toEqual({
+      baseUrl: h.baseUrl,
+      security: {
+        type: 'oauth2',
+        authorizationUrl: `${h.baseUrl}/authorization/authorize`,
+        tokenUrl: `${h.baseUrl}/authorization/token`,
+        scopes: ['todo'],
+      },
+      operations: {},
+      definitions: {},
+    });
+    expect(JSON.stringify(spec)).not.toContain(client.secret);
+  });
+
   it('getRedirect is for connections that authorize with a code, and for administrators only', async () => {
     await h.admin
       .backend()
