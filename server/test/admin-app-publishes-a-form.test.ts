@@ -89,4 +89,34 @@ describe.skipIf(!sqlite || !hasChromium)('an administrator publishes a form for 
     expect(shown).toMatchObject({ action: `${h.baseUrl}/ticket`, method: 'POST' });
     expect(errors).toEqual([]);
   });
+
+  it('opens the provider’s consent page for a connection that authorizes with an OAuth2 code', async () => {
+    const created = await h.admin
+      .backend()
+      .connection()
+      .create({
+        name: 'saas',
+        class: 'Fusio.Adapter.Http.Connection.Http',
+        config: {
+          url: 'https://saas.example',
+          auth: 'oauth2-code',
+          authorizationUrl: `${h.baseUrl}/authorization/authorize`,
+          tokenUrl: `${h.baseUrl}/authorization/token`,
+          clientId: 'saas-client',
+          clientSecret: 'saas-secret',
+          scope: 'read',
+        },
+      });
+    await page.goto(`${h.baseUrl}/apps/backend/connections/${created.id}`);
+    const button = page.getByRole('button', { name: 'Authorize at the provider' });
+    await button.waitFor();
+    await screenshot(page, story, '03-connection-authorize');
+    expect(await seriousViolations(page)).toEqual([]);
+    const [popup] = await Promise.all([page.context().waitForEvent('page'), button.click()]);
+    await expect.poll(() => popup.url()).toContain('client_id=saas-client');
+    const opened = new URL(popup.url());
+    expect(opened.searchParams.get('redirect_uri')).toBe(`${h.baseUrl}/system/connection/saas/callback`);
+    expect(opened.searchParams.get('state')).toMatch(/^\d+\./);
+    await popup.close();
+  });
 });
