@@ -144,6 +144,49 @@ describe.each(databases)('an HTTP connection authorizes with an OAuth2 authoriza
     expect((await callTodo()).status).toBe(200);
   });
 
+  it('an access token the upstream refuses (401) is renewed once and the call goes through', async () => {
+    // a token the upstream does not know, good for another hour by the stored expiry
+    await h.admin
+      .backend()
+      .connection()
+      .update('~provider', {
+        config: {
+          ...(await h.admin.backend().connection().get('~provider')).config,
+          accessToken: 'not-a-token-the-upstream-knows',
+          tokenExpiresAt: String(Date.now() + 3_600_000),
+        },
+      });
+    const todo = await callTodo();
+    expect(todo.status, await todo.clone().text()).toBe(200);
+    expect((await storedConfig()).config.accessToken).not.toBe('not-a-token-the-upstream-knows');
+  });
+
+  it('once the provider refuses the refresh token, calls answer 503 asking for a new authorization', async () => {
+    const { config } = await storedConfig();
+    // the provider revokes the pair (RFC 7009, the client authenticating): the refresh token dies with it
+    const revoked = await h.fetch('/authorization/revoke', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.key}:${client.secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ token: config.accessToken as string }),
+    });
+    expect(revoked.status).toBe(200);
+    // revocations reach the gateway through a one-second poll
+    await expect
+      .poll(
+        async () => (await h.fetch('/todo', { headers: { authorization: `Bearer ${config.accessToken}` } })).status,
+        {
+          timeout: 5000,
+        },
+      )
+      .toBe(401);
+    const todo = await callTodo();
+    expect(todo.status).toBe(503);
+    expect(((await todo.json()) as { message: string }).message).toMatch(/an administrator authorizes it again/);
+  });
+
   it('the callback refuses a forged, foreign or missing state, a refused consent and a bad code, and stores nothing', async () => {
     const before = (await storedConfig()).raw;
     const { redirectUri } = await h.admin.backend().connection().getRedirect('provider');
@@ -171,6 +214,22 @@ describe.each(databases)('an HTTP connection authorizes with an OAuth2 authoriza
       message: invalid.message,
     });
     expect((await storedConfig()).raw).toBe(before);
+  });
+
+  it('the connection describes itself as an SDK client (TypeAPI) without its credentials', async () => {
+    const spec = await h.admin.backend().connection().sdk().get('provider');
+    expect(spec).toEqual({
+      baseUrl: h.baseUrl,
+      security: {
+        type: 'oauth2',
+        authorizationUrl: `${h.baseUrl}/authorization/authorize`,
+        tokenUrl: `${h.baseUrl}/authorization/token`,
+        scopes: ['todo'],
+      },
+      operations: {},
+      definitions: {},
+    });
+    expect(JSON.stringify(spec)).not.toContain(client.secret);
   });
 
   it('getRedirect is for connections that authorize with a code, and for administrators only', async () => {

@@ -122,6 +122,9 @@ describe.skipIf(!sqlite)('a Filesystem connection serves the files of one direct
     expect(await sdkError(files().getAll('web'))).toMatchObject({
       message: 'Provided an invalid connection: it is not a Filesystem connection',
     });
+    expect(await sdkError(h.admin.backend().connection().sdk().get('files'))).toMatchObject({
+      message: 'Provided an invalid connection: it offers no SDK specification',
+    });
     for (const config of [{ config: '/' }, { config: 'relative/dir' }, { config: path.join(root, 'missing') }]) {
       const refused = await sdkError(
         h.admin

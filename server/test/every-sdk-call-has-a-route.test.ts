@@ -38,6 +38,7 @@ const implemented: Record<string, string[]> = {
   BackendConnectionDatabaseTag: [],
   BackendConnectionFilesystemTag: [],
   BackendConnectionHttpTag: [],
+  BackendConnectionSdkTag: [],
   BackendCronjobTag: [],
   BackendDashboardTag: [],
   BackendEventTag: [],

@@ -172,4 +172,23 @@ describe.each(databases)('forms bind a UI schema to an operation, through the fu
       message: 'Could not find form',
     });
   });
+
+  it('the backup carries forms, with their operation by name, into another installation', async () => {
+    const backup = await h.admin.backend().backup().export();
+    expect(backup.export).toContain('forms:');
+    expect(backup.export).toMatch(/operation: contact\.create/);
+    const other = await startHarness(database);
+    try {
+      await other.admin.backend().backup().import({ import: backup.export });
+      const form = await other.admin.backend().form().get('~Contact-Us');
+      const operation = await other.admin.backend().operation().get('~contact.create');
+      expect(form).toMatchObject({
+        operationId: operation.id,
+        uiSchema: { name: { 'ui:placeholder': 'Ada Lovelace' } },
+        metadata: { section: 'support' },
+      });
+    } finally {
+      await other.close();
+    }
+  });
 });

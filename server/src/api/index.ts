@@ -9,6 +9,7 @@ import { connectionOperations } from './backend/connection.js';
 import { connectionFilesystemOperations } from './backend/connection-filesystem.js';
 import { connectionHttpOperations } from './backend/connection-http.js';
 import { connectionOAuthOperations } from './backend/connection-oauth.js';
+import { connectionSdkOperations } from './backend/connection-sdk.js';
 import { cronjobOperations } from './backend/cronjob.js';
 import { dashboardOperations } from './backend/dashboard.js';
 import { databaseOperations } from './backend/database.js';
@@ -64,6 +65,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...connectionOperations,
   ...connectionHttpOperations,
   ...connectionFilesystemOperations,
+  ...connectionSdkOperations,
   ...connectionOAuthOperations,
   ...cronjobOperations,
   ...dashboardOperations,

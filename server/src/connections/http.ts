@@ -231,6 +231,32 @@ function authorizationCodeOf(config: HttpConnectionConfig): AuthorizationCodeSet
   };
 }
 
+/**
+ * The connection as a TypeAPI specification: its base URL and how it authenticates (credentials left
+ * out). It declares no operations: an HTTP connection reaches any path of its upstream.
+ */
+function httpSpecification(config: HttpConnectionConfig): Record<string, unknown> {
+  const spec: Record<string, unknown> = { operations: {}, definitions: {} };
+  if (config.url) spec.baseUrl = config.url;
+  const kind = config.auth ?? (config.username ? 'basic' : config.authorization ? 'header' : 'none');
+  if (kind === 'basic') spec.security = { type: 'httpBasic' };
+  else if (kind === 'bearer') spec.security = { type: 'httpBearer' };
+  else if (kind === 'oauth2') spec.security = { type: 'oauth2', tokenUrl: config.tokenUrl, scopes: scopesOf(config) };
+  else if (kind === 'oauth2-code') {
+    spec.security = {
+      type: 'oauth2',
+      authorizationUrl: config.authorizationUrl,
+      tokenUrl: config.tokenUrl,
+      scopes: scopesOf(config),
+    };
+  } else if (kind === 'header') spec.security = { type: 'apiKey', name: 'Authorization', in: 'header' };
+  return spec;
+}
+
+function scopesOf(config: HttpConnectionConfig): string[] {
+  return (config.scope ?? '').split(/\s+/).filter((s) => s !== '');
+}
+
 function authFor(
   config: HttpConnectionConfig,
   dispatcher: Dispatcher,
@@ -377,6 +403,7 @@ export const httpConnection = defineConnectionType<HttpConnectionConfig, HttpUps
     },
   },
   authorizationCode: authorizationCodeOf,
+  sdkSpecification: httpSpecification,
   async connect(config, env) {
     const base = config.url ? assertHttpUrl(config.url, 'URL') : null;
     // seconds, as in Fusio's HTTP connection; everything below works in milliseconds

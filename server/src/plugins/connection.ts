@@ -32,6 +32,11 @@ export interface ConnectionType<C = Record<string, unknown>, Client = unknown> {
    * provider): the provider's endpoints and the client's credentials. Undefined when the config does not.
    */
   authorizationCode?(config: C): AuthorizationCodeSettings | undefined;
+  /**
+   * The client the connection is, as a TypeAPI specification (https://typeapi.org): what
+   * `GET /backend/connection/{id}/sdk` answers. Types without one are no SDK client.
+   */
+  sdkSpecification?(config: C): Record<string, unknown>;
 }
 
 /** An OAuth2 authorization-code client (RFC 6749 section 4.1) a connection authorizes itself with. */

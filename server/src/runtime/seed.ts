@@ -24,7 +24,6 @@ const consumerScopeDescriptions: Record<string, string> = {
   'consumer.account': 'Your account: read and change your profile and password',
   'consumer.app': 'Your apps: create, change and delete them, and see their keys',
   'consumer.event': 'The events you can subscribe webhooks to',
-  'consumer.form': 'The forms of the developer portal',
   'consumer.grant': 'The apps you authorised to act for you, and revoking them',
   'consumer.log': 'Your calls to the API: the call log and the usage charts',
   'consumer.page': 'The pages of the developer portal',

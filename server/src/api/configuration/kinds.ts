@@ -440,6 +440,31 @@ export const kinds: readonly EntityKind[] = [
     toBody: async (entry) => entry,
   },
   {
+    list: 'forms',
+    entity: 'form',
+    key: 'name',
+    description: 'Forms of the developer portal: a UI schema for an operation (by name)',
+    properties: {
+      name: str,
+      operation: { type: 'string', description: 'the operation (by name) the form sends its answers to' },
+      uiSchema: { type: 'object', description: 'react-jsonschema-form style UI schema' },
+      metadata,
+    },
+    required: ['name', 'operation'],
+    table: (p) => p.forms.table as unknown as EntityTable<keyof Database>,
+    async toEntry(view, lookup) {
+      const entry = pick(view, ['name', 'uiSchema', 'metadata']);
+      if (typeof view.operationId === 'number') entry.operation = await lookup.nameOf('operations', view.operationId);
+      return entry;
+    },
+    async toBody(entry, lookup) {
+      const body = without(entry, 'operation');
+      body.operationId = await required(lookup, 'operations', entry.operation);
+      return body;
+    },
+    references: (entry) => [{ kind: 'operations', name: String(entry.operation), path: ['operation'] }],
+  },
+  {
     list: 'triggers',
     entity: 'trigger',
     key: 'name',

@@ -8,6 +8,7 @@ import {
 import { apps } from './entities/apps';
 import { cronjobs, events, triggers, webhooks } from './entities/events';
 import { firewall } from './entities/firewall';
+import { forms } from './entities/forms';
 import { identities } from './entities/identities';
 import { operations } from './entities/operations';
 import { plans } from './entities/plans';
@@ -33,6 +34,7 @@ const definitions: EntityDefinition<any>[] = [
   webhooks,
   triggers,
   cronjobs,
+  forms,
   firewall,
 ];
 

@@ -1,9 +1,12 @@
-import { Button, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, Stack, Text } from '@mantine/core';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { PluginFormSpec } from '../../../components/plugin-form';
 import { QueryView } from '../../../components/ui/query-view';
+import { errorMessage } from '../../../lib/api-client';
 import { useDocumentTitle } from '../../../lib/branding';
 import { apiBaseUrl } from '../../../lib/runtime';
+import { useSession } from '../../../lib/session';
 import { useApiQuery } from '../../../lib/use-api';
 import { PluginEditor } from '../components/plugin-editor';
 import { ScreenHeading } from '../components/screen-parts';
@@ -24,6 +27,36 @@ async function testConnection(
   if (res.ok) return;
   const payload = await res.json().catch(() => ({ title: res.statusText, message: `Portico answered ${res.status}` }));
   throw Object.assign(new Error('connection test refused'), { payload });
+}
+
+/**
+ * For a connection that authorizes with an OAuth2 authorization code: opens the provider's consent page
+ * (getRedirect) in a new tab; the provider sends the browser back to Portico's callback.
+ */
+function AuthorizeButton({ connectionId }: { connectionId: number }) {
+  const { call } = useSession();
+  const [problem, setProblem] = useState<string | null>(null);
+  async function authorize() {
+    setProblem(null);
+    try {
+      const { redirectUri } = await call((client) => client.backend().connection().getRedirect(String(connectionId)));
+      if (redirectUri) window.open(redirectUri, '_blank', 'noopener');
+    } catch (error) {
+      setProblem(errorMessage(error));
+    }
+  }
+  return (
+    <Group>
+      <Button variant="light" onClick={authorize}>
+        Authorize at the provider
+      </Button>
+      {problem ? (
+        <Alert color="red" role="alert" title="Could not start the authorization">
+          {problem}
+        </Alert>
+      ) : null}
+    </Group>
+  );
 }
 
 /** Create or edit a connection with the form its type describes; Portico tests it before it stores it. */
@@ -54,6 +87,8 @@ export default function ConnectionEditScreen() {
                   <Button component={Link} to={`/connections/${connection.id}/database`} variant="light">
                     Browse database
                   </Button>
+                ) : connection?.id && (connection.config as { auth?: unknown } | undefined)?.auth === 'oauth2-code' ? (
+                  <AuthorizeButton connectionId={connection.id} />
                 ) : null
               }
             />
