@@ -193,7 +193,10 @@ const operator: Caller = {
 async function configurationPlatform() {
   const logger = pino({ level: 'warn' });
   const { types } = await new CustomActionLoader(config().actionsDir, logger).scan();
-  return createPlatform(config(), { logger, ...oneShot, actionTypes: types });
+  const running = await createPlatform(config(), { logger, ...oneShot, actionTypes: types });
+  // a deploy into a fresh database creates the administrator: its generated password is shown once, here
+  if (running.generatedAdminPassword) printAdminPassword(config(), running.generatedAdminPassword);
+  return running;
 }
 
 function writeOut(text: string, output: string | undefined): void {

@@ -41,6 +41,7 @@ describe.each(await systemDatabases())(
     let work: string;
     let exported: string;
     let appId: number;
+    let platformOperation: { id: number; name: string };
 
     /** `portico deploy --url`: no database settings at all, only the installation's address and a token. */
     async function remote(args: string[], env: Record<string, string> = {}) {
@@ -83,6 +84,14 @@ describe.each(await systemDatabases())(
       await backend.taxonomy().move(String(servers.id), {
         operations: [(await backend.operation().get('~hello.get')).id as number],
       });
+      // the admin app may file a platform operation too: it is never the file's
+      platformOperation = await source.portico.platform.db
+        .selectFrom('operations')
+        .select(['id', 'name'])
+        .where('category_id', '!=', 1)
+        .orderBy('id')
+        .executeTakeFirstOrThrow();
+      await backend.taxonomy().move(String(servers.id), { operations: [platformOperation.id] });
       await backend.taxonomy().move(String(internal.id), {
         actions: [(await backend.action().get('~hello')).id as number],
       });
@@ -161,6 +170,7 @@ describe.each(await systemDatabases())(
       expect(rate.allocation?.map((a) => a.appId ?? null)).toContain(appId);
       expect(await taxonomyOf(source, 'operations', 'hello.other')).toBe('Servers');
       expect(await taxonomyOf(source, 'operations', 'hello.get')).toBeNull();
+      expect(await taxonomyOf(source, 'operations', platformOperation.name)).toBe('Servers');
       // deploying it again finds nothing to do
       const again = await deployConfiguration(
         source.portico.platform,

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Caller } from '../../auth/caller.js';
 import { PendingAudit } from '../../changes/audit.js';
 import { secretMask } from '../../connections/secrets.js';
-import type { Database } from '../../db/schema.js';
+import { Category, type Database } from '../../db/schema.js';
 import { PorticoError } from '../../errors.js';
 import type { CompiledOperation } from '../../gateway/types.js';
 import { describeValidationError, newAjv } from '../../schema/json-schema.js';
@@ -95,6 +95,8 @@ function lookupOf(db: Kysely<Database>): Lookup {
           .selectFrom(table as 'operations')
           .select('name')
           .where('taxonomy_id', '=', taxonomyId)
+          // the platform's own entities are never in the file, so a folder's list leaves them out too
+          .where('category_id', '=', Category.default)
           .execute();
         if (rows.length > 0) members[list] = rows.map((r) => r.name).sort();
       }

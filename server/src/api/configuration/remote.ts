@@ -64,6 +64,8 @@ export async function deployRemotely(
       method: 'POST',
       headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ import: yaml, dryRun: options.dryRun, prune: options.prune }),
+      // a redirect would resend the file (and its credentials) to wherever it points
+      redirect: 'error',
       signal: AbortSignal.timeout(120_000),
     });
   } catch (error) {
