@@ -33,6 +33,7 @@ const implemented: Record<string, string[]> = {
   BackendAppTag: [],
   BackendAuditTag: [],
   BackendBackupTag: [],
+  BackendCategoryTag: [],
   BackendConfigTag: [],
   // getRedirect starts an OAuth2 authorization for connection types that support it; none does yet
   BackendConnectionTag: ['getRedirect'],
@@ -54,8 +55,10 @@ const implemented: Record<string, string[]> = {
   BackendScopeTag: [],
   BackendStatisticTag: [],
   BackendTaxonomyTag: [],
+  BackendTestTag: [],
   BackendTokenTag: [],
   BackendTransactionTag: [],
+  BackendTrashTag: [],
   BackendTriggerTag: [],
   BackendUserTag: [],
   BackendWebhookTag: [],

@@ -6,6 +6,7 @@ import type { ActionRepository } from '../actions/repository.js';
 import type { AppRepository } from '../apps/repository.js';
 import type { KeyStore } from '../auth/keys.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { CategoryRepository } from '../categories/repository.js';
 import type { ConfigKind } from '../changes/kinds.js';
 import type { ChangeWriter } from '../changes/unit.js';
 import type { PorticoConfig } from '../config.js';
@@ -23,6 +24,8 @@ import type { RateLimiter } from '../limits/limiter.js';
 import type { RateRepository } from '../limits/repository.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { TrustedNetworks } from '../networks.js';
+import type { TestRepository } from '../operation-tests/repository.js';
+import type { Loopback } from '../operation-tests/runner.js';
 import type { OperationRepository } from '../operations/repository.js';
 import type { PageRepository } from '../pages/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
@@ -36,6 +39,7 @@ import type { Settings } from '../settings/settings.js';
 import type { TaxonomyRepository } from '../taxonomies/repository.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
+import type { TrashRepository } from '../trash/repository.js';
 import type { UserRepository } from '../users/repository.js';
 
 /** The running platform: every service a handler may use, built once at start by `createPlatform`. */
@@ -93,6 +97,13 @@ export interface Platform {
   readonly users: UserRepository;
   /** the developer portal's content pages */
   readonly pages: PageRepository;
+  /** the stored test request of each operation, and the way back into the pipeline that runs them */
+  readonly tests: TestRepository;
+  readonly loopback: Loopback;
+  /** deleted configuration, kept to be restored */
+  readonly trash: TrashRepository;
+  /** groups of operations, scopes and the rest (Fusio's categories) */
+  readonly categories: CategoryRepository;
   /** the admin app's folders of operations, actions, schemas, events, cronjobs and triggers */
   readonly taxonomies: TaxonomyRepository;
   /** the settings as stored (`settings` is their cache) */

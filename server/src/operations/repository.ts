@@ -6,7 +6,14 @@ import type { DialectName } from '../db/database.js';
 import { EntityTable } from '../db/entity-table.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef, Paging } from '../db/listing.js';
-import { Category, type Database, type OperationRow, Status } from '../db/schema.js';
+import {
+  Category,
+  type Database,
+  isUserCategory,
+  type OperationRow,
+  platformCategoryIds,
+  Status,
+} from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict } from '../errors.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../gateway/path.js';
@@ -15,7 +22,10 @@ import type { HttpMethod } from '../gateway/types.js';
 import { isPassthrough, schemaNameOf } from '../schema/names.js';
 
 /** An operation as the backend API sends it; the incoming schema has checked each field's shape. */
-export type OperationInput = BackendOperation;
+export type OperationInput = BackendOperation & {
+  /** the category the operation belongs to (Portico's addition; `default`, 1, when absent) */
+  categoryId?: number;
+};
 
 /** The types a query parameter may declare: the ones the gateway checks (gateway/validate.ts). */
 export const parameterTypes = ['string', 'boolean', 'integer', 'number'] as const;
@@ -38,6 +48,14 @@ interface Columns {
   metadata: string | null;
 }
 
+/** A category an operation may be put in: 400 when it does not exist or holds the platform's own. */
+export async function assignableCategory(db: Kysely<Database>, id: number): Promise<number> {
+  const row = await db.selectFrom('categories').select('id').where('id', '=', id).executeTakeFirst();
+  if (!row) throw badRequest(`Category ${id} does not exist`);
+  if (!isUserCategory(id)) throw badRequest(`Category ${id} holds the platform's own operations; choose another`);
+  return id;
+}
+
 /**
  * The installation's operations: that each has a name, a free route that fits beside every other one, an
  * existing action and existing schemas, and the scopes that guard it (created when they do not exist yet,
@@ -47,7 +65,7 @@ export class OperationRepository {
   readonly table = new EntityTable({
     table: 'operations',
     label: 'operation',
-    visible: (q) => q.where('category_id', '=', Category.default).where('status', '=', Status.active),
+    visible: (q) => q.where('category_id', 'not in', [...platformCategoryIds]).where('status', '=', Status.active),
   });
 
   constructor(private readonly dialect: DialectName) {}
@@ -80,10 +98,11 @@ export class OperationRepository {
   async create(unit: Unit, input: OperationInput): Promise<number> {
     const values = await this.merge(unit.db, input);
     await this.assertRouteFree(unit.db, values);
+    const categoryId = await assignableCategory(unit.db, input.categoryId ?? Category.default);
     const id = await insertWithId(
       unit.db.insertInto('operations').values({
         ...values,
-        category_id: Category.default,
+        category_id: categoryId,
         status: Status.active,
         updated_at: Date.now(),
       }),
@@ -99,9 +118,11 @@ export class OperationRepository {
     const existing = await this.find(unit.db, ref);
     const values = await this.merge(unit.db, input, existing);
     await this.assertRouteFree(unit.db, values, existing.id);
+    const categoryId =
+      input.categoryId === undefined ? existing.category_id : await assignableCategory(unit.db, input.categoryId);
     await unit.db
       .updateTable('operations')
-      .set({ ...values, updated_at: Math.max(Date.now(), existing.updated_at + 1) })
+      .set({ ...values, category_id: categoryId, updated_at: Math.max(Date.now(), existing.updated_at + 1) })
       .where('id', '=', existing.id)
       .execute();
     if (input.scopes !== undefined) await this.setScopes(unit, existing.id, input.scopes);

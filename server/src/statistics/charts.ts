@@ -34,6 +34,8 @@ export interface StatisticRange {
 export interface StatisticFilter {
   readonly range: StatisticRange;
   readonly search?: string | undefined;
+  /** the category of the operations called (Portico's addition; `default` when absent) */
+  readonly categoryId?: number | undefined;
   readonly operationId?: number | undefined;
   readonly appId?: number | undefined;
   readonly userId?: number | undefined;
@@ -85,6 +87,7 @@ export function statisticFilter(query: Query, now = Date.now()): StatisticFilter
   } = {
     range: statisticRange(queryDate(query, 'from'), queryDate(query, 'to'), now),
     search: queryString(query, 'search'),
+    categoryId: queryInt(query, 'categoryId'),
     operationId: queryInt(query, 'operationId'),
     appId: queryInt(query, 'appId'),
     userId: queryInt(query, 'userId'),
@@ -182,7 +185,7 @@ function logConditions(filter: StatisticFilter) {
   const f = logFilter(filter);
   return (eb: ExpressionBuilder<Database, 'logs'>) => {
     const and: Expression<SqlBool>[] = [
-      eb('logs.category_id', '=', Category.default),
+      eb('logs.category_id', '=', f.categoryId ?? Category.default),
       eb('logs.date', '>=', f.range.from),
       eb('logs.date', '<', f.range.to),
     ];

@@ -1,4 +1,4 @@
-import { Category, Status } from '../../db/schema.js';
+import { platformCategoryIds, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { stabilityNames } from '../../gateway/types.js';
 import { isPassthrough, schemaNameOf } from '../../schema/names.js';
@@ -74,7 +74,7 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
     db
       .selectFrom('operations')
       .selectAll()
-      .where('category_id', '=', Category.default)
+      .where('category_id', 'not in', [...platformCategoryIds])
       .where('status', '=', Status.active)
       .where('active', '=', 1)
       .orderBy('http_path')
@@ -86,7 +86,11 @@ export async function buildOpenApi(platform: Platform): Promise<Json> {
       .where('scope_operations.allow', '=', 1)
       .execute(),
     db.selectFrom('schemas').select(['name', 'source']).where('status', '=', Status.active).execute(),
-    db.selectFrom('scopes').select(['name', 'description']).where('category_id', '=', Category.default).execute(),
+    db
+      .selectFrom('scopes')
+      .select(['name', 'description'])
+      .where('category_id', 'not in', [...platformCategoryIds])
+      .execute(),
   ]);
   const schemaNames = new Set(schemas.map((s) => s.name));
   const componentSchemas: Json = {};
