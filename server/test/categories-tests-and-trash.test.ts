@@ -184,6 +184,10 @@ describe.each(databases)('categories, operation tests and the trash, through the
     expect(ran.get('thing.broken')).toMatchObject({ status: 4 });
     expect(ran.get('thing.broken')?.message).toMatch(/^The response does not match the outgoing schema: \/id/);
     expect(ran.get('invoice.getAll')).toMatchObject({ status: 3, message: 'No outgoing schema defined' });
+    expect(await backend.statistic().getTestCoverage()).toEqual({
+      labels: ['Pending', 'Success', 'Warning', 'Error'],
+      series: [{ name: 'Tests', data: [0, 1, 1, 1] }],
+    });
     const detail = await backend.test().get(getId);
     expect(detail).toMatchObject({
       operationName: 'thing.get',
