@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { BackendOperationCreate } from 'fusio-sdk';
+import type { BackendOperationCreate, BackendScopeCreate } from 'fusio-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearerClient, sdkError } from './support/consumer-helpers.js';
 import { systemDatabases, type TestDatabase } from './support/databases.js';
@@ -110,15 +110,29 @@ describe.each(databases)('categories, operation tests and the trash, through the
     ).json()) as { series: { data: number[] }[] };
     expect(stats.series[0]?.data.reduce((a, b) => a + b, 0)).toBe(1);
 
+    // the category's own scopes
+    const scope = await backend.scope().create({
+      name: 'invoices',
+      description: 'Invoices',
+      categoryId: billingId,
+    } as BackendScopeCreate);
+    expect((await backend.scope().get(String(scope.id))) as { categoryId?: number }).toMatchObject({
+      name: 'invoices',
+      categoryId: billingId,
+    });
+    const grouped = await backend.scope().getCategories();
+    expect(grouped.categories?.find((c) => c.id === billingId)?.scopes?.map((s) => s.name)).toEqual(['invoices']);
+
     const holding = await h.fetch(`/backend/category/${billingId}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${token}` },
     });
     expect(holding.status).toBe(409);
     expect(((await holding.json()) as { message: string }).message).toBe(
-      'Category invoicing still holds 1 operation: move or delete them before deleting the category',
+      'Category invoicing still holds 1 operation, 1 scope: move or delete them before deleting the category',
     );
     await backend.operation().update(String(opId), { categoryId: 1 } as BackendOperationCreate);
+    await backend.scope().update(String(scope.id), { categoryId: 1 } as BackendScopeCreate);
     expect(await backend.category().delete(String(billingId))).toMatchObject({
       message: 'Category successfully deleted',
     });

@@ -2,18 +2,12 @@ import type { BackendOperation, BackendOperationParameters } from 'fusio-sdk';
 import type { Kysely } from 'kysely';
 import { actionNameOf } from '../actions/build.js';
 import type { Unit } from '../changes/unit.js';
+import { assignableCategory } from '../db/categories.js';
 import type { DialectName } from '../db/database.js';
 import { EntityTable } from '../db/entity-table.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef, Paging } from '../db/listing.js';
-import {
-  Category,
-  type Database,
-  isUserCategory,
-  type OperationRow,
-  platformCategoryIds,
-  Status,
-} from '../db/schema.js';
+import { Category, type Database, type OperationRow, platformCategoryIds, Status } from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict } from '../errors.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../gateway/path.js';
@@ -46,14 +40,6 @@ interface Columns {
   action: string;
   costs: number | null;
   metadata: string | null;
-}
-
-/** A category an operation may be put in: 400 when it does not exist or holds the platform's own. */
-export async function assignableCategory(db: Kysely<Database>, id: number): Promise<number> {
-  const row = await db.selectFrom('categories').select('id').where('id', '=', id).executeTakeFirst();
-  if (!row) throw badRequest(`Category ${id} does not exist`);
-  if (!isUserCategory(id)) throw badRequest(`Category ${id} holds the platform's own operations; choose another`);
-  return id;
 }
 
 /**
