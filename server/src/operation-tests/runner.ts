@@ -65,7 +65,16 @@ export interface TestOutcome {
 }
 
 /** Headers a stored test may not set: the runner decides who calls. */
-const reservedHeaders = new Set(['authorization', 'cookie', 'host', 'content-length', 'x-forwarded-for']);
+const reservedHeaders = new Set([
+  'authorization',
+  'cookie',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'x-forwarded-for',
+  'x-real-ip',
+  'forwarded',
+]);
 
 class MissingParameter extends Error {}
 
