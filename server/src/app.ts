@@ -215,6 +215,18 @@ export async function createPortico(config: PorticoConfig, options: PlatformOpti
     });
   }
 
+  // stored tests (operation-tests/) run through this same pipeline, as requests from the caller's address
+  platform.loopback.attach(async (request) => {
+    const answer = await fastify.inject({
+      method: request.method as 'GET',
+      url: request.url,
+      headers: request.headers,
+      remoteAddress: request.ip,
+      ...(request.body === undefined ? {} : { payload: request.body }),
+    });
+    return { status: answer.statusCode, body: answer.body };
+  });
+
   let closing: Promise<void> | null = null;
   return {
     fastify,

@@ -5,10 +5,12 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { Command, InvalidArgumentError } from 'commander';
+import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { findUserByLogin } from './accounts/login.js';
 import { accountName } from './accounts/throttle.js';
 import { CustomActionLoader } from './actions/custom/loader.js';
+import { runAndRecord } from './api/backend/test.js';
 import {
   deployConfiguration,
   describeChanges,
@@ -23,6 +25,7 @@ import { createPortico } from './app.js';
 import type { Caller } from './auth/caller.js';
 import { rotateSigningKeys } from './auth/keys.js';
 import { hashPassword } from './auth/passwords.js';
+import { userScopes } from './auth/scopes.js';
 import { PendingAudit } from './changes/audit.js';
 import { joinCluster } from './cluster/member.js';
 import { runPrimary } from './cluster/primary.js';
@@ -30,7 +33,10 @@ import { printAdminPassword, serveProcess } from './cluster/serve-process.js';
 import { ConfigError, loadConfig, type PorticoConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { type Database, UserStatus } from './db/schema.js';
 import { serveMcp } from './mcp/stdio.js';
+import type { TestOutcome } from './operation-tests/runner.js';
+import { TestStatus, testStatusNames } from './operation-tests/tables.js';
 import { createPlatform } from './runtime/create-platform.js';
 import { describeStartupFailure } from './startup.js';
 import { createLogger } from './telemetry/logger.js';
@@ -308,6 +314,68 @@ async function importCommand(
   writeOut(yaml, options.output);
 }
 
+/**
+ * Refreshes and runs the stored test of every operation in-process, through the same pipeline a request
+ * takes, as `login` (tokens minted for them with the operation's scopes they hold). Prints a table; the
+ * exit code is 1 when a test failed (or, with --strict, warned).
+ */
+async function testCommand(options: { user?: string; refresh?: boolean; strict?: boolean }): Promise<void> {
+  const portico = await createPortico(config(), { logger: pino({ level: 'warn' }), ...oneShot });
+  try {
+    const { platform } = portico;
+    const login = options.user ?? (await firstAdministrator(platform.db));
+    const found = login ? await findUserByLogin(platform.db, login) : undefined;
+    if (!found || found.status !== UserStatus.active) {
+      throw new Error(
+        login ? `User "${login}" does not exist or is not active` : 'No active administrator: use --user',
+      );
+    }
+    if (options.refresh !== false) await platform.changes.write(undefined, (unit) => platform.tests.refresh(unit));
+    const outcomes = await runAndRecord(
+      platform,
+      {
+        user: { id: found.id, name: found.name, email: found.email ?? undefined },
+        scopes: await userScopes(platform.db, found.id, found.role_id),
+        ip: '127.0.0.1',
+      },
+      { caller: { user: { id: found.id }, app: null } },
+    );
+    process.stdout.write(testTable(outcomes));
+    const failed = outcomes.filter(
+      (o) => o.status === TestStatus.error || (options.strict && o.status === TestStatus.warning),
+    );
+    if (failed.length > 0) process.exitCode = 1;
+  } finally {
+    await portico.close();
+  }
+}
+
+async function firstAdministrator(db: Kysely<Database>): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .innerJoin('roles', 'roles.id', 'users.role_id')
+    .select('users.name')
+    .where('roles.name', '=', 'Administrator')
+    .where('users.status', '=', UserStatus.active)
+    .orderBy('users.id')
+    .executeTakeFirst();
+  return row?.name;
+}
+
+/** The run as a plain-text table, then one line of totals. */
+export function testTable(outcomes: readonly TestOutcome[]): string {
+  const rows = outcomes.map((o) => [
+    testStatusNames[o.status] ?? String(o.status),
+    o.operationName,
+    o.message.split('\n')[0] ?? '',
+  ]);
+  const header = ['STATUS', 'OPERATION', 'MESSAGE'];
+  const widths = [0, 1].map((i) => Math.max(header[i]?.length ?? 0, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (r: string[]) => `${r[0]?.padEnd(widths[0] ?? 0)}  ${r[1]?.padEnd(widths[1] ?? 0)}  ${r[2]}`.trimEnd();
+  const count = (status: number) => outcomes.filter((o) => o.status === status).length;
+  return `${[header, ...rows].map(line).join('\n')}\n${outcomes.length} tests: ${count(TestStatus.success)} passed, ${count(TestStatus.warning)} warned, ${count(TestStatus.error)} failed, ${count(TestStatus.skipped)} skipped\n`;
+}
+
 export function buildCli(): Command {
   const program = new Command('portico')
     .description('Portico: API management for your existing web app, wire-compatible with Fusio')
@@ -375,6 +443,13 @@ export function buildCli(): Command {
     .description('tag the current version of every action and schema as release x.y.z (selected by Api-Version)')
     .argument('<version>', 'the release, x.y.z')
     .action(releaseCommand);
+  program
+    .command('test')
+    .description("run every operation's stored test through the gateway (exit code 1 when one fails), for CI")
+    .option('-u, --user <name>', 'run as this user (name or email); the first administrator by default')
+    .option('--no-refresh', 'run the tests as they are, without adding tests for new operations first')
+    .option('--strict', 'fail on warnings (an operation without schemas) too')
+    .action(testCommand);
   const keys = program.command('keys').description('manage the keys that sign access tokens and id_tokens');
   keys
     .command('rotate')

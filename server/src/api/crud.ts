@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.js';
 import { badRequest, notFound } from '../errors.js';
 import { entityRef, filterByQuery, paging, type QueryFilter, queryString } from '../http/query.js';
 import type { JsonSchema } from '../schema/json-schema.js';
+import { isTrashType, type TrashType } from '../trash/repository.js';
 import { created, message } from './http.js';
 import type { Platform } from './platform.js';
 import { idOrName, type SystemCall, type SystemOperation, systemOperation } from './system-operation.js';
@@ -142,7 +143,14 @@ export function entityOperations<Row, Create, Update>(spec: EntitySpec<Row, Crea
       async handler(call) {
         const ref = entityRef(call.request.params[param]);
         await spec.prepare?.delete?.(call, ref);
-        const id = await call.platform.changes.write(call, (unit) => spec.store(call.platform).delete(unit, ref));
+        const store = spec.store(call.platform);
+        // the trash keeps the view read now, through the pool: inside the unit it could not be read on SQLite
+        const trashed = isTrashType(spec.entity) ? await trashCopy(spec, call, ref) : undefined;
+        const id = await call.platform.changes.write(call, async (unit) => {
+          const deleted = await store.delete(unit, ref);
+          if (trashed) await call.platform.trash.put(unit, trashed.type, deleted, trashed.name, trashed.view);
+          return deleted;
+        });
         return message(`${spec.label} successfully deleted`, id);
       },
     }),
@@ -271,4 +279,17 @@ export function recordOperations<TB extends keyof Database>(spec: RecordSpec<TB>
       },
     }),
   ];
+}
+
+/** The view of an entity about to be deleted, and the name the trash lists it by. */
+async function trashCopy<Row, Create, Update>(
+  spec: EntitySpec<Row, Create, Update>,
+  call: SystemCall,
+  ref: EntityRef,
+): Promise<{ type: TrashType; name: string; view: unknown } | undefined> {
+  if (!isTrashType(spec.entity)) return undefined;
+  const row = await spec.store(call.platform).find(call.platform.db, ref);
+  const view = (await spec.detail(row, call.platform)) as Record<string, unknown>;
+  const name = String(view.name ?? view.title ?? view.slug ?? '');
+  return { type: spec.entity, name, view };
 }

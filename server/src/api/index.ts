@@ -4,6 +4,7 @@ import { actionOperations } from './backend/action.js';
 import { appOperations } from './backend/app.js';
 import { auditOperations } from './backend/audit.js';
 import { backupOperations } from './backend/backup.js';
+import { categoryOperations } from './backend/category.js';
 import { configOperations } from './backend/config.js';
 import { connectionOperations } from './backend/connection.js';
 import { connectionFilesystemOperations } from './backend/connection-filesystem.js';
@@ -30,8 +31,10 @@ import { scopeOperations } from './backend/scope.js';
 import { sdkOperations } from './backend/sdk.js';
 import { statisticOperations } from './backend/statistic.js';
 import { taxonomyOperations } from './backend/taxonomy.js';
+import { testOperations } from './backend/test.js';
 import { tokenOperations } from './backend/token.js';
 import { transactionOperations } from './backend/transaction.js';
+import { trashOperations } from './backend/trash.js';
 import { triggerOperations } from './backend/trigger.js';
 import { userOperations } from './backend/user.js';
 import { webhookOperations } from './backend/webhook.js';
@@ -61,6 +64,7 @@ export const platformOperations: readonly SystemOperation[] = [
   ...appOperations,
   ...auditOperations,
   ...backupOperations(() => platformOperations),
+  ...categoryOperations,
   ...configOperations,
   ...connectionOperations,
   ...connectionHttpOperations,
@@ -86,7 +90,9 @@ export const platformOperations: readonly SystemOperation[] = [
   ...statisticOperations,
   ...scopeOperations,
   ...sdkOperations,
+  ...testOperations,
   ...tokenOperations,
+  ...trashOperations(() => platformOperations),
   ...triggerOperations,
   ...transactionOperations,
   ...userOperations,

@@ -6,6 +6,7 @@ import type { ActionRepository } from '../actions/repository.js';
 import type { AppRepository } from '../apps/repository.js';
 import type { KeyStore } from '../auth/keys.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { CategoryRepository } from '../categories/repository.js';
 import type { ConfigKind } from '../changes/kinds.js';
 import type { ChangeWriter } from '../changes/unit.js';
 import type { PorticoConfig } from '../config.js';
@@ -25,6 +26,8 @@ import type { RateLimiter } from '../limits/limiter.js';
 import type { RateRepository } from '../limits/repository.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { TrustedNetworks } from '../networks.js';
+import type { TestRepository } from '../operation-tests/repository.js';
+import type { Loopback } from '../operation-tests/runner.js';
 import type { OperationRepository } from '../operations/repository.js';
 import type { PageRepository } from '../pages/repository.js';
 import type { PaymentProviders } from '../payments/provider.js';
@@ -38,6 +41,7 @@ import type { Settings } from '../settings/settings.js';
 import type { TaxonomyRepository } from '../taxonomies/repository.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RequestLogSink } from '../telemetry/request-log.js';
+import type { TrashRepository } from '../trash/repository.js';
 import type { UserRepository } from '../users/repository.js';
 import type { ReleaseRepository } from '../versions/repository.js';
 
@@ -100,6 +104,13 @@ export interface Platform {
   readonly pages: PageRepository;
   /** the developer portal's forms, bound to operations */
   readonly forms: FormRepository;
+  /** the stored test request of each operation, and the way back into the pipeline that runs them */
+  readonly tests: TestRepository;
+  readonly loopback: Loopback;
+  /** deleted configuration, kept to be restored */
+  readonly trash: TrashRepository;
+  /** groups of operations, scopes and the rest (Fusio's categories) */
+  readonly categories: CategoryRepository;
   /** the admin app's folders of operations, actions, schemas, events, cronjobs and triggers */
   readonly taxonomies: TaxonomyRepository;
   /** releases: the tags `Api-Version` selects */

@@ -320,3 +320,12 @@ export const TokenStatus = { active: 1, deleted: 2 } as const;
 /** Fixed category ids: the platform's own operations, scopes and tokens are grouped by them. */
 export const Category = { default: 1, backend: 2, consumer: 3, system: 4, authorization: 5 } as const;
 export const categoryNames = ['default', 'backend', 'consumer', 'system', 'authorization'] as const;
+/** The categories of the platform's own operations and scopes: administrators' things never go there. */
+export const platformCategoryIds: readonly number[] = [
+  Category.backend,
+  Category.consumer,
+  Category.system,
+  Category.authorization,
+];
+/** A category an administrator's operations and scopes may be in: `default` or one they created. */
+export const isUserCategory = (id: number): boolean => !platformCategoryIds.includes(id);

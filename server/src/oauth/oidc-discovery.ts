@@ -1,6 +1,6 @@
 import { signingAlg } from '../auth/keys.js';
 import { openidScope } from '../auth/scopes.js';
-import { Category, Status } from '../db/schema.js';
+import { platformCategoryIds, Status } from '../db/schema.js';
 import type { OAuthDeps } from './deps.js';
 import { supportedGrantTypes } from './token-endpoint.js';
 
@@ -21,7 +21,7 @@ async function publicScopes(deps: OAuthDeps): Promise<string[]> {
   const rows = await deps.db
     .selectFrom('scopes')
     .select('name')
-    .where('category_id', '=', Category.default)
+    .where('category_id', 'not in', [...platformCategoryIds])
     .where('status', '=', Status.active)
     .orderBy('name')
     .execute();

@@ -3,11 +3,12 @@ import type { Kysely } from 'kysely';
 import { actionNameOf } from '../actions/build.js';
 import { commitExists, currentCommit } from '../changes/history.js';
 import type { Unit } from '../changes/unit.js';
+import { assignableCategory } from '../db/categories.js';
 import type { DialectName } from '../db/database.js';
 import { EntityTable } from '../db/entity-table.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef, Paging } from '../db/listing.js';
-import { Category, type Database, type OperationRow, Status } from '../db/schema.js';
+import { Category, type Database, type OperationRow, platformCategoryIds, Status } from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict } from '../errors.js';
 import { PathSyntaxError, parsePath, usesReservedSegment } from '../gateway/path.js';
@@ -16,7 +17,10 @@ import { type HttpMethod, isDeprecated, isFrozen, Stability, stabilityNames } fr
 import { isPassthrough, pinOf, schemaNameOf } from '../schema/names.js';
 
 /** An operation as the backend API sends it; the incoming schema has checked each field's shape. */
-export type OperationInput = BackendOperation;
+export type OperationInput = BackendOperation & {
+  /** the category the operation belongs to (Portico's addition; `default`, 1, when absent) */
+  categoryId?: number;
+};
 
 /** The types a query parameter may declare: the ones the gateway checks (gateway/validate.ts). */
 export const parameterTypes = ['string', 'boolean', 'integer', 'number'] as const;
@@ -49,7 +53,7 @@ export class OperationRepository {
   readonly table = new EntityTable({
     table: 'operations',
     label: 'operation',
-    visible: (q) => q.where('category_id', '=', Category.default).where('status', '=', Status.active),
+    visible: (q) => q.where('category_id', 'not in', [...platformCategoryIds]).where('status', '=', Status.active),
   });
 
   constructor(private readonly dialect: DialectName) {}
@@ -83,10 +87,11 @@ export class OperationRepository {
     const values = await this.merge(unit.db, input);
     if (isFrozen(values.stability)) await pin(unit.db, values);
     await this.assertRouteFree(unit.db, values);
+    const categoryId = await assignableCategory(unit.db, input.categoryId ?? Category.default);
     const id = await insertWithId(
       unit.db.insertInto('operations').values({
         ...values,
-        category_id: Category.default,
+        category_id: categoryId,
         status: Status.active,
         updated_at: Date.now(),
       }),
@@ -123,9 +128,11 @@ export class OperationRepository {
       values.http_path === existing.http_path &&
       existing.status === Status.active;
     if (!sameRoute) await this.assertRouteFree(unit.db, values, existing.id);
+    const categoryId =
+      input.categoryId === undefined ? existing.category_id : await assignableCategory(unit.db, input.categoryId);
     await unit.db
       .updateTable('operations')
-      .set({ ...values, updated_at: Math.max(Date.now(), existing.updated_at + 1) })
+      .set({ ...values, category_id: categoryId, updated_at: Math.max(Date.now(), existing.updated_at + 1) })
       .where('id', '=', existing.id)
       .execute();
     // a frozen operation got this far only with the scopes it has

@@ -17,6 +17,7 @@ import { KeyStore } from '../auth/keys.js';
 import { PollingRevocationFeed, type RevocationFeed } from '../auth/revocation-feed.js';
 import { type RightsChange, revokeTokensBeyondRights } from '../auth/rights.js';
 import { RevocationList, TokenService } from '../auth/tokens.js';
+import { CategoryRepository } from '../categories/repository.js';
 import { ConfigBus } from '../changes/bus.js';
 import { type ChangeFeed, DatabaseChangeFeed, RedisChangeFeed } from '../changes/feed.js';
 import { configKinds } from '../changes/kinds.js';
@@ -47,6 +48,8 @@ import { RateLimiter } from '../limits/limiter.js';
 import { RateRepository } from '../limits/repository.js';
 import { createMailer, type MailTransport } from '../mail/index.js';
 import { TrustedNetworks } from '../networks.js';
+import { TestRepository } from '../operation-tests/repository.js';
+import { Loopback } from '../operation-tests/runner.js';
 import { OperationRepository } from '../operations/repository.js';
 import { PageRepository } from '../pages/repository.js';
 import { PaymentProviders } from '../payments/provider.js';
@@ -65,6 +68,7 @@ import { TaxonomyRepository } from '../taxonomies/repository.js';
 import { LogRetention } from '../telemetry/log-retention.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { DatabaseRequestLog } from '../telemetry/request-log.js';
+import { TrashRepository } from '../trash/repository.js';
 import { createUser, UserRepository } from '../users/repository.js';
 import { ReleaseRepository } from '../versions/repository.js';
 import type { ClusterMember } from './cluster-member.js';
@@ -343,6 +347,10 @@ async function assemble(
     forms: new FormRepository(dialect),
     taxonomies: new TaxonomyRepository(dialect),
     releases: new ReleaseRepository(),
+    categories: new CategoryRepository(dialect),
+    trash: new TrashRepository(dialect),
+    tests: new TestRepository(dialect),
+    loopback: new Loopback(),
     configValues: new SettingRepository(),
     async configChanged(kinds = configKinds) {
       // a change made outside a unit: announced on its own, after it was committed

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { RightsChange } from '../auth/rights.js';
 import type { Unit } from '../changes/unit.js';
+import { assignableCategory } from '../db/categories.js';
 import type { DialectName } from '../db/database.js';
 import { EntityTable } from '../db/entity-table.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef, Paging } from '../db/listing.js';
-import { Category, type Database, type ScopeRow, Status } from '../db/schema.js';
+import { Category, type Database, isUserCategory, type ScopeRow, Status } from '../db/schema.js';
 import { badRequest } from '../errors.js';
 
 /** Which operations a scope opens (`allow`) or closes. */
@@ -16,6 +17,8 @@ export interface ScopeOperationLink {
 
 export interface ScopeInput {
   name?: string;
+  /** the category the scope belongs to (Portico's addition; `default`, 1, when absent) */
+  categoryId?: number;
   description?: string;
   operations?: readonly ScopeOperationLink[];
   metadata?: Record<string, string>;
@@ -80,9 +83,10 @@ export class ScopeRepository {
 
   async create(unit: Unit, input: ScopeInput & { name: string }): Promise<number> {
     await this.table.assertNameFree(unit.db, input.name);
+    const categoryId = await assignableCategory(unit.db, input.categoryId ?? Category.default);
     const id = await insertWithId(
       unit.db.insertInto('scopes').values({
-        category_id: Category.default,
+        category_id: categoryId,
         status: Status.active,
         name: input.name,
         description: input.description ?? '',
@@ -101,10 +105,13 @@ export class ScopeRepository {
     assertEditable(existing);
     const name = input.name ?? existing.name;
     if (name !== existing.name) await this.table.assertNameFree(unit.db, name, existing.id);
+    const categoryId =
+      input.categoryId === undefined ? existing.category_id : await assignableCategory(unit.db, input.categoryId);
     await unit.db
       .updateTable('scopes')
       .set({
         name,
+        category_id: categoryId,
         description: input.description ?? existing.description,
         metadata: input.metadata ? JSON.stringify(input.metadata) : existing.metadata,
       })
@@ -157,7 +164,7 @@ export class ScopeRepository {
 }
 
 function assertEditable(row: ScopeRow): void {
-  if (reserved.has(row.name) || row.category_id !== Category.default) {
+  if (reserved.has(row.name) || !isUserCategory(row.category_id)) {
     throw badRequest('This scope belongs to the system and cannot be changed');
   }
 }

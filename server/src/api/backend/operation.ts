@@ -55,6 +55,7 @@ const operationBody = {
       type: 'array',
       items: typed('string', rule('Invalid scope name "{value}"', { pattern: '^[a-zA-Z0-9\\-_.]{3,64}$' })),
     },
+    categoryId: { type: 'integer', minimum: 1, 'x-error': 'Operation categoryId must be the id of a category' },
     metadata: metadataField,
   },
 };
@@ -72,6 +73,8 @@ function summary(row: OperationRow): BackendOperation {
     name: row.name,
     action: row.action,
   };
+  // Portico's addition: the SDK's type has no category, so it names one only when it is not `default`
+  if (row.category_id !== 1) (entry as BackendOperation & { categoryId?: number }).categoryId = row.category_id;
   const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
   if (metadata) entry.metadata = metadata;
   return entry;
@@ -97,7 +100,7 @@ export const operationOperations: SystemOperation[] = entityOperations<
 >({
   entity: 'operation',
   // the admin app lists one taxonomy (folder) at a time
-  filters: { taxonomy: ['equals', 'taxonomy_id'] },
+  filters: { taxonomy: ['equals', 'taxonomy_id'], categoryId: ['equals', 'category_id'] },
   label: 'Operation',
   store: (platform) => platform.operations,
   body: operationBody,

@@ -1,5 +1,5 @@
 import type { BackendScope, BackendScopeCategories } from 'fusio-sdk';
-import type { ScopeRow } from '../../db/schema.js';
+import { isUserCategory, type ScopeRow } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { metadataField, nameField } from '../../schema/fragments.js';
 import type { ScopeInput } from '../../scopes/repository.js';
@@ -11,6 +11,7 @@ const scopeBody = {
   properties: {
     name: nameField('scope', { max: 64, also: '-_.' }),
     description: { type: 'string' },
+    categoryId: { type: 'integer', minimum: 1, 'x-error': 'Scope categoryId must be the id of a category' },
     operations: {
       type: 'array',
       items: { type: 'object', properties: { operationId: { type: 'integer' }, allow: { type: 'boolean' } } },
@@ -19,6 +20,16 @@ const scopeBody = {
   },
 };
 
+/**
+ * Portico's addition: the SDK's type has no category, so a scope names one only when it is in a category
+ * an administrator made (not `default`, nor the platform's own).
+ */
+function withCategory(scope: BackendScope, row: ScopeRow): BackendScope {
+  return row.category_id === 1 || !isUserCategory(row.category_id)
+    ? scope
+    : ({ ...scope, categoryId: row.category_id } as BackendScope);
+}
+
 export const scopeOperations: SystemOperation[] = [
   ...entityOperations<ScopeRow, ScopeInput & { name: string }, ScopeInput>({
     entity: 'scope',
@@ -26,7 +37,7 @@ export const scopeOperations: SystemOperation[] = [
     store: (platform) => platform.scopes,
     body: scopeBody,
     required: ['name'],
-    summary: (row): BackendScope => ({ id: row.id, name: row.name, description: row.description }),
+    summary: (row): BackendScope => withCategory({ id: row.id, name: row.name, description: row.description }, row),
     detail: async (row, platform) => view(row, await platform.scopes.operations(platform.db, row.id)),
   }),
   systemOperation({
@@ -55,5 +66,5 @@ function view(row: ScopeRow, operations: { operation_id: number; allow: number }
   };
   const metadata = parseJsonColumn<Record<string, string>>(row.metadata);
   if (metadata) scope.metadata = metadata;
-  return scope;
+  return withCategory(scope, row);
 }

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Caller } from '../../auth/caller.js';
 import { PendingAudit } from '../../changes/audit.js';
 import { secretMask } from '../../connections/secrets.js';
-import { Category, type Database } from '../../db/schema.js';
+import { Category, type Database, platformCategoryIds } from '../../db/schema.js';
 import { PorticoError } from '../../errors.js';
 import type { CompiledOperation } from '../../gateway/types.js';
 import { describeValidationError, newAjv } from '../../schema/json-schema.js';
@@ -38,7 +38,7 @@ export function operationsByName(operations: readonly SystemOperation[]): Operat
 const noOperation = { id: 0, name: 'configuration' } as unknown as CompiledOperation;
 
 /** Runs one of the platform's backend operations in-process, as a request from `caller` would. */
-async function run(
+export async function run(
   platform: Platform,
   operations: OperationsByName,
   caller: Caller,
@@ -69,7 +69,7 @@ async function run(
   });
 }
 
-function lookupOf(db: Kysely<Database>): Lookup {
+export function lookupOf(db: Kysely<Database>): Lookup {
   return {
     async nameOf(table, id) {
       const row = await db
@@ -84,7 +84,9 @@ function lookupOf(db: Kysely<Database>): Lookup {
         .selectFrom(table as 'operations')
         .select('id')
         .where('name', '=', name);
-      if (table === 'operations') query = query.where('status', '=', 1).where('category_id', '=', 1);
+      if (table === 'operations') {
+        query = query.where('status', '=', 1).where('category_id', 'not in', [...platformCategoryIds]);
+      }
       const row = await query.executeTakeFirst();
       return row?.id;
     },
@@ -542,7 +544,7 @@ async function platformHas(db: Kysely<Database>, list: string, name: string): Pr
 }
 
 /** The platform as the deploy's operations see it: every read and write goes through the unit. */
-function withDatabase(platform: Platform, db: Kysely<Database>): Platform {
+export function withDatabase(platform: Platform, db: Kysely<Database>): Platform {
   return new Proxy(platform, {
     get(target, property, receiver) {
       if (property === 'db') return db;

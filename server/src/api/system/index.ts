@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { SystemAbout, SystemHealthCheck, SystemRoute, SystemSchema } from 'fusio-sdk';
 import { sql } from 'kysely';
 import { type SignupMode, signupMode } from '../../accounts/accounts.js';
-import { Category, Status } from '../../db/schema.js';
+import { isUserCategory, platformCategoryIds, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { notFound } from '../../errors.js';
 import { response } from '../../plugins/action.js';
@@ -66,7 +66,7 @@ export const systemOperations: SystemOperation[] = [
     handler({ platform }) {
       const routes: NonNullable<SystemRoute['routes']> = {};
       for (const op of platform.gateway.table.operations) {
-        if (op.categoryId !== Category.default) continue;
+        if (!isUserCategory(op.categoryId)) continue;
         const methods = routes[op.path] ?? {};
         methods[op.method] = op.name;
         routes[op.path] = methods;
@@ -181,7 +181,7 @@ async function aboutDocument(
   const scopes = await platform.db
     .selectFrom('scopes')
     .select('name')
-    .where('category_id', '=', Category.default)
+    .where('category_id', 'not in', [...platformCategoryIds])
     .orderBy('name')
     .execute();
   return {

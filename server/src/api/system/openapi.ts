@@ -1,4 +1,4 @@
-import { Category, Status } from '../../db/schema.js';
+import { platformCategoryIds, Status } from '../../db/schema.js';
 import { parseJsonColumn } from '../../db/values.js';
 import { stabilityNames } from '../../gateway/types.js';
 import { isPassthrough, pinOf, schemaNameOf } from '../../schema/names.js';
@@ -123,7 +123,7 @@ export async function buildOpenApi(platform: Platform, options: OpenApiOptions =
     db
       .selectFrom('operations')
       .selectAll()
-      .where('category_id', '=', Category.default)
+      .where('category_id', 'not in', [...platformCategoryIds])
       .where('status', '=', Status.active)
       .where('active', '=', 1)
       .orderBy('http_path')
@@ -135,7 +135,11 @@ export async function buildOpenApi(platform: Platform, options: OpenApiOptions =
       .where('scope_operations.allow', '=', 1)
       .execute(),
     db.selectFrom('schemas').select(['name', 'source']).where('status', '=', Status.active).execute(),
-    db.selectFrom('scopes').select(['name', 'description']).where('category_id', '=', Category.default).execute(),
+    db
+      .selectFrom('scopes')
+      .select(['name', 'description'])
+      .where('category_id', 'not in', [...platformCategoryIds])
+      .execute(),
   ]);
   const pinned = new Set<string>();
   for (const op of operations) {

@@ -41,7 +41,8 @@ export interface EntityDefinition<T> {
   /** absent: the API has no create (or the admin app does not offer it) */
   create?(client: Client, body: never): Promise<CommonMessage>;
   update(client: Client, id: string, body: never): Promise<CommonMessage>;
-  remove(client: Client, id: string): Promise<CommonMessage>;
+  /** absent: the API has no delete */
+  remove?(client: Client, id: string): Promise<CommonMessage>;
   /** what depends on a row, in words, for the delete confirmation */
   dependents?(client: Client, row: T, token: string): Promise<string[]>;
   /** what deleting does besides */
@@ -50,6 +51,8 @@ export interface EntityDefinition<T> {
   warnings?(values: FormValues): ReactNode;
   /** the answer to a create, when it holds something shown once (an app's secret) */
   readonly Created?: ComponentType<{ answer: CommonMessage }>;
+  /** buttons beside the title of the list (run all); `reload` loads the list again */
+  readonly ListActions?: ComponentType<{ reload(): void }>;
   /** buttons beside the title of the edit screen (activate, resend) */
   readonly Actions?: ComponentType<{ row: T; reload(): void }>;
   /** more about the row under its form (deliveries, runs, tokens) */
@@ -92,19 +95,25 @@ const capital = (text: string) => `${text[0]?.toUpperCase() ?? ''}${text.slice(1
 export function EntityListScreen<T>({ def }: { def: EntityDefinition<T> }) {
   useDocumentTitle(def.plural);
   const { callWithToken } = useSession();
+  const [generation, setGeneration] = useState(0);
+  const { ListActions } = def;
   return (
     <Stack>
       <Group justify="space-between">
         <Title order={1}>{def.plural}</Title>
-        {def.create ? (
-          <Button component={Link} to={`/${def.path}/new`}>
-            Create {def.what}
-          </Button>
-        ) : null}
+        <Group>
+          {ListActions ? <ListActions reload={() => setGeneration((g) => g + 1)} /> : null}
+          {def.create ? (
+            <Button component={Link} to={`/${def.path}/new`}>
+              Create {def.what}
+            </Button>
+          ) : null}
+        </Group>
       </Group>
       <FlashMessage />
       {def.intro ? <Text>{def.intro}</Text> : null}
       <EntityList<T>
+        reloadKey={generation}
         load={(client, page) =>
           page.sortBy && def.api
             ? callWithToken((token) => sortedPage<T>(token, def.api as string, page))
@@ -249,25 +258,27 @@ export function EntityEditScreen<T>({ def }: { def: EntityDefinition<T> }) {
                 {def.formExtra ? (values, set) => def.formExtra?.(values, set, 'edit') : undefined}
               </EntityForm>
               {Extra ? <Extra row={value} reload={reload} /> : null}
-              <Group>
-                <ConfirmDelete
-                  what={def.what}
-                  name={def.nameOf(value)}
-                  dependents={
-                    def.dependents
-                      ? (client, token) => def.dependents?.(client, value, token) ?? Promise.resolve([])
-                      : undefined
-                  }
-                  consequence={def.consequence}
-                  onDelete={(client) => def.remove(client, id)}
-                  onDeleted={() =>
-                    navigate(`/${def.path}`, {
-                      state: { flash: `${capital(def.what)} “${def.nameOf(value)}” deleted` },
-                    })
-                  }
-                  label={`Delete ${def.what}`}
-                />
-              </Group>
+              {def.remove ? (
+                <Group>
+                  <ConfirmDelete
+                    what={def.what}
+                    name={def.nameOf(value)}
+                    dependents={
+                      def.dependents
+                        ? (client, token) => def.dependents?.(client, value, token) ?? Promise.resolve([])
+                        : undefined
+                    }
+                    consequence={def.consequence}
+                    onDelete={(client) => def.remove?.(client, id) ?? Promise.reject(new Error('no delete'))}
+                    onDeleted={() =>
+                      navigate(`/${def.path}`, {
+                        state: { flash: `${capital(def.what)} “${def.nameOf(value)}” deleted` },
+                      })
+                    }
+                    label={`Delete ${def.what}`}
+                  />
+                </Group>
+              ) : null}
             </Stack>
           );
         }}
