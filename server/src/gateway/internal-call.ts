@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import type { Channel } from '../telemetry/request-log.js';
-import type { GatewayRequest } from './pipeline.js';
+import type { GatewayRequest } from './types.js';
 
 /**
  * A request that did not arrive as HTTP to the operation's own path (an MCP tool call, a JSON-RPC method) but runs

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { anonymousCaller, type Caller } from '../auth/caller.js';
 import type { TokenService } from '../auth/tokens.js';
@@ -47,23 +47,9 @@ export interface PipelineDeps {
   rateLimitHeaders?: () => RateLimitHeaderForm;
 }
 
-/**
- * What the pipeline reads of a request: Fastify's request has it, and so has the gateway's own entry for
- * the common case (entry.ts), which skips Fastify's per-request machinery.
- */
-export interface GatewayRequest {
-  /** the request id: the caller's `X-Request-Id` when well-formed, else a new one */
-  readonly id: string;
-  readonly method: string;
-  /** as sent: path and query string */
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly query: unknown;
-  /** the raw body (a Buffer) or undefined */
-  readonly body: unknown;
-  /** the client's address (behind TRUST_PROXY, from X-Forwarded-For) */
-  readonly ip: string;
-}
+import type { GatewayRequest } from './types.js';
+
+export type { GatewayRequest };
 
 /** Runs one request to its answer; never rejects for the request's own failures (they are its answer). */
 export type GatewayHandler = (req: GatewayRequest, res: ServerResponse, span?: RequestSpan | null) => Promise<void>;

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { Caller } from '../auth/caller.js';
 import type { PendingAudit } from '../changes/audit.js';
@@ -83,3 +84,21 @@ export const stabilityNames: Record<number, string> = {
   2: 'stable',
   3: 'legacy',
 };
+
+/**
+ * What the pipeline reads of a request: Fastify's request has it, and so has the gateway's own entry for
+ * the common case (entry.ts), which skips Fastify's per-request machinery.
+ */
+export interface GatewayRequest {
+  /** the request id: the caller's `X-Request-Id` when well-formed, else a new one */
+  readonly id: string;
+  readonly method: string;
+  /** as sent: path and query string */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly query: unknown;
+  /** the raw body (a Buffer) or undefined */
+  readonly body: unknown;
+  /** the client's address (behind TRUST_PROXY, from X-Forwarded-For) */
+  readonly ip: string;
+}
