@@ -3,6 +3,8 @@ import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { DialectName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import { PorticoError } from '../errors.js';
+import { isUniqueViolation } from '../sql/errors.js';
 import type { PendingAudit } from './audit.js';
 import type { ConfigBus } from './bus.js';
 import type { ConfigKind } from './kinds.js';
@@ -102,6 +104,17 @@ export class ChangeWriter {
       return value;
     }).catch((error: unknown) => {
       audit?.rolledBack();
+      // two changes raced for one name (each checked it was free, then both wrote): the one that lost
+      // hears so as a conflict, as it would have had it come a moment later, not as a server error
+      if (isUniqueViolation(error)) {
+        this.logger.warn({ err: error }, 'a change lost a race for a unique name');
+        throw new PorticoError(
+          'CONFLICT',
+          'Another change took the same name at the same moment; reload and try again',
+          {},
+          { cause: error },
+        );
+      }
       throw error;
     });
     // committed: the change is real. What follows runs whole; a failure is the caller's to hear about

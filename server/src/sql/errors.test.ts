@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PorticoError } from '../errors.js';
-import { isDeadlock, isSchemaDrift, mapSqlError } from './errors.js';
+import { isDeadlock, isSchemaDrift, isUniqueViolation, mapSqlError } from './errors.js';
 
 function statusOf(error: unknown, dialect: 'postgres' | 'mysql' | 'sqlite'): number | undefined {
   const mapped = mapSqlError(error, dialect);
@@ -50,5 +50,13 @@ describe('driver errors become the answer a client should get', () => {
     expect(isSchemaDrift({ code: '23505' })).toBe(false);
     expect(isDeadlock(mapSqlError({ code: 'ER_LOCK_DEADLOCK' }, 'mysql'))).toBe(true);
     expect(isDeadlock({ code: '23505' })).toBe(false);
+  });
+
+  it('recognises a unique key refusing a row, in each driver', () => {
+    expect(isUniqueViolation({ code: '23505' })).toBe(true);
+    expect(isUniqueViolation({ code: 'ER_DUP_ENTRY' })).toBe(true);
+    expect(isUniqueViolation({ code: 'SQLITE_CONSTRAINT_UNIQUE' })).toBe(true);
+    expect(isUniqueViolation({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' })).toBe(false);
+    expect(isUniqueViolation({ code: '40P01' })).toBe(false);
   });
 });

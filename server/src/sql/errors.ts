@@ -31,6 +31,12 @@ export function isSchemaDrift(error: unknown): boolean {
   return typeof e.message === 'string' && e.code === 'SQLITE_ERROR' && /no such (column|table)/.test(e.message);
 }
 
+/** The driver error says a unique key refused the row: another change took the same name or key first. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = ((cause(error) ?? {}) as DriverError).code;
+  return code === '23505' || code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 /** A deadlock or serialization failure: the transaction was rolled back and may simply be run again. */
 export function isDeadlock(error: unknown): boolean {
   const code = ((cause(error) ?? {}) as DriverError).code;
