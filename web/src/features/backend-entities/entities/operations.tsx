@@ -129,7 +129,7 @@ function operationFields(): FieldSpec[] {
       name: 'mcp',
       label: 'AI agents: an MCP tool and a JSON-RPC method',
       description:
-        'Agents see it at /mcp and /jsonrpc with the same scopes, limits and logs. On by default when the operation has a description.',
+        'Agents see it at /mcp and /jsonrpc with the same scopes, limits and logs. Left alone, it is on for documented operations.',
     },
     metadataField,
   ];
