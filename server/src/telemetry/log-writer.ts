@@ -109,8 +109,8 @@ export interface PackedLogRows {
 }
 
 /** per row: category, operation, app, user, response code, execution time, date; then the lengths of
- * ip, user agent, method, path, header and body (sqlite-log-thread.ts reads them back) */
-export const packedRowWidth = 13;
+ * ip, user agent, method, path, header and body; then the channel (sqlite-log-thread.ts reads them back) */
+export const packedRowWidth = 14;
 
 export function packLogRows(rows: readonly LogRowValues[]): PackedLogRows {
   const numbers = new Float64Array(rows.length * packedRowWidth);
@@ -124,6 +124,7 @@ export function packLogRows(rows: readonly LogRowValues[]): PackedLogRows {
     numbers[i + 4] = row[10];
     numbers[i + 5] = row[11];
     numbers[i + 6] = row[12];
+    numbers[i + 13] = row[13];
     for (let c = 4; c <= 9; c++) {
       const text = row[c] as string | null;
       if (text === null) numbers[i + 3 + c] = -1;

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type SystemDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { DatabaseRequestLog, type RequestLogEntry } from './request-log.js';
+import { Channel, DatabaseRequestLog, type RequestLogEntry } from './request-log.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -85,6 +85,8 @@ describe('the SQLite request log written by a worker thread', () => {
       responseCode: 200 + i,
       executionTime: i * 1.6,
       date: 1_795_000_000_000 + i,
+      // HTTP, MCP and JSON-RPC
+      channel: ([Channel.http, Channel.mcp, Channel.jsonrpc] as const)[i % 3],
     });
     const read = async () =>
       await sdb.db.selectFrom('logs').selectAll().where('path', 'like', '/thread/%').orderBy('date').execute();
@@ -104,6 +106,7 @@ describe('the SQLite request log written by a worker thread', () => {
     expect(viaThread[2]).toMatchObject({ operation_id: null, user_id: 5, body: '{"n":2,"text":"é🚀"}' });
     expect(viaThread[3]?.user_agent).toBe('agent 3 🚀');
     expect(viaThread[3]?.header).toContain('authorization: [redacted]');
+    expect(viaThread.slice(0, 3).map((row) => row.channel)).toEqual([0, 1, 2]);
   });
 
   it('loses no row when its thread is terminated again and again in the middle of the run', async () => {

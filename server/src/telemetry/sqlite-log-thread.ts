@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { sqliteDriverName } from '../db/sqlite-driver.js';
-import type { PackedLogRows } from './log-writer.js';
+import { type PackedLogRows, packedRowWidth } from './log-writer.js';
 
 /**
  * The thread's code, evaluated as a CommonJS script so that it runs the same from the sources (tsx), from
@@ -22,7 +22,8 @@ const insert = db.prepare(workerData.sql);
 const group = 16;
 const values = workerData.sql.slice(workerData.sql.indexOf(' values ') + 8);
 const insertGroup = db.prepare(workerData.sql + (', ' + values).repeat(group - 1));
-const params = new Array(13 * group);
+const width = workerData.width;
+const params = new Array(width * group);
 const orNull = (v) => (v !== v ? null : v);
 // the rows of a PackedLogRows (log-writer.ts), read back in column order
 const writeAll = db.transaction((packed) => {
@@ -36,8 +37,8 @@ const writeAll = db.transaction((packed) => {
     return value;
   };
   const grouped = packed.count - (packed.count % group);
-  for (let r = 0, i = 0; r < packed.count; r++, i += 13) {
-    const row = r < grouped ? (r % group) * 13 : 0;
+  for (let r = 0, i = 0; r < packed.count; r++, i += width) {
+    const row = r < grouped ? (r % group) * width : 0;
     params[row] = n[i];
     params[row + 1] = orNull(n[i + 1]);
     params[row + 2] = orNull(n[i + 2]);
@@ -51,7 +52,8 @@ const writeAll = db.transaction((packed) => {
     params[row + 10] = n[i + 4];
     params[row + 11] = n[i + 5];
     params[row + 12] = n[i + 6];
-    if (r >= grouped) insert.run(params.slice(0, 13));
+    params[row + 13] = n[i + 13];
+    if (r >= grouped) insert.run(params.slice(0, width));
     else if (r % group === group - 1) insertGroup.run(params);
   }
 });
@@ -164,6 +166,8 @@ export class SqliteLogThread {
         file: this.options.file,
         sql: this.options.sql,
         busyTimeoutMs: this.options.busyTimeoutMs ?? 5_000,
+        // the numbers per row of a PackedLogRows, and the placeholders per row of the statement
+        width: packedRowWidth,
       },
       // the thread needs none of the serving process's flags (profilers, loaders)
       execArgv: [],
