@@ -66,6 +66,16 @@ describe.each(await systemDatabases())(
         scopes: ['shop.read'],
         categoryId: shop,
       } as never);
+      // a stable operation serves the action as it was pinned: in a category of one's own too
+      await backend.operation().create({
+        name: 'shop.stable',
+        httpMethod: 'GET',
+        httpPath: '/shop/stable',
+        action: 'hello',
+        public: true,
+        stability: 2,
+        categoryId: shop,
+      } as never);
       await backend.operation().create({
         name: 'hello.get',
         httpMethod: 'GET',
@@ -75,6 +85,15 @@ describe.each(await systemDatabases())(
         stability: 1,
       });
       await backend.role().create({ name: 'Shopkeeper', categoryId: shop, scopes: ['shop.read'] });
+      // a scope may name the operations of a category of one's own, a folder may hold them
+      const shopList = (await backend.operation().get('~shop.list')).id as number;
+      const scoped = await backend
+        .scope()
+        .update('~shop.read', { operations: [{ operationId: shopList, allow: true }] });
+      expect(scoped.success).toBe(true);
+      await backend.taxonomy().create({ name: 'Storefront' });
+      const folder = await backend.taxonomy().get('~Storefront');
+      await backend.taxonomy().move(String(folder.id), { operations: [shopList] });
       exported = (await exportConfiguration(source.portico.platform, operations, operator)).yaml;
     });
 
@@ -97,6 +116,7 @@ describe.each(await systemDatabases())(
         scopes: ['shop.read'],
       });
       expect(file.entries('roles').find((r) => r.name === 'Consumer')).not.toHaveProperty('category');
+      expect(file.entries('taxonomies')).toEqual([{ name: 'Storefront', operations: ['shop.list'] }]);
       // the platform's own operations and scopes are never in the file (nor the built-in categories, above)
       expect([...byName.keys()].some((name) => String(name).startsWith('backend.'))).toBe(false);
     });
@@ -128,6 +148,9 @@ describe.each(await systemDatabases())(
       const answer = await target.fetch('/shop');
       expect(answer.status).toBe(200);
       expect(await answer.json()).toEqual({ hello: 'shop' });
+      const stable = await target.fetch('/shop/stable');
+      expect(stable.status).toBe(200);
+      expect(await stable.json()).toEqual({ hello: 'shop' });
     });
 
     it('keeps operations of its own categories when the installation starts again', async () => {
@@ -190,6 +213,7 @@ describe.each(await systemDatabases())(
       expect(lines).toEqual(
         expect.arrayContaining([
           'update operations shop.list',
+          'update operations shop.stable',
           'update roles Shopkeeper',
           'delete scopes shop.read',
           'delete categories Shop',
@@ -200,6 +224,8 @@ describe.each(await systemDatabases())(
       expect(lines.indexOf('delete categories Shop')).toBeGreaterThan(lines.indexOf('delete scopes shop.read'));
       expect(lines.indexOf('delete categories Shop')).toBeGreaterThan(lines.indexOf('update operations shop.list'));
       expect(plan.changes.find((c) => c.key === 'shop.list')?.fields).toEqual(['scopes', 'category']);
+      // a stable operation may change its category, not what it serves
+      expect(plan.changes.find((c) => c.key === 'shop.stable')?.fields).toEqual(['category']);
 
       const result = await deploy(target, pruned, { prune: true });
       expect(result.applied).toBe(true);
@@ -209,6 +235,10 @@ describe.each(await systemDatabases())(
         undefined,
       );
       expect(((await backend.role().get('~Shopkeeper')) as BackendRole).categoryId).toBe(1);
+      expect(((await backend.operation().get('~shop.stable')) as BackendOperation & InCategory).categoryId).toBe(
+        undefined,
+      );
+      expect((await target.fetch('/shop/stable')).status).toBe(200);
       await expect(backend.scope().get('~shop.read')).rejects.toThrow();
       expect((await deploy(target, pruned, { prune: true })).changes).toEqual([]);
     });
