@@ -199,13 +199,36 @@ describe.each(await systemDatabases())(
       ]);
     });
 
+    it("a folder's list is its whole content, operations of one's own categories included", async () => {
+      const folderOf = async () =>
+        (
+          await target.portico.platform.db
+            .selectFrom('operations')
+            .select('taxonomy_id')
+            .where('name', '=', 'shop.list')
+            .executeTakeFirstOrThrow()
+        ).taxonomy_id;
+      expect(await folderOf()).not.toBe(null);
+      const emptied = exported.replace(/(- name: Storefront\n {4}operations:)\n {6}- shop\.list\n/, '$1 []\n');
+      expect(emptied).not.toEqual(exported);
+      const result = await deploy(target, emptied);
+      expect(result.changes.map((c) => `${c.verb} ${c.kind} ${c.key}`)).toEqual(['update taxonomies Storefront']);
+      expect(await folderOf()).toBe(null);
+      expect((await deploy(target, emptied)).changes).toEqual([]);
+      // and back in
+      expect((await deploy(target, exported)).changes).toHaveLength(1);
+      expect(await folderOf()).not.toBe(null);
+    });
+
     it('--prune deletes the categories the file dropped, after moving or deleting what they held', async () => {
       // the file drops both categories and the scope; the operation and the role move back to default
       const pruned = exported
         .replace(/categories:\n(?: {2}- name: .*\n)+/, 'categories: []\n')
         .replace(/scopes:\n {2}- name: shop\.read\n(?: {4}.*\n)+/, 'scopes: []\n')
         .replaceAll(/ {4}category: Shop\n/g, '')
-        .replaceAll(/ {4}scopes:\n {6}- shop\.read\n/g, '    scopes: []\n');
+        .replaceAll(/ {4}scopes:\n {6}- shop\.read\n/g, '    scopes: []\n')
+        // the folder's list is its whole content: the operation leaves it
+        .replace(/(- name: Storefront\n {4}operations:)\n {6}- shop\.list\n/, '$1 []\n');
       expect(parseConfiguration(pruned).entries('categories')).toEqual([]);
 
       const plan = await deploy(target, pruned, { prune: true, dryRun: true });
@@ -215,6 +238,7 @@ describe.each(await systemDatabases())(
           'update operations shop.list',
           'update operations shop.stable',
           'update roles Shopkeeper',
+          'update taxonomies Storefront',
           'delete scopes shop.read',
           'delete categories Shop',
           'delete categories Legacy',
@@ -239,6 +263,12 @@ describe.each(await systemDatabases())(
         undefined,
       );
       expect((await target.fetch('/shop/stable')).status).toBe(200);
+      const folder = await target.portico.platform.db
+        .selectFrom('operations')
+        .select('taxonomy_id')
+        .where('name', '=', 'shop.list')
+        .executeTakeFirstOrThrow();
+      expect(folder.taxonomy_id).toBe(null);
       await expect(backend.scope().get('~shop.read')).rejects.toThrow();
       expect((await deploy(target, pruned, { prune: true })).changes).toEqual([]);
     });

@@ -291,6 +291,8 @@ function changedFields(wanted: Entry, current: Entry): string[] {
   const fields: string[] = [];
   for (const [field, value] of Object.entries(wanted)) {
     if (same(value, current[field])) continue;
+    // an installed entry leaves out a list it has nothing in (a folder's `operations`): `[]` is no change
+    if (Array.isArray(value) && value.length === 0 && current[field] === undefined) continue;
     if (
       field === 'config' &&
       value &&
