@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { actionNameOf, buildActionHandler } from '../actions/build.js';
 import type { ActionRegistry } from '../actions/registry.js';
 import type { ActionRow, Database, OperationRow } from '../db/schema.js';
-import { Category, Status } from '../db/schema.js';
+import { Category, isUserCategory, Status } from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import { serviceUnavailable } from '../errors.js';
 import type { ActionEnv, ActionHandler, JsonSchema } from '../plugins/action.js';
@@ -85,7 +85,7 @@ async function loadVersions(
   const actionHashes = new Set<string>();
   const schemaHashes = new Set<string>();
   for (const op of operations) {
-    if (op.category_id !== Category.default) continue;
+    if (!isUserCategory(op.category_id)) continue;
     const action = pinOf(op.action);
     if (action !== null) actionHashes.add(action);
     for (const reference of [op.incoming, op.outgoing]) {

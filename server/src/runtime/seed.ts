@@ -2,7 +2,7 @@ import type { Insertable, Kysely } from 'kysely';
 import { categoryOf, type SystemOperation, scopeOf } from '../api/system-operation.js';
 import type { SystemDatabase } from '../db/database.js';
 import { insertWithId } from '../db/insert.js';
-import { Category, categoryNames, type Database, type OperationTable } from '../db/schema.js';
+import { Category, categoryNames, type Database, type OperationTable, platformCategoryIds } from '../db/schema.js';
 import { installDefaultRates } from '../limits/defaults.js';
 import { configDefaults } from '../settings/settings.js';
 
@@ -141,13 +141,18 @@ async function syncSystemOperations(
   scopeIds: Map<string, number>,
 ): Promise<void> {
   const { db } = sdb;
-  const existing = await db.selectFrom('operations').selectAll().where('category_id', '!=', Category.default).execute();
+  // the platform's own categories only: an administrator's categories hold their operations like `default`
+  const existing = await db
+    .selectFrom('operations')
+    .selectAll()
+    .where('category_id', 'in', [...platformCategoryIds])
+    .execute();
   const byName = new Map(existing.map((r) => [r.name, r]));
   const links = await db
     .selectFrom('scope_operations')
     .innerJoin('operations', 'operations.id', 'scope_operations.operation_id')
     .select(['scope_operations.operation_id', 'scope_operations.scope_id'])
-    .where('operations.category_id', '!=', Category.default)
+    .where('operations.category_id', 'in', [...platformCategoryIds])
     .execute();
   const linked = new Set(links.map((l) => `${l.operation_id}:${l.scope_id}`));
   // a route the API's own operations held before the platform claimed it (`GET /`) stays theirs
@@ -156,7 +161,7 @@ async function syncSystemOperations(
       await db
         .selectFrom('operations')
         .select(['http_method', 'http_path'])
-        .where('category_id', '=', Category.default)
+        .where('category_id', 'not in', [...platformCategoryIds])
         .execute()
     ).map((r) => `${r.http_method} ${r.http_path}`),
   );
@@ -209,7 +214,11 @@ async function syncSystemOperations(
   }
   const ids = new Map(
     (
-      await db.selectFrom('operations').select(['id', 'name']).where('category_id', '!=', Category.default).execute()
+      await db
+        .selectFrom('operations')
+        .select(['id', 'name'])
+        .where('category_id', 'in', [...platformCategoryIds])
+        .execute()
     ).map((r) => [r.name, r.id]),
   );
   const newLinks: { scope_id: number; operation_id: number; allow: number }[] = [];

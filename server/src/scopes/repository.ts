@@ -6,7 +6,7 @@ import type { DialectName } from '../db/database.js';
 import { EntityTable } from '../db/entity-table.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef, Paging } from '../db/listing.js';
-import { Category, type Database, isUserCategory, type ScopeRow, Status } from '../db/schema.js';
+import { Category, type Database, isUserCategory, platformCategoryIds, type ScopeRow, Status } from '../db/schema.js';
 import { badRequest } from '../errors.js';
 
 /** Which operations a scope opens (`allow`) or closes. */
@@ -145,7 +145,7 @@ export class ScopeRepository {
       .selectFrom('operations')
       .select('id')
       .where('id', 'in', ids)
-      .where('category_id', '=', Category.default)
+      .where('category_id', 'not in', [...platformCategoryIds])
       .execute();
     const knownIds = new Set(known.map((k) => k.id));
     const missing = ids.filter((id) => !knownIds.has(id));

@@ -4,7 +4,7 @@ import type { DialectName } from '../db/database.js';
 import { EntityTable } from '../db/entity-table.js';
 import { insertWithId } from '../db/insert.js';
 import type { EntityRef, Paging } from '../db/listing.js';
-import { Category, type Database } from '../db/schema.js';
+import { type Database, platformCategoryIds } from '../db/schema.js';
 import { badRequest } from '../errors.js';
 import { type OrganisedKey, organisedTables, type TaxonomyRow } from './tables.js';
 
@@ -121,7 +121,7 @@ export class TaxonomyRepository {
         .set({ taxonomy_id: null })
         .where('taxonomy_id', '=', taxonomy.id)
         // the platform's own entities a folder holds are not the file's to move
-        .where('category_id', '=', Category.default);
+        .where('category_id', 'not in', [...platformCategoryIds]);
       if (ids.length > 0) query = query.where('id', 'not in', ids);
       await query.execute();
     }

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Caller } from '../../auth/caller.js';
 import { PendingAudit } from '../../changes/audit.js';
 import { secretMask } from '../../connections/secrets.js';
-import { Category, type Database, platformCategoryIds } from '../../db/schema.js';
+import { type Database, platformCategoryIds } from '../../db/schema.js';
 import { PorticoError } from '../../errors.js';
 import type { CompiledOperation } from '../../gateway/types.js';
 import { describeValidationError, newAjv } from '../../schema/json-schema.js';
@@ -98,7 +98,7 @@ export function lookupOf(db: Kysely<Database>): Lookup {
           .select('name')
           .where('taxonomy_id', '=', taxonomyId)
           // the platform's own entities are never in the file, so a folder's list leaves them out too
-          .where('category_id', '=', Category.default)
+          .where('category_id', 'not in', [...platformCategoryIds])
           .execute();
         if (rows.length > 0) members[list] = rows.map((r) => r.name).sort();
       }
@@ -291,6 +291,8 @@ function changedFields(wanted: Entry, current: Entry): string[] {
   const fields: string[] = [];
   for (const [field, value] of Object.entries(wanted)) {
     if (same(value, current[field])) continue;
+    // an installed entry leaves out a list it has nothing in (a folder's `operations`): `[]` is no change
+    if (Array.isArray(value) && value.length === 0 && current[field] === undefined) continue;
     if (
       field === 'config' &&
       value &&
@@ -398,7 +400,7 @@ export async function deployConfiguration(
         });
         return;
       }
-      const fields = changedFields(entry, found.entry);
+      const fields = changedFields(entry, kind.normalise ? kind.normalise(found.entry) : found.entry);
       if (fields.length > 0) {
         steps.push({
           kind,
@@ -436,7 +438,7 @@ export async function deployConfiguration(
         if (inFile || (isManaged && !deleted.has(`${ref.kind}\u0000${ref.name}`))) continue;
         if (!isManaged && (await platformHas(platform.db, ref.kind, ref.name))) continue;
         throw file.error(
-          `${kind.list} "${String(entry[kind.key])}" refers to ${ref.kind.replace(/s$/, '')} "${ref.name}", which neither the file nor the installation has`,
+          `${kind.list} "${String(entry[kind.key])}" refers to ${kinds.find((k) => k.list === ref.kind)?.entity ?? ref.kind.replace(/s$/, '')} "${ref.name}", which neither the file nor the installation has`,
           [kind.list, index, ...ref.path],
         );
       }
@@ -535,11 +537,13 @@ function kindKey(list: string): string {
   return kinds.find((k) => k.list === list)?.key ?? 'name';
 }
 
-/** What the file does not manage but may name: the platform's own scopes, apps (by name). */
+/** What the file does not manage but may name: the platform's own scopes, apps, built-in categories (by name). */
 async function platformHas(db: Kysely<Database>, list: string, name: string): Promise<boolean> {
   if (list === 'scopes')
     return (await db.selectFrom('scopes').select('id').where('name', '=', name).executeTakeFirst()) !== undefined;
   if (list === 'apps') return (await lookupOf(db).idOf('apps', name)) !== undefined;
+  // the five built-in categories are in every installation and never in the file
+  if (list === 'categories') return (await lookupOf(db).idOf('categories', name)) !== undefined;
   return false;
 }
 

@@ -4,7 +4,7 @@ import type { Unit } from '../../changes/unit.js';
 import { secretFields } from '../../connections/secrets.js';
 import type { EntityTable } from '../../db/entity-table.js';
 import { defaultPages } from '../../db/migrations/data/default-pages.js';
-import { Category, type Database } from '../../db/schema.js';
+import { Category, type Database, platformCategoryIds } from '../../db/schema.js';
 import { banPrefix } from '../../firewall/repository.js';
 import { identityProviders } from '../../identity/registry.js';
 import { defaultRates } from '../../limits/defaults.js';
@@ -17,7 +17,7 @@ import type { Platform } from '../platform.js';
 export type Entry = Record<string, unknown>;
 
 /** The tables an entry may name a row of. */
-export type NamedTable = 'operations' | 'plans' | 'apps' | 'roles' | 'taxonomies' | OrganisedKey;
+export type NamedTable = 'operations' | 'plans' | 'apps' | 'roles' | 'taxonomies' | 'categories' | OrganisedKey;
 
 /** Names and ids of what the file refers to but does not hold (apps), or holds under another kind. */
 export interface Lookup {
@@ -74,7 +74,7 @@ export interface EntityKind {
   toBody(entry: Entry, lookup: Lookup): Promise<Record<string, unknown>>;
   /** what the entry refers to (checked against the file and the installation before any write) */
   references?(entry: Entry): Reference[];
-  /** the entry in the form the installed one is compared with (e.g. sorted lists) */
+  /** the entry in the form it is compared in (e.g. sorted lists, a category left out is `default`): both the file's and the installed one */
   normalise?(entry: Entry): Entry;
   /** work the entry needs after its create or update (`id` is the row's), in the same unit */
   afterWrite?(entry: Entry, id: number, context: AfterWrite): Promise<void>;
@@ -120,10 +120,42 @@ function actionRef(value: unknown, path: (string | number)[]): Reference[] {
 
 async function required(lookup: Lookup, table: NamedTable, name: unknown) {
   const id = await lookup.idOf(table, String(name));
-  if (id === undefined)
-    throw new Error(`${table === 'taxonomies' ? 'taxonomy' : table.slice(0, -1)} "${String(name)}" does not exist`);
+  if (id === undefined) {
+    const word = table === 'taxonomies' ? 'taxonomy' : table === 'categories' ? 'category' : table.slice(0, -1);
+    throw new Error(`${word} "${String(name)}" does not exist`);
+  }
   return id;
 }
+
+/** The name of the category everything is in unless it names another (Fusio's `default`, id 1). */
+export const defaultCategory = 'default';
+
+const categoryField = {
+  type: 'string',
+  description: `the category (by name) it belongs to; \`${defaultCategory}\` when left out`,
+};
+
+/** The entry's `category` by name, from the API's `categoryId` (left out for `default`). */
+async function withCategoryName(entry: Entry, view: Record<string, unknown>, lookup: Lookup): Promise<Entry> {
+  if (typeof view.categoryId === 'number' && view.categoryId !== Category.default) {
+    const name = await lookup.nameOf('categories', view.categoryId);
+    if (name !== undefined) entry.category = name;
+  }
+  return entry;
+}
+
+/** The body without the entry's `category`, with the `categoryId` it names instead. */
+async function withCategoryId(body: Record<string, unknown>, entry: Entry, lookup: Lookup) {
+  delete body.category;
+  if (entry.category !== undefined) body.categoryId = await required(lookup, 'categories', entry.category);
+  return body;
+}
+
+const categoryRef = (entry: Entry): Reference[] =>
+  entry.category === undefined ? [] : [{ kind: 'categories', name: String(entry.category), path: ['category'] }];
+
+/** An entry compared as in the category `default` when it names none: leaving the field out moves it back. */
+const inDefaultCategory = (entry: Entry): Entry => ({ ...entry, category: entry.category ?? defaultCategory });
 
 const defaultRoleNames = new Set(['Administrator', 'Backend', 'Consumer']);
 const defaultPageSlugs = new Set(defaultPages.map((p) => p.slug));
@@ -150,6 +182,25 @@ const operationFields = [
 
 /** Every kind of configuration, in the order they are applied (deletions run in reverse). */
 export const kinds: readonly EntityKind[] = [
+  {
+    list: 'categories',
+    entity: 'category',
+    key: 'name',
+    description:
+      'Categories of your own that operations, scopes and roles belong to; the five built in (default, backend, consumer, system, authorization) are never in the file',
+    properties: { name: str },
+    required: ['name'],
+    table: (p) => p.categories.table as unknown as EntityTable<keyof Database>,
+    managed: (db) =>
+      db
+        .selectFrom('categories')
+        .select(['id', 'name as key'])
+        .where('id', '>', Category.authorization)
+        .orderBy('id')
+        .execute(),
+    toEntry: async (view) => pick(view, ['name']),
+    toBody: async (entry) => ({ name: entry.name }),
+  },
   {
     list: 'connections',
     entity: 'connection',
@@ -213,19 +264,23 @@ export const kinds: readonly EntityKind[] = [
     entity: 'scope',
     key: 'name',
     description: 'Scopes that guard operations; operations, roles and plans name them',
-    properties: { name: str, description: str, metadata },
+    properties: { name: str, description: str, category: categoryField, metadata },
     required: ['name'],
     table: (p) => p.scopes.table as unknown as EntityTable<keyof Database>,
+    // `default` and the other categories of the administrator's, never the platform's own scopes
     managed: (db) =>
       db
         .selectFrom('scopes')
         .select(['id', 'name as key'])
         .where('status', '=', 1)
-        .where('category_id', '=', Category.default)
+        .where('category_id', 'not in', [...platformCategoryIds])
         .where('name', '!=', 'default')
+        .orderBy('id')
         .execute(),
-    toEntry: async (view) => pick(view, ['name', 'description', 'metadata']),
-    toBody: async (entry) => entry,
+    toEntry: async (view, lookup) => withCategoryName(pick(view, ['name', 'description', 'metadata']), view, lookup),
+    toBody: async (entry, lookup) => withCategoryId({ ...entry }, entry, lookup),
+    references: categoryRef,
+    normalise: inDefaultCategory,
   },
   {
     list: 'operations',
@@ -251,12 +306,13 @@ export const kinds: readonly EntityKind[] = [
       throws: { type: 'object', additionalProperties: { type: 'string' } },
       costs: { type: 'integer', minimum: 0 },
       scopes: names('scopes by name'),
+      category: categoryField,
       metadata,
     },
     required: ['name', 'httpMethod', 'httpPath', 'action'],
     table: (p) => p.operations.table as unknown as EntityTable<keyof Database>,
-    toEntry: async (view) => {
-      const entry = pick(view, operationFields);
+    toEntry: async (view, lookup) => {
+      const entry = await withCategoryName(pick(view, operationFields), view, lookup);
       // a stable operation's pins (action://name@hash) are the installation's, not the file's: the file names
       if (typeof entry.action === 'string') entry.action = actionNameOf(entry.action);
       for (const field of ['incoming', 'outgoing'] as const) {
@@ -272,8 +328,10 @@ export const kinds: readonly EntityKind[] = [
       }
       return entry;
     },
-    toBody: async (entry) => entry,
+    toBody: async (entry, lookup) => withCategoryId({ ...entry }, entry, lookup),
+    normalise: inDefaultCategory,
     references: (entry) => [
+      ...categoryRef(entry),
       ...actionRef(entry.action, ['action']),
       ...schemaRef(entry.incoming, ['incoming']),
       ...schemaRef(entry.outgoing, ['outgoing']),
@@ -288,13 +346,14 @@ export const kinds: readonly EntityKind[] = [
     entity: 'role',
     key: 'name',
     description: 'Roles of users and the scopes they grant',
-    properties: { name: str, scopes: names('scopes by name') },
+    properties: { name: str, category: categoryField, scopes: names('scopes by name') },
     required: ['name'],
     table: (p) => p.roles.table as unknown as EntityTable<keyof Database>,
     seeded: (name) => defaultRoleNames.has(name),
-    toEntry: async (view) => pick(view, ['name', 'scopes']),
-    toBody: async (entry) => entry,
-    references: (entry) => scopeRefs(entry),
+    toEntry: async (view, lookup) => withCategoryName(pick(view, ['name', 'scopes']), view, lookup),
+    toBody: async (entry, lookup) => withCategoryId({ ...entry }, entry, lookup),
+    normalise: inDefaultCategory,
+    references: (entry) => [...categoryRef(entry), ...scopeRefs(entry)],
   },
   {
     list: 'plans',
