@@ -4,7 +4,7 @@ import type { DialectName } from '../db/database.js';
 import { EntityTable } from '../db/entity-table.js';
 import { insertWithId } from '../db/insert.js';
 import { type Collection, collection, containsIgnoreCase, type EntityRef, type Paging } from '../db/listing.js';
-import { Category, type Database, type OperationRow, Status } from '../db/schema.js';
+import { type Database, type OperationRow, platformCategoryIds, Status } from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
 import { isPassthrough, schemaNameOf } from '../schema/names.js';
@@ -60,7 +60,7 @@ export class FormRepository {
       .innerJoin('operations', 'operations.id', 'forms.operation_id')
       .where('forms.status', '=', FormStatus.active)
       .where('operations.status', '=', Status.active)
-      .where('operations.category_id', '=', Category.default);
+      .where('operations.category_id', 'not in', platformCategoryIds);
     if (paging.search) query = query.where(containsIgnoreCase('forms.name', paging.search));
     const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await query
@@ -184,7 +184,7 @@ export class FormRepository {
       .select(['id', 'name', 'http_method', 'http_path', 'incoming'])
       .where('id', '=', id)
       .where('status', '=', Status.active)
-      .where('category_id', '=', Category.default)
+      .where('category_id', 'not in', platformCategoryIds)
       .executeTakeFirst();
   }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Caller } from '../auth/caller.js';
-import { Category, categoryNames, type Database, Status } from '../db/schema.js';
+import { categoryNames, type Database, isUserCategory, Status } from '../db/schema.js';
 import { parseJsonColumn } from '../db/values.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { parsePath } from '../gateway/path.js';
@@ -38,7 +38,7 @@ export function exposedToMcp(
   row: { name: string; category_id: number; description: string | null; metadata: unknown },
   platformOptIn: readonly string[],
 ): boolean {
-  if (row.category_id !== Category.default) {
+  if (!isUserCategory(row.category_id)) {
     return platformOptIn.some((p) => (p.endsWith('*') ? row.name.startsWith(p.slice(0, -1)) : row.name === p));
   }
   const metadata = parseJsonColumn<Record<string, unknown>>(row.metadata as string | null);

@@ -1,6 +1,6 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { DialectName } from '../db/database.js';
-import { Category, type Database } from '../db/schema.js';
+import { type Database, platformCategoryIds } from '../db/schema.js';
 import { badRequest } from '../errors.js';
 
 const day = 86_400_000;
@@ -101,7 +101,7 @@ export async function developerUsage(
             ? eb('logs.user_id', '=', who.userId)
             : eb.or([eb('logs.user_id', '=', who.userId), eb('logs.app_id', 'in', appIds)]);
       return eb.and([
-        eb('logs.category_id', '=', Category.default),
+        eb('logs.category_id', 'not in', platformCategoryIds),
         eb('logs.date', '>=', range.firstDay * day),
         eb('logs.date', '<', (range.lastDay + 1) * day),
         own,

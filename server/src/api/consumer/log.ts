@@ -1,7 +1,7 @@
 import type { ConsumerLog } from 'fusio-sdk';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { collection, containsIgnoreCase } from '../../db/listing.js';
-import { Category, type Database } from '../../db/schema.js';
+import { type Database, platformCategoryIds } from '../../db/schema.js';
 import { isoDate } from '../../db/values.js';
 import { notFound } from '../../errors.js';
 import { paging } from '../../http/query.js';
@@ -35,7 +35,7 @@ function view(row: LogRowView): ConsumerLog {
 function ownCalls(userId: number) {
   return (eb: ExpressionBuilder<Database, 'logs'>) =>
     eb.and([
-      eb('logs.category_id', '=', Category.default),
+      eb('logs.category_id', 'not in', platformCategoryIds),
       eb.or([
         eb('logs.user_id', '=', userId),
         eb('logs.app_id', 'in', eb.selectFrom('apps').select('apps.id').where('apps.user_id', '=', userId)),
@@ -65,7 +65,7 @@ export const consumerLogOperations: SystemOperation[] = [
       const apps = (await db.selectFrom('apps').select('id').where('user_id', '=', userId).execute()).map((a) => a.id);
       const recent = (eb: ExpressionBuilder<Database, 'logs'>) => {
         const conditions: Expression<SqlBool>[] = [
-          eb('logs.category_id', '=', Category.default),
+          eb('logs.category_id', 'not in', platformCategoryIds),
           eb('logs.date', '>=', since),
         ];
         if (page.search) conditions.push(containsIgnoreCase('path', page.search));

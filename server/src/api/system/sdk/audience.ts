@@ -1,5 +1,5 @@
 import type { Caller } from '../../../auth/caller.js';
-import { Category } from '../../../db/schema.js';
+import { isUserCategory } from '../../../db/schema.js';
 import type { CompiledOperation } from '../../../gateway/types.js';
 
 /** The operations a generated document or client describes for one caller. */
@@ -27,6 +27,6 @@ export function audienceOf(operations: Iterable<CompiledOperation>, caller: Call
   const admin = list.find((op) => op.name === wholeApiOperation);
   if (admin && caller.scopes.length > 0 && permits(admin)) return { all: true, ids: new Set(), key: 'all' };
   const ids = new Set<number>();
-  for (const op of list) if (op.categoryId === Category.default && permits(op)) ids.add(op.id);
+  for (const op of list) if (isUserCategory(op.categoryId) && permits(op)) ids.add(op.id);
   return { all: false, ids, key: [...ids].sort((a, b) => a - b).join(',') };
 }
