@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectPageErrors,
   launchChromium,
+  logInToAdminApp,
   requireChromium,
   screenshot,
   seriousViolations,
@@ -81,10 +82,7 @@ describe.skipIf(!sqlite || !hasChromium || !hasPostgres)(
     });
 
     it('logs in as the administrator', async () => {
-      await page.goto(`${h.baseUrl}/apps/backend/login`);
-      await page.getByLabel('User name or email').fill('admin');
-      await page.getByLabel('Password', { exact: true }).fill(adminPassword);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await logInToAdminApp(page, h.baseUrl, adminPassword);
       await page.getByRole('link', { name: 'Connections' }).waitFor();
     });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectPageErrors,
   launchChromium,
+  logInToAdminApp,
   requireChromium,
   screenshot,
   seriousViolations,
@@ -65,10 +66,7 @@ describe.skipIf(!sqlite || !hasChromium)(
       browser = await launchChromium();
       page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
       errors = collectPageErrors(page);
-      await page.goto(app('login'));
-      await page.getByLabel('User name or email').fill('admin');
-      await page.getByRole('textbox', { name: 'Password' }).fill(adminPassword);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await logInToAdminApp(page, h.baseUrl, adminPassword);
       await nav().getByRole('link', { name: 'Categories' }).waitFor();
     });
     afterAll(async () => {

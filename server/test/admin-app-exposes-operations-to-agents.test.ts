@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectPageErrors,
   launchChromium,
+  logInToAdminApp,
   requireChromium,
   screenshot,
   seriousViolations,
@@ -61,10 +62,7 @@ describe.skipIf(!sqlite || !hasChromium)('an administrator decides which operati
   });
 
   it('switches an operation off for agents and on again, and the tool list follows', async () => {
-    await page.goto(app('login'));
-    await page.getByLabel('User name or email').fill('admin');
-    await page.getByRole('textbox', { name: 'Password' }).fill(adminPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logInToAdminApp(page, h.baseUrl, adminPassword);
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     expect(await publicTools()).toEqual(['weather.now']);
 

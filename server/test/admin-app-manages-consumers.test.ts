@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectPageErrors,
   launchChromium,
+  logInToAdminApp,
   requireChromium,
   screenshot,
   seriousViolations,
@@ -71,10 +72,7 @@ describe.skipIf(!sqlite || !hasChromium)(
     });
 
     it('logs in as the administrator', async () => {
-      await page.goto(app('login'));
-      await page.getByLabel('User name or email').fill('admin');
-      await page.getByRole('textbox', { name: 'Password' }).fill(adminPassword);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await logInToAdminApp(page, h.baseUrl, adminPassword);
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plans' }).waitFor();
     });
 

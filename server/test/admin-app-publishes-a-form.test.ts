@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectPageErrors,
   launchChromium,
+  logInToAdminApp,
   requireChromium,
   screenshot,
   seriousViolations,
@@ -46,10 +47,7 @@ describe.skipIf(!sqlite || !hasChromium)('an administrator publishes a form for 
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     errors = collectPageErrors(page);
-    await page.goto(`${h.baseUrl}/apps/backend/login`);
-    await page.getByLabel('User name or email').fill('admin');
-    await page.getByRole('textbox', { name: 'Password' }).fill(adminPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logInToAdminApp(page, h.baseUrl, adminPassword);
     await nav().getByRole('link', { name: 'Forms' }).waitFor();
   }, 120_000);
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectPageErrors,
   launchChromium,
+  logInToAdminApp,
   requireChromium,
   screenshot,
   seriousViolations,
@@ -20,7 +21,6 @@ describe.skipIf(!sqlite || !hasChromium)('an administrator releases the API and 
   let browser: Browser;
   let page: Page;
   let errors: string[];
-  const app = (path = '') => `${h.baseUrl}/apps/backend/${path}`;
   const nav = () => page.getByRole('navigation', { name: 'Main' });
 
   async function checkpoint(step: string) {
@@ -48,10 +48,7 @@ describe.skipIf(!sqlite || !hasChromium)('an administrator releases the API and 
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     errors = collectPageErrors(page);
-    await page.goto(app('login'));
-    await page.getByLabel('User name or email').fill('admin');
-    await page.getByRole('textbox', { name: 'Password' }).fill(adminPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logInToAdminApp(page, h.baseUrl, adminPassword);
     await nav().getByRole('link', { name: 'Releases' }).waitFor();
   });
   afterAll(async () => {

@@ -67,6 +67,18 @@ export function collectPageErrors(page: Page): string[] {
   return errors;
 }
 
+/**
+ * Logs in to the admin app at `baseUrl` as a person does (its login form, by label), and waits for its main
+ * navigation: the admin stories start here.
+ */
+export async function logInToAdminApp(page: Page, baseUrl: string, password: string, user = 'admin'): Promise<void> {
+  await page.goto(`${baseUrl}/apps/backend/login`);
+  await page.getByLabel('User name or email').fill(user);
+  await page.getByRole('textbox', { name: 'Password' }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
 /** The portal's stored session (localStorage), as the page sees it. */
 export async function storedSession(
   page: Page,
