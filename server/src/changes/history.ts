@@ -73,7 +73,13 @@ export async function recordCommit(
 }
 
 /** Whether an action or schema has a commit of this hash. */
-export async function commitExists(db: Kysely<Database>, kind: CommitKind, id: number, hash: string): Promise<boolean> {
+/** The row id of commit `hash` of action or schema `id`, if it has one. */
+export async function commitIdOf(
+  db: Kysely<Database>,
+  kind: CommitKind,
+  id: number,
+  hash: string,
+): Promise<number | undefined> {
   const row =
     kind === 'action'
       ? await db
@@ -88,7 +94,11 @@ export async function commitExists(db: Kysely<Database>, kind: CommitKind, id: n
           .where('schema_id', '=', id)
           .where('commit_hash', '=', hash)
           .executeTakeFirst();
-  return row !== undefined;
+  return row?.id;
+}
+
+export async function commitExists(db: Kysely<Database>, kind: CommitKind, id: number, hash: string): Promise<boolean> {
+  return (await commitIdOf(db, kind, id, hash)) !== undefined;
 }
 
 /**

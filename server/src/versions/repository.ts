@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { currentCommit } from '../changes/history.js';
+import { type CommitKind, commitIdOf, currentCommit } from '../changes/history.js';
 import type { Unit } from '../changes/unit.js';
 import { Category, type Database, Status } from '../db/schema.js';
 import { isoDate } from '../db/values.js';
@@ -28,50 +28,39 @@ export class ReleaseRepository {
       throw conflict(`Release ${version} exists already; a release cannot be changed, give a new version`);
     const userId = unit.actor?.userId ?? null;
     const now = Date.now();
-    const actions = await db
-      .selectFrom('actions')
-      .select('id')
-      .where('category_id', '=', Category.default)
-      .where('status', '=', Status.active)
-      .orderBy('id')
-      .execute();
-    for (const action of actions) {
-      const hash = await currentCommit(db, 'action', action.id);
-      const commit = await db
-        .selectFrom('action_commits')
-        .select('id')
-        .where('action_id', '=', action.id)
-        .where('commit_hash', '=', hash)
-        .executeTakeFirstOrThrow();
-      await db
-        .insertInto('action_tags')
-        .values({ commit_id: commit.id, user_id: userId, version, created_at: now })
-        .execute();
-    }
-    const schemas = await db
-      .selectFrom('schemas')
-      .select('id')
-      .where('category_id', '=', Category.default)
-      .where('status', '=', Status.active)
-      .orderBy('id')
-      .execute();
-    for (const schema of schemas) {
-      const hash = await currentCommit(db, 'schema', schema.id);
-      const commit = await db
-        .selectFrom('schema_commits')
-        .select('id')
-        .where('schema_id', '=', schema.id)
-        .where('commit_hash', '=', hash)
-        .executeTakeFirstOrThrow();
-      await db
-        .insertInto('schema_tags')
-        .values({ commit_id: commit.id, user_id: userId, version, created_at: now })
-        .execute();
-    }
+    const actions = await this.tagCurrent(db, 'action', version, userId, now);
+    const schemas = await this.tagCurrent(db, 'schema', version, userId, now);
     // the gateway compiles each release's variants of the operations ahead
     unit.touched('action');
     unit.touched('schema');
-    return { actions: actions.length, schemas: schemas.length };
+    return { actions, schemas };
+  }
+
+  /** Tags the current commit of every active action (or schema) with `version`; how many it tagged. */
+  private async tagCurrent(
+    db: Kysely<Database>,
+    kind: CommitKind,
+    version: string,
+    userId: number | null,
+    now: number,
+  ): Promise<number> {
+    const rows = await db
+      .selectFrom(kind === 'action' ? 'actions' : 'schemas')
+      .select('id')
+      .where('category_id', '=', Category.default)
+      .where('status', '=', Status.active)
+      .orderBy('id')
+      .execute();
+    for (const row of rows) {
+      const hash = await currentCommit(db, kind, row.id);
+      const commitId = await commitIdOf(db, kind, row.id, hash);
+      if (commitId === undefined) throw new Error(`${kind} ${row.id} has no commit ${hash}`);
+      await db
+        .insertInto(kind === 'action' ? 'action_tags' : 'schema_tags')
+        .values({ commit_id: commitId, user_id: userId, version, created_at: now })
+        .execute();
+    }
+    return rows.length;
   }
 
   /** The releases, newest first, with how many actions and schemas each tagged. */
