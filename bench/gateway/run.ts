@@ -27,7 +27,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { api, freePort, median, rssOf, tokenFor, waitForPort } from '../support.js';
+import {
+  api,
+  freePort,
+  have,
+  node24 as installNode24,
+  type LoadResult as LoadRun,
+  load as loadOnce,
+  median,
+  rssOf,
+  tokenFor,
+  waitForPort,
+} from '../support.js';
 import { summariseProfile } from './profile.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -61,12 +72,7 @@ const adminUrl = process.env.PORTICO_BENCH_POSTGRES_URL ?? 'postgres://postgres@
 
 type SystemDb = 'sqlite' | 'postgres';
 
-interface LoadResult {
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
+interface LoadResult extends LoadRun {
   /** CPU the server's processes used per request, in µs (user + system, from /proc): steadier than req/s on a busy machine */
   cpuUs?: number;
 }
@@ -139,15 +145,6 @@ function stopChild(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
   });
 }
 
-function have(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** nginx from Debian's nginx-light: installed when missing and possible, else null with the reason. */
 function nginxBinary(): { path: string } | { skipped: string } {
   for (const candidate of ['/usr/sbin/nginx', '/usr/bin/nginx'])
@@ -188,64 +185,15 @@ http {
   return child;
 }
 
-/** Node 24 from the npm registry's `node` package, in a scratch folder outside the checkout (as .ci/run). */
+/** Node 24 from the npm registry's `node` package (support.ts installs it as .ci/run does). */
 function node24(): Runtime {
-  const dir = path.join(os.tmpdir(), 'portico-bench-node24');
-  const bin = path.join(dir, 'node_modules/node/bin/node');
-  const version = () => execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
-  if (!fs.existsSync(bin) || !version().startsWith('v24.')) {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(
-      path.join(dir, 'package.json'),
-      '{"name":"portico-bench-node","private":true,"allowScripts":{"node":true}}\n',
-    );
-    console.log('installing Node 24 (npm package node@24) into', dir);
-    execFileSync(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--no-save', `node@${process.env.CI_NODE24_VERSION ?? 24}`],
-      {
-        cwd: dir,
-        stdio: 'ignore',
-        timeout: 300_000,
-      },
-    );
-  }
-  return { name: `Node ${version().slice(1)}`, execPath: bin };
+  const bin = installNode24();
+  return { name: `Node ${execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim().slice(1)}`, execPath: bin };
 }
 
-/** Runs the load generator once against a URL. */
-async function load(url: string, seconds: number, headers: Record<string, string> = {}): Promise<LoadResult> {
-  if (have('wrk')) {
-    const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-    const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url], {
-      encoding: 'utf8',
-      timeout: (seconds + 60) * 1000,
-    });
-    const toMs = (value: string, unit: string) =>
-      Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 1);
-    const percentile = (p: string) => {
-      const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)`, 'm').exec(out);
-      return m ? toMs(m[1] as string, m[2] as string) : Number.NaN;
-    };
-    const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-    return {
-      requests,
-      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
-      p50: percentile('50'),
-      p99: percentile('99'),
-      non2xx,
-    };
-  }
-  const { default: autocannon } = await import('autocannon');
-  const result = await autocannon({ url, connections, duration: seconds, headers });
-  return {
-    requests: result.requests.total,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-  };
+/** Runs the load generator once against a URL, with this run's connections. */
+function load(url: string, seconds: number, headers: Record<string, string> = {}): Promise<LoadResult> {
+  return loadOnce(url, seconds, headers, connections);
 }
 
 /** user + system CPU of a process (all its threads) in µs; Linux's /proc/PID/stat counts in 1/100 s */
